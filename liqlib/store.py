@@ -1,0 +1,443 @@
+"""The local Parquet cache and :func:`load_market`, the one call that assembles a market frame.
+
+Layout: ``<cache>/<exchange>/<symbol>/<kind>/<period>.parquet``, one file per archive file
+(``period`` is ``YYYY-MM-DD`` for daily kinds, ``YYYY-MM`` for monthly ones; ``kind`` carries
+the interval, e.g. ``klines-1m``). Every write goes to a temporary file in the same folder and
+is renamed into place, so a crash or a full disk never leaves a half-written file behind.
+Days the server does not have (HTTP 404) are remembered in a small ``<period>.missing`` marker
+once they are old enough that the archive will not publish them later.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.dataset as pads
+from tqdm import tqdm
+
+import liqlib
+from liqlib import columns as C
+from liqlib.errors import CacheError, DataNotFoundError, InputError
+from liqlib.http import make_session
+from liqlib.sources import binance
+from liqlib.timeutil import TimeLike, check_window, days_in, months_in
+
+CACHE_DIR_ENV = "LIQLIB_CACHE_DIR"
+PROGRESS_ENV = "LIQLIB_PROGRESS"
+
+#: The archive kinds :func:`load_market` can combine, in the order their columns appear.
+MARKET_KINDS = ("klines", "markPriceKlines", "metrics", "fundingRate")
+#: Kinds published one file per month (all others are one file per day).
+MONTHLY_KINDS = frozenset({"fundingRate"})
+#: A 404 for a period that ended this long ago is taken as permanent and remembered.
+MISSING_IS_FINAL_AFTER = pd.Timedelta(days=3)
+#: Metrics are 5-minute snapshots; a bar takes the latest snapshot at most this old.
+METRICS_STEP = pd.Timedelta(minutes=5)
+
+_INTERVALS = {
+    "1m": "1min", "3m": "3min", "5m": "5min", "15m": "15min", "30m": "30min",
+    "1h": "1h", "2h": "2h", "4h": "4h", "6h": "6h", "8h": "8h", "12h": "12h", "1d": "1D",
+}  # fmt: skip
+
+
+def default_cache_dir() -> Path:
+    """Where the cache lives: ``$LIQLIB_CACHE_DIR``, else ``data/cache`` of this checkout.
+
+    When liqlib is installed outside a checkout (no ``pyproject.toml`` beside the package),
+    the fallback is ``~/.cache/liqlib``.
+    """
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    repo = Path(liqlib.__file__).resolve().parents[1]
+    if (repo / "pyproject.toml").is_file():
+        return repo / "data" / "cache"
+    return Path.home() / ".cache" / "liqlib"
+
+
+def interval_offset(interval: str) -> pd.Timedelta:
+    """The bar length of a Binance interval name such as ``"1m"`` or ``"4h"``."""
+    if interval not in _INTERVALS:
+        raise InputError(
+            f"interval={interval!r} is not a Binance kline interval: use one of "
+            f"{', '.join(_INTERVALS)}"
+        )
+    return pd.Timedelta(_INTERVALS[interval])
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One archive file's place in the cache: exchange/symbol/kind/period."""
+
+    root: Path
+    exchange: str
+    symbol: str
+    kind: str
+    interval: str | None
+    period: str  # YYYY-MM-DD or YYYY-MM
+
+    @property
+    def folder(self) -> Path:
+        name = f"{self.kind}-{self.interval}" if self.interval else self.kind
+        return self.root / self.exchange / self.symbol / name
+
+    @property
+    def path(self) -> Path:
+        return self.folder / f"{self.period}.parquet"
+
+    @property
+    def missing_marker(self) -> Path:
+        return self.folder / f"{self.period}.missing"
+
+
+def ensure_writable(root: Path) -> None:
+    """Create ``root`` if needed and prove we can write there, or raise :class:`CacheError`."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        raise CacheError(
+            f"cache directory {root} is not writable ({exc.strerror or exc}): set "
+            f"{CACHE_DIR_ENV} to a writable folder or pass cache_dir=..."
+        ) from exc
+
+
+def write_atomic(path: Path, write) -> None:
+    """Write a file through ``write(tmp_path)`` then rename it into place.
+
+    The temporary file lives in the destination folder (same file system) so ``os.replace``
+    is atomic; on any failure it is removed and the destination is untouched.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_frame(frame: pd.DataFrame, path: Path) -> None:
+    """Atomically write one frame (with its UTC index) to Parquet."""
+    write_atomic(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow"))
+
+
+def read_frames(paths: Sequence[Path]) -> pd.DataFrame:
+    """Read many cached Parquet files of one kind into one frame, in one pyarrow call."""
+    table = pads.dataset([str(p) for p in paths], format="parquet").to_table()
+    frame = table.to_pandas()
+    if C.TIME in frame.columns:
+        frame = frame.set_index(C.TIME)
+    return frame.sort_index()
+
+
+def _period_end(period: str) -> pd.Timestamp:
+    start = pd.Timestamp(period, tz="UTC")
+    return start + (pd.offsets.MonthBegin(1) if len(period) == 7 else pd.Timedelta(days=1))
+
+
+def _fetch_into_cache(part: Partition, base_url: str | None, session) -> bool:
+    """Download one archive file into the cache. Returns False when the server lacks it."""
+    try:
+        frame = binance.fetch_archive_file(
+            part.kind, part.symbol, part.period, part.interval, base_url=base_url, session=session
+        )
+    except DataNotFoundError:
+        if pd.Timestamp.now(tz="UTC") - _period_end(part.period) > MISSING_IS_FINAL_AFTER:
+            stamp = {"checked_at": pd.Timestamp.now(tz="UTC").isoformat()}
+            write_atomic(part.missing_marker, lambda tmp: tmp.write_text(json.dumps(stamp)))
+        return False
+    save_frame(frame, part.path)
+    return True
+
+
+def load_kind(
+    symbol: str,
+    kind: str,
+    periods: Iterable[str],
+    interval: str | None = None,
+    *,
+    cache_dir: Path | None = None,
+    base_url: str | None = None,
+    refresh: bool = False,
+    progress: bool | None = None,
+    max_workers: int = 4,
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """Load one archive kind for the given periods, from the cache or the archive.
+
+    Parameters
+    ----------
+    symbol : str
+        Binance USD-M symbol, e.g. ``"BTCUSDT"``.
+    kind : str
+        Archive kind (``"klines"``, ``"markPriceKlines"``, ``"metrics"``, ``"fundingRate"``,
+        ``"aggTrades"``).
+    periods : iterable of str
+        Days ``YYYY-MM-DD`` (daily kinds) or months ``YYYY-MM`` (monthly kinds).
+    interval : str, optional
+        Kline interval (``"1m"``...) for the kline kinds.
+    refresh : bool
+        Ignore cached files and markers and download again.
+
+    Returns
+    -------
+    frame : pandas.DataFrame or None
+        Rows of every period found, sorted by time; None when nothing was found.
+    missing : list of str
+        Periods the server does not have.
+    """
+    root = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    parts = [Partition(root, "binance", symbol, kind, interval, p) for p in periods]
+    have, missing, todo = [], [], []
+    for part in parts:
+        if not refresh and part.path.is_file():
+            have.append(part)
+        elif not refresh and part.missing_marker.is_file():
+            missing.append(part.period)
+        else:
+            todo.append(part)
+    if todo:
+        ensure_writable(root)
+        session = make_session()
+        show = _progress_enabled(progress)
+        desc = f"{symbol} {kind}{' ' + interval if interval else ''}"
+        with (
+            ThreadPoolExecutor(max_workers=max_workers) as pool,
+            tqdm(total=len(todo), desc=desc, unit="file", disable=not show) as bar,
+        ):
+            futures = [pool.submit(_fetch_into_cache, p, base_url, session) for p in todo]
+            for part, fut in zip(todo, futures, strict=True):
+                (have if fut.result() else missing).append(part)
+                bar.update()
+    if not have:
+        return None, sorted(missing)
+    have.sort(key=lambda p: p.period)
+    return read_frames([p.path for p in have]), sorted(missing)
+
+
+def _progress_enabled(progress: bool | None) -> bool:
+    if progress is not None:
+        return progress
+    return os.environ.get(PROGRESS_ENV, "1") not in ("0", "false", "no")
+
+
+def load_market(
+    symbol: str,
+    start: TimeLike,
+    end: TimeLike,
+    interval: str = "1m",
+    source: str = "binance",
+    *,
+    include: Sequence[str] = MARKET_KINDS,
+    mark_interval: str | None = None,
+    allow_gaps: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+    refresh: bool = False,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Load one aligned market frame: prices, volumes, mark price, open interest, funding.
+
+    Data come from the local cache when present, else from the exchange's public archive
+    (``$LIQLIB_BINANCE_ARCHIVE_URL`` overrides its address, e.g. for a local mirror), and are
+    cached for next time. The window is half-open and in UTC: ``[start, end)``.
+
+    Parameters
+    ----------
+    symbol : str
+        Binance USD-M perpetual, e.g. ``"BTCUSDT"``.
+    start, end : str, datetime.date or aware datetime
+        Window bounds (UTC). A plain date ``"2025-11-04"`` means 00:00 UTC of that day.
+    interval : str
+        Bar length of the frame (``"1m"``, ``"5m"``, ``"1h"``...).
+    source : str
+        Exchange; only ``"binance"`` (USD-M futures) for now.
+    include : sequence of str
+        Archive kinds to combine: ``"klines"`` (trade OHLCV + taker volume),
+        ``"markPriceKlines"`` (mark OHLC), ``"metrics"`` (open interest, long/short ratios,
+        5-minute snapshots) and ``"fundingRate"``.
+    mark_interval : str, optional
+        Interval of the mark-price klines; defaults to ``interval``.
+    allow_gaps : bool
+        If False (default), a period the server lacks raises :class:`DataNotFoundError`
+        naming it. If True, its rows are NaN and it is listed in ``df.attrs["gaps"]``.
+    cache_dir : path, optional
+        Cache root; default :func:`default_cache_dir`.
+    refresh : bool
+        Download again even if cached.
+    progress : bool, optional
+        Show a tqdm bar while downloading (default on; ``LIQLIB_PROGRESS=0`` turns it off).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``time`` (UTC bar open times, regular at ``interval``); columns from
+        :mod:`liqlib.columns` for the kinds included (see that module for units). Open
+        interest and ratios are the latest 5-minute snapshot at or before the bar open (never
+        older than 5 minutes); ``funding_rate`` is the latest settled rate (fraction).
+        ``df.attrs`` records ``symbol``, ``interval``, ``start``, ``end``, ``source``,
+        ``archive_url``, ``gaps`` (kind -> missing periods), ``missing_rows`` (kind -> bars
+        without data) and ``liqlib_version``.
+
+    Examples
+    --------
+    >>> df = lq.load_market("BTCUSDT", "2025-11-03", "2025-11-06", interval="5m")  # doctest: +SKIP
+    >>> df["mark_low"].idxmin()  # doctest: +SKIP
+    """
+    if source != "binance":
+        raise InputError(f"source={source!r} is not supported yet: use source='binance'")
+    symbol = binance.validate_symbol(symbol)
+    step = interval_offset(interval)
+    mark_interval = interval if mark_interval is None else mark_interval
+    interval_offset(mark_interval)
+    unknown = [k for k in include if k not in MARKET_KINDS]
+    if unknown or not include:
+        raise InputError(
+            f"include={list(include)!r} must be a non-empty subset of {list(MARKET_KINDS)}"
+        )
+    t0, t1 = check_window(start, end)
+    listed = pd.Timestamp(binance.listing_date(symbol), tz="UTC")
+    if t0 < listed:
+        raise InputError(
+            f"start {t0:%Y-%m-%d} is before {symbol} was listed on Binance USD-M "
+            f"({listed:%Y-%m-%d}): pass start >= {listed:%Y-%m-%d}"
+        )
+    root = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    days = [d.isoformat() for d in days_in(t0, t1)]
+    grid = pd.date_range(t0.ceil(step), t1, freq=step, inclusive="left", name=C.TIME)
+
+    pieces: dict[str, pd.DataFrame | None] = {}
+    gaps: dict[str, list[str]] = {}
+    for kind in MARKET_KINDS:
+        if kind not in include:
+            continue
+        kind_interval = {"klines": interval, "markPriceKlines": mark_interval}.get(kind)
+        periods = months_in(t0, t1) if kind in MONTHLY_KINDS else days
+        frame, missing = load_kind(
+            symbol, kind, periods, kind_interval,
+            cache_dir=root, refresh=refresh, progress=progress,
+        )  # fmt: skip
+        pieces[kind] = frame
+        if missing:
+            gaps[kind] = missing
+    if gaps and not allow_gaps:
+        listing = "; ".join(f"{k}: {_summarise(v)}" for k, v in gaps.items())
+        raise DataNotFoundError(
+            f"{symbol} data missing on the server ({listing}): pass allow_gaps=True to load "
+            "what exists (gaps become NaN rows, listed in df.attrs['gaps'])",
+            missing=sorted({p for v in gaps.values() for p in v}),
+        )
+    market = align_market(pieces, grid)
+    market.attrs.update(
+        symbol=symbol,
+        interval=interval,
+        start=t0.isoformat(),
+        end=t1.isoformat(),
+        source="binance-um",
+        archive_url=os.environ.get(binance.ARCHIVE_URL_ENV, binance.DEFAULT_ARCHIVE_URL),
+        gaps=gaps,
+        missing_rows={
+            kind: int(market[_first_column(kind)].isna().sum()) for kind in pieces
+        },
+        liqlib_version=liqlib.__version__,
+    )
+    return market
+
+
+def _first_column(kind: str) -> str:
+    return {
+        "klines": C.CLOSE,
+        "markPriceKlines": C.MARK_CLOSE,
+        "metrics": C.OI_USD,
+        "fundingRate": C.FUNDING_RATE,
+    }[kind]
+
+
+def _summarise(periods: list[str], show: int = 6) -> str:
+    head = ", ".join(periods[:show])
+    more = f" and {len(periods) - show} more" if len(periods) > show else ""
+    return f"{head}{more} ({len(periods)} missing)"
+
+
+def align_market(pieces: dict[str, pd.DataFrame | None], grid: pd.DatetimeIndex) -> pd.DataFrame:
+    """Put the per-kind frames on one regular bar grid (pure; no I/O).
+
+    Kline kinds match bar open times exactly; metrics take the latest snapshot at or before the
+    bar open within one 5-minute step; funding takes the latest settled rate.
+    """
+    out = pd.DataFrame(index=grid)
+    for kind, frame in pieces.items():
+        if kind == "klines":
+            cols = list(C.KLINE_COLUMNS)
+            part = _on_grid(frame, cols, grid)
+        elif kind == "markPriceKlines":
+            cols = list(C.MARK_COLUMNS)
+            src = None if frame is None else frame[list(C.PRICE_COLUMNS)]
+            part = _on_grid(src, list(C.PRICE_COLUMNS), grid).set_axis(cols, axis=1)
+        elif kind == "metrics":
+            part = _asof(frame, list(C.METRICS_COLUMNS), grid, METRICS_STEP - pd.Timedelta(1, "ms"))
+        else:
+            part = _asof(frame, list(C.FUNDING_COLUMNS), grid, _funding_tolerance(frame))
+        out = out.join(part)
+    return out
+
+
+def _funding_tolerance(frame: pd.DataFrame | None) -> pd.Timedelta | None:
+    """A funding rate stays in force until the next settlement, never longer."""
+    if frame is None or frame.empty:
+        return None
+    return pd.Timedelta(hours=float(frame[C.FUNDING_INTERVAL_HOURS].max()))
+
+
+def _empty(cols: list[str], grid: pd.DatetimeIndex) -> pd.DataFrame:
+    return pd.DataFrame(float("nan"), index=grid, columns=cols)
+
+
+def _on_grid(frame: pd.DataFrame | None, cols: list[str], grid) -> pd.DataFrame:
+    if frame is None:
+        return _empty(cols, grid)
+    frame = frame[~frame.index.duplicated(keep="last")]
+    return frame[cols].reindex(grid)
+
+
+def _asof(frame: pd.DataFrame | None, cols: list[str], grid, tolerance) -> pd.DataFrame:
+    if frame is None or frame.empty:
+        return _empty(cols, grid)
+    frame = frame[~frame.index.duplicated(keep="last")].sort_index()
+    return frame[cols].reindex(grid, method="ffill", tolerance=tolerance)
+
+
+def clear_cache(symbol: str | None = None, cache_dir: str | os.PathLike | None = None) -> int:
+    """Delete cached files (all, or one symbol's). Returns the number of files removed."""
+    root = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    base = root / "binance" / binance.validate_symbol(symbol) if symbol else root
+    removed = 0
+    for path in sorted(base.rglob("*")) if base.exists() else []:
+        if path.is_file() and path.suffix in (".parquet", ".missing"):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def describe_datasets() -> pd.DataFrame:
+    """What each archive kind :func:`load_market` combines holds, its cadence and columns."""
+    rows = [
+        ("klines", "trade-price candles: OHLC, volume, taker buy volume", "per interval, daily files",
+         ", ".join(C.KLINE_COLUMNS)),
+        ("markPriceKlines", "mark-price candles: the price liquidations trigger on",
+         "per interval, daily files", ", ".join(C.MARK_COLUMNS)),
+        ("metrics", "open interest (coins, USD) and long/short ratios",
+         "5-minute snapshots, daily files", ", ".join(C.METRICS_COLUMNS)),
+        ("fundingRate", "funding rate at each settlement", "every 8 h (symbol-dependent), "
+         "monthly files", ", ".join(C.FUNDING_COLUMNS)),
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["kind", "what", "cadence", "columns"]).set_index("kind")
