@@ -6,11 +6,24 @@ load_market      one aligned market frame from the cache or the exchange archive
 describe_datasets  what each archive kind holds
 plot_market      price, open interest and funding figure
 record           record a key figure in a notebook (read back by tests and reports)
+liquidation_price  exact Binance USD-M isolated liquidation price (bracket by notional)
+estimate_heatmap   liquidation heatmap from a market frame (models: oi-flow, volume, fixed-offset)
+make_synthetic_market  a seeded, clearly labelled synthetic market for tests and teaching
 """
 
 __version__ = "0.1.0"
 
 from liqlib import columns
+from liqlib.brackets import (
+    BracketTable,
+    bracket_tables,
+    get_bracket_table,
+    liquidation_price,
+    load_leverage_brackets,
+    lp_factors,
+)
+from liqlib.config import EngineParams, LeverageMix, default_mix
+from liqlib.engine import Heatmap
 from liqlib.errors import (
     CacheError,
     ChecksumError,
@@ -21,11 +34,26 @@ from liqlib.errors import (
     LiqlibError,
     UnknownSymbolError,
 )
+from liqlib.models import MODELS, estimate_heatmap
 from liqlib.plot import plot_market
 from liqlib.report import record
 from liqlib.store import clear_cache, default_cache_dir, describe_datasets, load_market
+from liqlib.synthetic import make_synthetic_market
 
 __all__ = [
+    "MODELS",
+    "BracketTable",
+    "EngineParams",
+    "Heatmap",
+    "LeverageMix",
+    "bracket_tables",
+    "default_mix",
+    "estimate_heatmap",
+    "get_bracket_table",
+    "liquidation_price",
+    "load_leverage_brackets",
+    "lp_factors",
+    "make_synthetic_market",
     "CacheError",
     "ChecksumError",
     "CorruptDataError",

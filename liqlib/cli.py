@@ -10,6 +10,7 @@ from pathlib import Path
 
 import requests
 
+from liqlib.errors import LiqlibError
 from liqlib.report import run_suite
 from liqlib.serve import serve_directory
 from liqlib.sources.binance import ARCHIVE_URL_ENV, DEFAULT_ARCHIVE_URL
@@ -75,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         help="papermill parameter for every notebook (string value)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    return cmd_report(args)
+    try:
+        return cmd_report(args)
+    except LiqlibError as err:
+        print(f"liqlib {args.command}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
