@@ -36,7 +36,7 @@ from liqlib.errors import (
 )
 from liqlib.models import MODELS, estimate_heatmap
 from liqlib.plot import plot_market
-from liqlib.report import record
+from liqlib.report import record, versions
 from liqlib.store import clear_cache, default_cache_dir, describe_datasets, load_market
 from liqlib.synthetic import make_synthetic_market
 
@@ -70,4 +70,5 @@ __all__ = [
     "load_market",
     "plot_market",
     "record",
+    "versions",
 ]

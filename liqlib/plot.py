@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from liqlib import columns as C
 
@@ -31,9 +32,10 @@ def _shade_gaps(ax, series: pd.Series, color: str = "0.85") -> int:
     return runs
 
 
-def _no_data(ax, what: str) -> None:
+def _no_data(ax, what: str, loaded: bool) -> None:
+    why = "not available from the source in this window" if loaded else "not loaded (include=)"
     ax.text(
-        0.5, 0.5, f"{what}: not available in this window", transform=ax.transAxes,
+        0.5, 0.5, f"{what}: {why}", transform=ax.transAxes,
         ha="center", va="center", color="0.4",
     )  # fmt: skip
 
@@ -73,24 +75,25 @@ def plot_market(market: pd.DataFrame, *, title: str | None = None) -> Figure:
         )  # fmt: skip
     if drawn:
         ref = market[C.MARK_CLOSE] if C.MARK_CLOSE in market else market[C.CLOSE]
+        handles, _ = ax_p.get_legend_handles_labels()
         if _shade_gaps(ax_p, ref):
-            ax_p.axvspan(ref.index[0], ref.index[0], color="0.85", label="no data (gap)")
-        ax_p.legend(loc="upper left", fontsize=8)
+            handles.append(Patch(color="0.85", label="no data (gap)"))
+        ax_p.legend(handles=handles, loc="upper left", fontsize=8)
     else:
-        _no_data(ax_p, "price")
+        _no_data(ax_p, "price", C.CLOSE in market or C.MARK_CLOSE in market)
     ax_p.set_ylabel("price (USD)")
 
     if C.OI_USD in market and market[C.OI_USD].notna().any():
         ax_oi.plot(market.index, market[C.OI_USD] / 1e9, color="C2", lw=1.0)
     else:
-        _no_data(ax_oi, "open interest (Binance metrics)")
+        _no_data(ax_oi, "open interest (Binance metrics)", C.OI_USD in market)
     ax_oi.set_ylabel("open interest\n(billion USD)")
 
     if C.FUNDING_RATE in market and market[C.FUNDING_RATE].notna().any():
         ax_f.step(market.index, market[C.FUNDING_RATE] * 100, where="post", color="C3", lw=1.0)
         ax_f.axhline(0, color="0.5", lw=0.6)
     else:
-        _no_data(ax_f, "funding rate")
+        _no_data(ax_f, "funding rate", C.FUNDING_RATE in market)
     ax_f.set_ylabel("funding (%)")
     ax_f.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax_f.xaxis.get_major_locator()))
     ax_f.set_xlabel("time (UTC)")

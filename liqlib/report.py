@@ -115,3 +115,17 @@ def run_suite(
         executed = run_notebook(nb, out_dir, parameters, timeout_s=timeout_s)
         pages.append(to_html(executed))
     return pages
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the packages a liqlib result depends on (for a notebook's end)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for name in ("liqlib", "numpy", "pandas", "numba", "pyarrow", "matplotlib", "ipywidgets"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found

@@ -13,7 +13,7 @@ from liqlib.errors import InputError
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature fixed by http.server
+    def log_message(self, format, *args):
         pass
 
 
@@ -36,7 +36,7 @@ def serve_directory(root: str | Path) -> Iterator[str]:
     >>> with serve_directory("mirror") as url:  # doctest: +SKIP
     ...     os.environ["LIQLIB_BINANCE_ARCHIVE_URL"] = url
     """
-    root = Path(root)
+    root = Path(root).resolve()  # absolute: papermill changes the working directory
     if not root.is_dir():
         raise InputError(f"mirror folder {root} does not exist: pass the folder that holds data/")
     handler = functools.partial(_QuietHandler, directory=str(root))

@@ -217,7 +217,10 @@ def load_kind(
         ):
             futures = [pool.submit(_fetch_into_cache, p, base_url, session) for p in todo]
             for part, fut in zip(todo, futures, strict=True):
-                (have if fut.result() else missing).append(part)
+                if fut.result():
+                    have.append(part)
+                else:
+                    missing.append(part.period)
                 bar.update()
     if not have:
         return None, sorted(missing)
@@ -313,7 +316,7 @@ def load_market(
         )
     root = default_cache_dir() if cache_dir is None else Path(cache_dir)
     days = [d.isoformat() for d in days_in(t0, t1)]
-    grid = pd.date_range(t0.ceil(step), t1, freq=step, inclusive="left", name=C.TIME)
+    grid = pd.date_range(t0.ceil(step), t1, freq=step, inclusive="left", name=C.TIME, unit="ns")
 
     pieces: dict[str, pd.DataFrame | None] = {}
     gaps: dict[str, list[str]] = {}
@@ -345,9 +348,7 @@ def load_market(
         source="binance-um",
         archive_url=os.environ.get(binance.ARCHIVE_URL_ENV, binance.DEFAULT_ARCHIVE_URL),
         gaps=gaps,
-        missing_rows={
-            kind: int(market[_first_column(kind)].isna().sum()) for kind in pieces
-        },
+        missing_rows={kind: int(market[_first_column(kind)].isna().sum()) for kind in pieces},
         liqlib_version=liqlib.__version__,
     )
     return market
