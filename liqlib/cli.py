@@ -51,8 +51,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         why = archive_reachable(url)
         if why:
             print(
-                "liqlib report: "
-                + NO_DATA_HELP.format(url=url, why=why, env=ARCHIVE_URL_ENV),
+                "liqlib report: " + NO_DATA_HELP.format(url=url, why=why, env=ARCHIVE_URL_ENV),
                 file=sys.stderr,
             )
             return 2

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import matplotlib.dates as mdates
+import numpy as np
 import pandas as pd
+from matplotlib import colormaps
+from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from liqlib import columns as C
+from liqlib.errors import InputError
 
 
 def _source_label(market: pd.DataFrame) -> str:
@@ -98,4 +103,413 @@ def plot_market(market: pd.DataFrame, *, title: str | None = None) -> Figure:
     ax_f.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax_f.xaxis.get_major_locator()))
     ax_f.set_xlabel("time (UTC)")
     fig.suptitle(title or _source_label(market))
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# liquidation heatmaps (notebook 02); fast enough to redraw on a slider move
+# --------------------------------------------------------------------------------------------
+
+LONG_COLOR = "#d62728"  # longs are liquidated when price falls: red
+SHORT_COLOR = "#2ca02c"  # shorts are liquidated when price rises: green
+HEAT_CMAP = "inferno"
+HEAT_LABEL = "estimated USD liquidated at this price"
+
+
+def _usd(x: float, _pos=None) -> str:
+    """Compact USD tick label: 950, 12k, 3.4M, 1.2B."""
+    a = abs(x)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"{x / div:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+def _data_label(market: pd.DataFrame | None) -> str:
+    if market is None:
+        return "data source not given (pass market= to name it)"
+    return _source_label(market)
+
+
+def _date_nums(index: pd.DatetimeIndex) -> np.ndarray:
+    """Matplotlib date numbers of a (UTC) DatetimeIndex."""
+    idx = pd.DatetimeIndex(index)
+    if idx.tz is not None:
+        idx = idx.tz_convert("UTC").tz_localize(None)
+    return mdates.date2num(idx.to_numpy())
+
+
+def _time_axis(ax) -> None:
+    ax.xaxis_date()
+    loc = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    ax.set_xlabel("time (UTC)")
+
+
+def _price_path(hm, market: pd.DataFrame | None) -> tuple[pd.DatetimeIndex, np.ndarray, str]:
+    """Mark close when present, else trade close; the heatmap's own column closes otherwise."""
+    if market is not None:
+        for col, label in ((C.MARK_CLOSE, "mark close"), (C.CLOSE, "trade close")):
+            if col in market and market[col].notna().any():
+                s = market[col].dropna()
+                return s.index, s.to_numpy(dtype=float), label
+    return hm.times, np.asarray(hm.price, dtype=float), "trade close"
+
+
+def heatmap_values(hm, side: str = "both") -> np.ndarray:
+    """USD per (column, bin) of one side or both: the array :func:`plot_heatmap` draws.
+
+    Parameters
+    ----------
+    hm : liqlib.Heatmap
+    side : {"both", "long", "short"}
+
+    Returns
+    -------
+    numpy.ndarray, shape (columns, bins)
+        USD whose liquidation price lies in each bin.
+    """
+    if side == "both":
+        return hm.long_usd + hm.short_usd
+    if side == "long":
+        return hm.long_usd
+    if side == "short":
+        return hm.short_usd
+    raise InputError(f"side {side!r} is unknown: use 'both', 'long' or 'short'")
+
+
+def heat_norm(values: np.ndarray, vmax_quantile: float = 0.995, gamma: float = 0.5):
+    """The colour scale of :func:`plot_heatmap`: a power norm clipped at a quantile.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        USD per cell.
+    vmax_quantile : float
+        Cells above this quantile of the non-zero cells get the hottest colour (in (0, 1]).
+    gamma : float
+        Power of the norm (0.5 = square root: small levels stay visible, big ones stand out).
+    """
+    if not 0.0 < vmax_quantile <= 1.0:
+        raise InputError(f"vmax_quantile {vmax_quantile!r} must be in (0, 1]: use e.g. 0.995")
+    pos = values[values > 0]
+    vmax = float(np.quantile(pos, vmax_quantile)) if pos.size else 1.0
+    return PowerNorm(gamma=gamma, vmin=0.0, vmax=max(vmax, 1e-12), clip=True)
+
+
+def plot_heatmap(
+    hm,
+    market: pd.DataFrame | None = None,
+    *,
+    side: str = "both",
+    title: str | None = None,
+    vmax_quantile: float = 0.995,
+) -> Figure:
+    """The liquidation heatmap: time on x, price on y, colour = estimated USD per cell.
+
+    Each column is the model's inventory at the end of its block of candles: the USD of open
+    positions whose liquidation price (mark price, USD/coin) lies in each price bin. The price
+    path (mark close when the market has it, else trade close) is drawn on top.
+
+    Parameters
+    ----------
+    hm : liqlib.Heatmap
+        From :func:`liqlib.estimate_heatmap`.
+    market : pandas.DataFrame, optional
+        The frame the heatmap was estimated from: draws its full-resolution price path and
+        names the data in the title (``SYNTHETIC`` when ``market.attrs["synthetic"]``).
+    side : {"both", "long", "short"}
+        Which positions to show.
+    title : str, optional
+        Figure title; default names the model, the bracket symbol and the data.
+    vmax_quantile : float
+        Colour-scale maximum as a quantile of the non-zero cells (square-root scale below it),
+        so one huge cell does not wash out the rest.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes with a ``QuadMesh`` (its array is ``heatmap_values(hm, side).T``) and a
+        colour bar.
+
+    Example
+    -------
+    >>> import liqlib as lq
+    >>> m = lq.make_synthetic_market(500)
+    >>> fig = plot_heatmap(lq.estimate_heatmap(m, n_bins=50, max_columns=50), m)
+    >>> "SYNTHETIC" in fig.get_suptitle()
+    True
+    """
+    values = heatmap_values(hm, side)
+    fig = Figure(figsize=(11, 5.5), layout="constrained")
+    ax = fig.add_subplot()
+    t = _date_nums(hm.times)
+    step = t[1] - t[0] if t.size > 1 else 1.0 / 1440
+    x_edges = np.concatenate([[t[0] - step], t])
+    cmap = colormaps[HEAT_CMAP]
+    mesh = ax.pcolormesh(
+        x_edges, hm.price_edges, values.T, cmap=cmap,
+        norm=heat_norm(values, vmax_quantile), shading="flat", rasterized=True,
+    )  # fmt: skip
+    ax.set_facecolor(cmap(0.0))
+    times, price, label = _price_path(hm, market)
+    ax.plot(_date_nums(times), price, color="#7fd4ff", lw=0.8, label=label)
+    ax.set_xlim(x_edges[0], x_edges[-1])
+    lo, hi = np.nanmin(price), np.nanmax(price)
+    pad = 0.25 * (hi - lo) + 0.02 * hi
+    ax.set_ylim(max(hm.price_edges[0], lo - pad), min(hm.price_edges[-1], hi + pad))
+    ax.set_ylabel("liquidation price (USD)")
+    ax.legend(loc="upper left", fontsize=8, framealpha=0.6)
+    _time_axis(ax)
+    which = {"both": "longs + shorts", "long": "longs", "short": "shorts"}[side]
+    cb = fig.colorbar(mesh, ax=ax, pad=0.01, format=FuncFormatter(_usd))
+    cb.set_label(f"{HEAT_LABEL}\n(USD per price bin, {which})")
+    fig.suptitle(
+        title
+        or f"Estimated liquidation heatmap · model {hm.model} · {hm.params.symbol} brackets\n"
+        f"{_data_label(market)}"
+    )
+    return fig
+
+
+def plot_liquidation_map(
+    hm, at=None, *, market: pd.DataFrame | None = None, title: str | None = None
+) -> Figure:
+    """The 1-D liquidation profile at one time: USD per price bin and cumulative USD.
+
+    Bars: long USD (red) and short USD (green) whose liquidation price lies in each bin.
+    Lines (top axis): USD of longs liquidated if price falls from the current price to a level,
+    and of shorts if it rises to it (``cum_long_usd`` / ``cum_short_usd`` of
+    :meth:`liqlib.Heatmap.liquidation_map`). A sweeping model holds no long above and no short
+    below the current price; a non-sweeping one (``fixed-offset``) may, and they show here.
+
+    Parameters
+    ----------
+    hm : liqlib.Heatmap
+    at : str or pandas.Timestamp, optional
+        Time (UTC); the last column at or before it. None = the last column.
+    market : pandas.DataFrame, optional
+        The frame the heatmap came from: names the data in the title (``SYNTHETIC``...).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes (price on y, USD per bin on x) and a twin top axis for the cumulative USD.
+
+    Example
+    -------
+    >>> import liqlib as lq
+    >>> m = lq.make_synthetic_market(500)
+    >>> fig = plot_liquidation_map(lq.estimate_heatmap(m, n_bins=50), market=m)
+    >>> fig.axes[0].get_ylabel()
+    'liquidation price (USD)'
+    """
+    lm = hm.liquidation_map(at)
+    px = lm.attrs["price"]
+    edges = hm.price_edges
+    fig = Figure(figsize=(8, 6.5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.stairs(lm["long_usd"].to_numpy(), edges, orientation="horizontal", fill=True,
+              color=LONG_COLOR, alpha=0.75, label="longs: USD per bin")  # fmt: skip
+    ax.stairs(lm["short_usd"].to_numpy(), edges, orientation="horizontal", fill=True,
+              color=SHORT_COLOR, alpha=0.75, label="shorts: USD per bin")  # fmt: skip
+    ax.axhline(px, color="0.2", lw=1.0, ls="--", label=f"price {px:,.2f}")
+    ax.set_xlabel("USD whose liquidation price is in the bin")
+    ax.set_ylabel("liquidation price (USD)")
+    ax.xaxis.set_major_formatter(FuncFormatter(_usd))
+    ax.set_xlim(left=0)
+    top = ax.twiny()
+    y = lm.index.to_numpy()
+    below, above = y < px, y > px
+    top.plot(lm["cum_long_usd"].to_numpy()[below], y[below], color=LONG_COLOR, lw=1.6,
+             label="longs liquidated if price falls to here")  # fmt: skip
+    top.plot(lm["cum_short_usd"].to_numpy()[above], y[above], color=SHORT_COLOR, lw=1.6,
+             label="shorts liquidated if price rises to here")  # fmt: skip
+    top.set_xlabel("cumulative USD from the current price")
+    top.xaxis.set_major_formatter(FuncFormatter(_usd))
+    top.set_xlim(left=0)
+    occupied = np.flatnonzero((lm["long_usd"].to_numpy() + lm["short_usd"].to_numpy()) > 0)
+    if occupied.size:
+        lo, hi = edges[occupied[0]], edges[occupied[-1] + 1]
+        pad = 0.03 * (hi - lo) + 1e-6 * px
+        ax.set_ylim(min(lo, px) - pad, max(hi, px) + pad)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = top.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="lower right", fontsize=8, framealpha=0.8)
+    when = pd.Timestamp(lm.attrs["time"]).strftime("%Y-%m-%d %H:%M UTC")
+    fig.suptitle(
+        title
+        or f"Liquidation map at {when} · model {hm.model} · {hm.params.symbol} brackets\n"
+        f"{_data_label(market)}"
+    )
+    return fig
+
+
+def plot_predicted_liquidations(
+    hm,
+    *,
+    market: pd.DataFrame | None = None,
+    title: str | None = None,
+    max_bars: int = 400,
+) -> Figure:
+    """Predicted liquidations over time: longs down (negative), shorts up, with the price.
+
+    The series are the USD the model removed when price swept a level
+    (``hm.predicted_long_usd`` / ``hm.predicted_short_usd``). With more candles than
+    ``max_bars`` they are summed into equal blocks of candles (the axis label says how long).
+
+    Parameters
+    ----------
+    hm : liqlib.Heatmap
+    market : pandas.DataFrame, optional
+        The frame the heatmap came from: its price path and its label (``SYNTHETIC``...).
+    title : str, optional
+    max_bars : int
+        At most this many bars per side.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes sharing time: price (top) and predicted liquidations in USD (bottom).
+
+    Example
+    -------
+    >>> import liqlib as lq
+    >>> m = lq.make_synthetic_market(500)
+    >>> fig = plot_predicted_liquidations(lq.estimate_heatmap(m, n_bins=50), market=m)
+    >>> len(fig.axes)
+    2
+    """
+    if not isinstance(max_bars, int | np.integer) or max_bars < 1:
+        raise InputError(f"max_bars {max_bars!r} is not a positive integer: use e.g. 400")
+    longs = hm.predicted_long_usd
+    shorts = hm.predicted_short_usd
+    n = len(longs)
+    per = max(1, -(-n // int(max_bars)))  # candles per bar
+    block = np.arange(n) // per
+    lg = np.bincount(block, weights=longs.to_numpy())
+    sh = np.bincount(block, weights=shorts.to_numpy())
+    t = _date_nums(longs.index)
+    dt = float(np.median(np.diff(t))) if n > 1 else 1.0 / 1440
+    x = t[::per]
+    width = per * dt
+    fig = Figure(figsize=(11, 6), layout="constrained")
+    ax_p, ax_l = fig.subplots(2, 1, sharex=True, height_ratios=(1.3, 2))
+    times, price, label = _price_path(hm, market)
+    ax_p.plot(_date_nums(times), price, color="0.2", lw=0.8)
+    ax_p.set_ylabel(f"{label} (USD)")
+    ax_l.bar(x, sh, width=width, align="edge", color=SHORT_COLOR, lw=0,
+             label=f"shorts liquidated: {_usd(sh.sum())} USD in total")  # fmt: skip
+    ax_l.bar(x, -lg, width=width, align="edge", color=LONG_COLOR, lw=0,
+             label=f"longs liquidated: {_usd(lg.sum())} USD in total")  # fmt: skip
+    ax_l.axhline(0, color="0.4", lw=0.6)
+    ax_l.yaxis.set_major_formatter(FuncFormatter(lambda v, p: _usd(abs(v))))
+    span = pd.Timedelta(days=width).round("s")
+    ax_l.set_ylabel(f"predicted liquidations\n(USD per {_duration(span)};\nlongs down, shorts up)")
+    ax_l.legend(loc="lower left", fontsize=8)
+    ax_l.set_xlim(x[0], x[-1] + width)
+    _time_axis(ax_l)
+    ax_p.set_xlabel("")
+    fig.suptitle(
+        title
+        or f"Predicted liquidations · model {hm.model} · {hm.params.symbol} brackets\n"
+        f"{_data_label(market)}"
+    )
+    return fig
+
+
+def _duration(td: pd.Timedelta) -> str:
+    s = int(td.total_seconds())
+    for unit, name in ((86400, "d"), (3600, "h"), (60, "min")):
+        if s % unit == 0 and s >= unit:
+            return f"{s // unit} {name}"
+    return f"{s} s"
+
+
+def plot_liquidation_price_vs_leverage(
+    entry: float, leverages, qty: float, symbol: str = "BTCUSDT"
+) -> Figure:
+    """Exact liquidation price against leverage, next to two common wrong formulas.
+
+    Exact: the Binance USD-M isolated formula with the MMR and ``cum`` of the bracket that the
+    notional ``entry * qty`` falls in (:func:`liqlib.liquidation_price`). Wrong: "no
+    maintenance margin", ``entry * (1 -/+ 1/L)``; and "MMR divided by leverage",
+    ``entry * (1 -/+ (1 - MMR)/L)`` (maintenance margin taken on the margin, not the notional).
+
+    Parameters
+    ----------
+    entry : float
+        Entry price (USD/coin).
+    leverages : sequence of float
+        Leverages to draw (x); those above the bracket's maximum are left out (and said so).
+    qty : float
+        Position size (coins); ``entry * qty`` (USD) picks the bracket.
+    symbol : str
+        Symbol of the built-in bracket table.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: liquidation price (USD) vs leverage. Right: distance to liquidation (% of entry,
+        log-log) for the same formulas.
+
+    Example
+    -------
+    >>> fig = plot_liquidation_price_vs_leverage(67_000.0, [2, 5, 10, 20, 50, 100], 1.0)
+    >>> fig.axes[0].get_xlabel()
+    'leverage (x)'
+    """
+    from liqlib.brackets import get_bracket_table, liquidation_price
+
+    table = get_bracket_table(symbol)
+    notional = float(entry) * float(qty)
+    b = int(table.bracket_index(notional))
+    mmr, cum, max_lev = table.mmr[b], table.cum_usd[b], table.max_leverage[b]
+    lev = np.unique(np.asarray(leverages, dtype=float))
+    dropped = lev[lev > max_lev]
+    lev = lev[(lev <= max_lev) & (lev >= 1)]
+    if lev.size == 0:
+        raise InputError(
+            f"no leverage between 1x and the bracket maximum {max_lev:g}x to draw: "
+            "choose smaller leverages or a smaller position"
+        )
+    exact = {s: liquidation_price(entry, lev, s, qty, symbol=symbol) for s in ("long", "short")}
+    naive = {"long": entry * (1 - 1 / lev), "short": entry * (1 + 1 / lev)}
+    mmr_l = {"long": entry * (1 - (1 - mmr) / lev), "short": entry * (1 + (1 - mmr) / lev)}
+    fig = Figure(figsize=(11, 4.8), layout="constrained")
+    ax, ax_d = fig.subplots(1, 2)
+    for s, color in (("long", LONG_COLOR), ("short", SHORT_COLOR)):
+        ax.plot(lev, exact[s], color=color, lw=2, marker="o", ms=3, label=f"{s}: exact")
+        ax.plot(lev, naive[s], color=color, lw=1.2, ls="--", label=f"{s}: no maintenance margin")
+        ax.plot(lev, mmr_l[s], color=color, lw=1.2, ls=":", label=f"{s}: MMR divided by L")
+        dist = np.abs(exact[s] - entry) / entry * 100
+        ax_d.plot(lev, dist, color=color, lw=2, marker="o", ms=3, label=f"{s}: exact")
+    ax_d.plot(lev, 100 / lev, color="0.3", lw=1.2, ls="--", label="no maintenance margin (1/L)")
+    ax_d.plot(lev, 100 * (1 - mmr) / lev, color="0.3", lw=1.2, ls=":", label="MMR divided by L")
+    ax.axhline(entry, color="0.5", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("leverage (x)")
+    ax.set_ylabel("liquidation price (USD)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:,.0f}"))
+    ax.legend(fontsize=7, ncols=2, loc="upper right")
+    ax_d.set_xscale("log")
+    ax_d.set_yscale("log")
+    ax_d.set_xlabel("leverage (x)")
+    ax_d.set_ylabel("distance to liquidation (% of entry)")
+    ax_d.legend(fontsize=7)
+    for a in (ax, ax_d):
+        a.xaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:g}"))
+        a.grid(True, which="major", alpha=0.3)
+    note = (
+        f"; {dropped.size} leverage(s) above the {max_lev:g}x maximum left out"
+        if dropped.size
+        else ""
+    )
+    fig.suptitle(
+        f"Liquidation price vs leverage · {symbol}, entry {entry:,.2f} USD, {qty:g} coin "
+        f"= {notional:,.0f} USD notional\nbracket {b + 1}: MMR {mmr:.2%}, cum {cum:,.0f} USD, "
+        f"max {max_lev:g}x{note}"
+    )
     return fig
