@@ -349,6 +349,7 @@ def _aggregate(minute: pd.DataFrame, interval: str) -> pd.DataFrame:
     agg = {c: "sum" for c in minute.columns}
     agg.update({C.OPEN: "first", C.HIGH: "max", C.LOW: "min", C.CLOSE: "last"})
     out = minute.resample(_freq(interval), label="left", closed="left").agg(agg)
+    out = out[out[C.OPEN].notna()]  # days not in the archive stay absent, not NaN rows
     for col in (C.VOLUME, C.TAKER_BUY_VOLUME):
         out[col] = out[col].round(3)
     for col in (C.QUOTE_VOLUME, C.TAKER_BUY_QUOTE_VOLUME):

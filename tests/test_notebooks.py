@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from archive_server import build_synthetic_archive, serve_archive
 
+from liqlib import columns as C
 from liqlib.report import read_records, run_notebook, to_html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,3 +64,27 @@ def test_01_data_acquisition_on_the_real_mirror(tmp_path, isolated_cache, monkey
     assert rec["gap_days"] == ["2025-10-04"]
     html = to_html(executed)
     assert html.stat().st_size > 50_000 and "window_low_usd" in html.read_text()
+
+
+def test_01_data_acquisition_on_a_synthetic_archive_with_every_kind(
+    tmp_path, isolated_cache, monkeypatch
+):
+    """Runs everywhere (no real data needed): a SYNTHETIC archive with klines, mark price,
+    metrics and funding, and the notebook's gap window missing one day."""
+    days = pd.date_range("2025-10-02", "2025-11-07").strftime("%Y-%m-%d").tolist()
+    days.remove("2025-10-04")
+    arch = build_synthetic_archive(
+        tmp_path / "archive", days=days, kinds=("klines", "markPriceKlines", "metrics",
+        "fundingRate"), interval="5m",
+    )  # fmt: skip
+    with serve_archive(arch.root) as server:
+        monkeypatch.setenv("LIQLIB_BINANCE_ARCHIVE_URL", server.url)
+        executed = run_notebook(
+            NOTEBOOKS / "01-data-acquisition.ipynb", tmp_path / "out", timeout_s=300
+        )
+    rec = read_records(executed)
+    mark = arch.frames["markPriceKlines-5m"].loc["2025-11-01":"2025-11-07", C.LOW]
+    assert rec["rows"] == 7 * 288
+    assert rec["window_low_usd"] == pytest.approx(mark.min(), rel=1e-12)
+    assert pd.Timestamp(rec["window_low_time"]) == mark.idxmin()
+    assert rec["gap_days"] == ["2025-10-04"]
