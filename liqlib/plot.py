@@ -9,7 +9,7 @@ from matplotlib import colormaps
 from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from liqlib import columns as C
 from liqlib.errors import InputError
@@ -241,9 +241,25 @@ def plot_heatmap(
     >>> "SYNTHETIC" in fig.get_suptitle()
     True
     """
-    values = heatmap_values(hm, side)
     fig = Figure(figsize=(11, 5.5), layout="constrained")
     ax = fig.add_subplot()
+    mesh = _draw_heatmap(ax, hm, market, side, vmax_quantile)
+    _heat_colorbar(fig, mesh, ax, side)
+    _time_axis(ax)
+    fig.suptitle(
+        title or f"Estimated liquidation heatmap · {_model_label(hm)}\n{_data_label(market)}"
+    )
+    return fig
+
+
+def _model_label(hm) -> str:
+    """``model oi-flow · BTCUSDT brackets`` (+ ``calibrated to open interest``)."""
+    extra = " · calibrated to open interest" if hm.params.calibrate else ""
+    return f"model {hm.model} · {hm.params.symbol} brackets{extra}"
+
+
+def _draw_heatmap(ax, hm, market, side: str, vmax_quantile: float):
+    values = heatmap_values(hm, side)
     t = _date_nums(hm.times)
     step = t[1] - t[0] if t.size > 1 else 1.0 / 1440
     x_edges = np.concatenate([[t[0] - step], t])
@@ -261,14 +277,70 @@ def plot_heatmap(
     ax.set_ylim(max(hm.price_edges[0], lo - pad), min(hm.price_edges[-1], hi + pad))
     ax.set_ylabel("liquidation price (USD)")
     ax.legend(loc="upper left", fontsize=8, framealpha=0.6)
-    _time_axis(ax)
+    return mesh
+
+
+def _heat_colorbar(fig, mesh, ax, side: str, label: str = HEAT_LABEL):
     which = {"both": "longs + shorts", "long": "longs", "short": "shorts"}[side]
     cb = fig.colorbar(mesh, ax=ax, pad=0.01, format=FuncFormatter(_usd))
-    cb.set_label(f"{HEAT_LABEL}\n(USD per price bin, {which})")
+    cb.locator = MaxNLocator(nbins=6)
+    cb.set_label(f"{label}\n(USD per price bin, {which})")
+    return cb
+
+
+def plot_heatmap_grid(
+    heatmaps,
+    market: pd.DataFrame | None = None,
+    *,
+    side: str = "both",
+    title: str | None = None,
+    vmax_quantile: float = 0.995,
+) -> Figure:
+    """Several heatmaps of the same market stacked on shared axes, one colour bar each.
+
+    Each panel has its own colour scale (models differ in total USD by orders of magnitude);
+    compare *where* USD sits across panels, and read totals from the colour bars.
+
+    Parameters
+    ----------
+    heatmaps : mapping of str to liqlib.Heatmap
+        Panel name -> heatmap, e.g. ``{"oi-flow": hm1, "volume": hm2}``; same market.
+    market : pandas.DataFrame, optional
+        The frame they were estimated from (price path and ``SYNTHETIC`` label).
+    side : {"both", "long", "short"}
+    title : str, optional
+    vmax_quantile : float
+        As in :func:`plot_heatmap`, per panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per heatmap (time x, liquidation price y), each with a ``QuadMesh``.
+
+    Example
+    -------
+    >>> import liqlib as lq
+    >>> m = lq.make_synthetic_market(500)
+    >>> hms = {k: lq.estimate_heatmap(m, k, n_bins=50) for k in ("oi-flow", "fixed-offset")}
+    >>> len(plot_heatmap_grid(hms, m).axes)
+    4
+    """
+    items = list(dict(heatmaps).items())
+    if not items:
+        raise InputError("heatmaps is empty: pass {name: heatmap} with at least one heatmap")
+    fig = Figure(figsize=(11, 2.2 + 2.6 * len(items)), layout="constrained")
+    axes = fig.subplots(len(items), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+    for ax, (name, hm) in zip(axes, items, strict=True):
+        mesh = _draw_heatmap(ax, hm, market, side, vmax_quantile)
+        _heat_colorbar(fig, mesh, ax, side, label="estimated USD")
+        cal = " · calibrated to open interest" if hm.params.calibrate else ""
+        ax.set_title(f"{name}{cal}", fontsize=10, loc="left")
+        ax.set_ylabel("liquidation price\n(USD)")
+    _time_axis(axes[-1])
+    symbols = sorted({hm.params.symbol for _, hm in items})
     fig.suptitle(
         title
-        or f"Estimated liquidation heatmap · model {hm.model} · {hm.params.symbol} brackets\n"
-        f"{_data_label(market)}"
+        or f"Liquidation heatmaps compared · {', '.join(symbols)} brackets\n{_data_label(market)}"
     )
     return fig
 
@@ -337,14 +409,34 @@ def plot_liquidation_map(
         ax.set_ylim(min(lo, px) - pad, max(hi, px) + pad)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = top.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="lower right", fontsize=8, framealpha=0.8)
+    ax.legend(h1 + h2, l1 + l2, loc="center right", fontsize=8, framealpha=0.8)
     when = pd.Timestamp(lm.attrs["time"]).strftime("%Y-%m-%d %H:%M UTC")
-    fig.suptitle(
-        title
-        or f"Liquidation map at {when} · model {hm.model} · {hm.params.symbol} brackets\n"
-        f"{_data_label(market)}"
-    )
+    fig.suptitle(title or f"Liquidation map at {when} · {_model_label(hm)}\n{_data_label(market)}")
     return fig
+
+
+_NICE_BLOCKS = ("1min", "5min", "15min", "30min", "1h", "2h", "4h", "6h", "12h", "1D", "7D")
+
+
+def _block_rule(index: pd.DatetimeIndex, max_bars: int) -> str | None:
+    """The shortest nice block giving at most ``max_bars`` bars (None = one bar per candle)."""
+    if len(index) <= max_bars:
+        return None
+    span = index[-1] - index[0]
+    step = index[1] - index[0]
+    for rule in _NICE_BLOCKS:
+        td = pd.Timedelta(rule)
+        if td >= step and span / td < max_bars:
+            return rule
+    return _NICE_BLOCKS[-1]
+
+
+def _duration(td: pd.Timedelta) -> str:
+    s = int(td.total_seconds())
+    for unit, name in ((86400, "d"), (3600, "h"), (60, "min")):
+        if s % unit == 0 and s >= unit:
+            return f"{s // unit} {name}"
+    return f"{s} s"
 
 
 def plot_predicted_liquidations(
@@ -358,7 +450,8 @@ def plot_predicted_liquidations(
 
     The series are the USD the model removed when price swept a level
     (``hm.predicted_long_usd`` / ``hm.predicted_short_usd``). With more candles than
-    ``max_bars`` they are summed into equal blocks of candles (the axis label says how long).
+    ``max_bars`` they are summed into blocks of a round length (5 min, 15 min, 1 h, ...; the
+    axis label says which), so bars stay readable.
 
     Parameters
     ----------
@@ -372,7 +465,8 @@ def plot_predicted_liquidations(
     Returns
     -------
     matplotlib.figure.Figure
-        Two axes sharing time: price (top) and predicted liquidations in USD (bottom).
+        Two axes sharing time: price (top) and predicted liquidations in USD per block
+        (bottom; shorts as positive bars, longs as negative bars).
 
     Example
     -------
@@ -386,64 +480,57 @@ def plot_predicted_liquidations(
         raise InputError(f"max_bars {max_bars!r} is not a positive integer: use e.g. 400")
     longs = hm.predicted_long_usd
     shorts = hm.predicted_short_usd
-    n = len(longs)
-    per = max(1, -(-n // int(max_bars)))  # candles per bar
-    block = np.arange(n) // per
-    lg = np.bincount(block, weights=longs.to_numpy())
-    sh = np.bincount(block, weights=shorts.to_numpy())
-    t = _date_nums(longs.index)
-    dt = float(np.median(np.diff(t))) if n > 1 else 1.0 / 1440
-    x = t[::per]
-    width = per * dt
+    rule = _block_rule(longs.index, int(max_bars))
+    if rule is not None:
+        longs = longs.resample(rule).sum()
+        shorts = shorts.resample(rule).sum()
+        width_td = pd.Timedelta(rule)
+    else:
+        width_td = longs.index[1] - longs.index[0] if len(longs) > 1 else pd.Timedelta("1min")
+    x = _date_nums(longs.index)
+    width = width_td / pd.Timedelta(days=1)
+    lg, sh = longs.to_numpy(), shorts.to_numpy()
     fig = Figure(figsize=(11, 6), layout="constrained")
     ax_p, ax_l = fig.subplots(2, 1, sharex=True, height_ratios=(1.3, 2))
     times, price, label = _price_path(hm, market)
     ax_p.plot(_date_nums(times), price, color="0.2", lw=0.8)
     ax_p.set_ylabel(f"{label} (USD)")
+    ax_p.grid(True, alpha=0.3)
     ax_l.bar(x, sh, width=width, align="edge", color=SHORT_COLOR, lw=0,
-             label=f"shorts liquidated: {_usd(sh.sum())} USD in total")  # fmt: skip
+             label=f"shorts liquidated (price rose): {_usd(sh.sum())} USD in total")  # fmt: skip
     ax_l.bar(x, -lg, width=width, align="edge", color=LONG_COLOR, lw=0,
-             label=f"longs liquidated: {_usd(lg.sum())} USD in total")  # fmt: skip
+             label=f"longs liquidated (price fell): {_usd(lg.sum())} USD in total")  # fmt: skip
     ax_l.axhline(0, color="0.4", lw=0.6)
     ax_l.yaxis.set_major_formatter(FuncFormatter(lambda v, p: _usd(abs(v))))
-    span = pd.Timedelta(days=width).round("s")
-    ax_l.set_ylabel(f"predicted liquidations\n(USD per {_duration(span)};\nlongs down, shorts up)")
+    ax_l.set_ylabel(
+        f"predicted liquidations\n(USD per {_duration(width_td)};\nlongs down, shorts up)"
+    )
     ax_l.legend(loc="lower left", fontsize=8)
+    ax_l.grid(True, axis="y", alpha=0.3)
     ax_l.set_xlim(x[0], x[-1] + width)
     _time_axis(ax_l)
-    ax_p.set_xlabel("")
-    fig.suptitle(
-        title
-        or f"Predicted liquidations · model {hm.model} · {hm.params.symbol} brackets\n"
-        f"{_data_label(market)}"
-    )
+    fig.suptitle(title or f"Predicted liquidations · {_model_label(hm)}\n{_data_label(market)}")
     return fig
-
-
-def _duration(td: pd.Timedelta) -> str:
-    s = int(td.total_seconds())
-    for unit, name in ((86400, "d"), (3600, "h"), (60, "min")):
-        if s % unit == 0 and s >= unit:
-            return f"{s // unit} {name}"
-    return f"{s} s"
 
 
 def plot_liquidation_price_vs_leverage(
     entry: float, leverages, qty: float, symbol: str = "BTCUSDT"
 ) -> Figure:
-    """Exact liquidation price against leverage, next to two common wrong formulas.
+    """Exact liquidation price against leverage, and how much two common mistakes are off.
 
     Exact: the Binance USD-M isolated formula with the MMR and ``cum`` of the bracket that the
-    notional ``entry * qty`` falls in (:func:`liqlib.liquidation_price`). Wrong: "no
+    notional ``entry * qty`` falls in (:func:`liqlib.liquidation_price`). Mistakes: "no
     maintenance margin", ``entry * (1 -/+ 1/L)``; and "MMR divided by leverage",
-    ``entry * (1 -/+ (1 - MMR)/L)`` (maintenance margin taken on the margin, not the notional).
+    ``entry * (1 -/+ (1 - MMR)/L)`` (maintenance margin taken on the margin instead of the
+    notional). Both put the liquidation price too far from the entry.
 
     Parameters
     ----------
     entry : float
         Entry price (USD/coin).
     leverages : sequence of float
-        Leverages to draw (x); those above the bracket's maximum are left out (and said so).
+        Leverages to draw (x), >= 1; those above the bracket's maximum are left out (the title
+        says so).
     qty : float
         Position size (coins); ``entry * qty`` (USD) picks the bracket.
     symbol : str
@@ -452,8 +539,9 @@ def plot_liquidation_price_vs_leverage(
     Returns
     -------
     matplotlib.figure.Figure
-        Left: liquidation price (USD) vs leverage. Right: distance to liquidation (% of entry,
-        log-log) for the same formulas.
+        Left: liquidation price (USD) against leverage, exact and without maintenance margin.
+        Right: distance from entry to liquidation (% of entry) for the exact formula and both
+        mistakes, log-log, where the gap at high leverage is visible.
 
     Example
     -------
@@ -475,41 +563,35 @@ def plot_liquidation_price_vs_leverage(
             f"no leverage between 1x and the bracket maximum {max_lev:g}x to draw: "
             "choose smaller leverages or a smaller position"
         )
-    exact = {s: liquidation_price(entry, lev, s, qty, symbol=symbol) for s in ("long", "short")}
-    naive = {"long": entry * (1 - 1 / lev), "short": entry * (1 + 1 / lev)}
-    mmr_l = {"long": entry * (1 - (1 - mmr) / lev), "short": entry * (1 + (1 - mmr) / lev)}
     fig = Figure(figsize=(11, 4.8), layout="constrained")
     ax, ax_d = fig.subplots(1, 2)
-    for s, color in (("long", LONG_COLOR), ("short", SHORT_COLOR)):
-        ax.plot(lev, exact[s], color=color, lw=2, marker="o", ms=3, label=f"{s}: exact")
-        ax.plot(lev, naive[s], color=color, lw=1.2, ls="--", label=f"{s}: no maintenance margin")
-        ax.plot(lev, mmr_l[s], color=color, lw=1.2, ls=":", label=f"{s}: MMR divided by L")
-        dist = np.abs(exact[s] - entry) / entry * 100
+    for s, sign, color in (("long", -1.0, LONG_COLOR), ("short", 1.0, SHORT_COLOR)):
+        exact = liquidation_price(entry, lev, s, qty, symbol=symbol)
+        ax.plot(lev, exact, color=color, lw=2, marker="o", ms=3, label=f"{s}: exact")
+        ax.plot(lev, entry * (1 + sign / lev), color=color, lw=1.2, ls="--",
+                label=f"{s}: no maintenance margin")  # fmt: skip
+        dist = np.abs(exact - entry) / entry * 100
         ax_d.plot(lev, dist, color=color, lw=2, marker="o", ms=3, label=f"{s}: exact")
-    ax_d.plot(lev, 100 / lev, color="0.3", lw=1.2, ls="--", label="no maintenance margin (1/L)")
-    ax_d.plot(lev, 100 * (1 - mmr) / lev, color="0.3", lw=1.2, ls=":", label="MMR divided by L")
-    ax.axhline(entry, color="0.5", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_xlabel("leverage (x)")
+    ax_d.plot(lev, 100 / lev, color="0.2", lw=1.2, ls="--", label="no maintenance margin: 1/L")
+    ax_d.plot(lev, 100 * (1 - mmr) / lev, color="tab:blue", lw=1.6, ls=":",
+              label="MMR divided by L: (1 - MMR)/L")  # fmt: skip
+    ax.axhline(entry, color="0.5", lw=0.8, label=f"entry {entry:,.2f}")
     ax.set_ylabel("liquidation price (USD)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:,.0f}"))
-    ax.legend(fontsize=7, ncols=2, loc="upper right")
-    ax_d.set_xscale("log")
+    ax.legend(fontsize=8, loc="upper right")
     ax_d.set_yscale("log")
-    ax_d.set_xlabel("leverage (x)")
-    ax_d.set_ylabel("distance to liquidation (% of entry)")
-    ax_d.legend(fontsize=7)
+    ax_d.set_ylabel("distance from entry to liquidation (% of entry)")
+    ax_d.yaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:g}"))
+    ax_d.legend(fontsize=8, loc="lower left")
     for a in (ax, ax_d):
+        a.set_xscale("log")
+        a.set_xlabel("leverage (x)")
         a.xaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:g}"))
         a.grid(True, which="major", alpha=0.3)
-    note = (
-        f"; {dropped.size} leverage(s) above the {max_lev:g}x maximum left out"
-        if dropped.size
-        else ""
-    )
+    note = f"; {dropped.size} leverage(s) above {max_lev:g}x left out" if dropped.size else ""
     fig.suptitle(
-        f"Liquidation price vs leverage · {symbol}, entry {entry:,.2f} USD, {qty:g} coin "
-        f"= {notional:,.0f} USD notional\nbracket {b + 1}: MMR {mmr:.2%}, cum {cum:,.0f} USD, "
-        f"max {max_lev:g}x{note}"
+        f"Liquidation price vs leverage · {symbol}, entry {entry:,.2f} USD × {qty:g} coin "
+        f"= {notional:,.0f} USD notional\n{symbol} bracket {b + 1}: MMR {mmr:.2%}, "
+        f"cum {cum:,.0f} USD, max {max_lev:g}x{note}"
     )
     return fig

@@ -146,6 +146,16 @@ def _period_end(period: str) -> pd.Timestamp:
     return start + (pd.offsets.MonthBegin(1) if len(period) == 7 else pd.Timedelta(days=1))
 
 
+def _known_missing(part: Partition, base_url: str | None) -> bool:
+    """True if this same server already answered 404 for the period (a mirror's holes are not
+    the real archive's, so a marker only counts for the server that wrote it)."""
+    try:
+        stamp = json.loads(part.missing_marker.read_text())
+    except (OSError, ValueError):
+        return False
+    return stamp.get("server") == binance.archive_base_url(base_url)
+
+
 def _fetch_into_cache(part: Partition, base_url: str | None, session) -> bool:
     """Download one archive file into the cache. Returns False when the server lacks it."""
     try:
@@ -154,7 +164,10 @@ def _fetch_into_cache(part: Partition, base_url: str | None, session) -> bool:
         )
     except DataNotFoundError:
         if pd.Timestamp.now(tz="UTC") - _period_end(part.period) > MISSING_IS_FINAL_AFTER:
-            stamp = {"checked_at": pd.Timestamp.now(tz="UTC").isoformat()}
+            stamp = {
+                "checked_at": pd.Timestamp.now(tz="UTC").isoformat(),
+                "server": binance.archive_base_url(base_url),
+            }
             write_atomic(part.missing_marker, lambda tmp: tmp.write_text(json.dumps(stamp)))
         return False
     save_frame(frame, part.path)
@@ -202,7 +215,7 @@ def load_kind(
     for part in parts:
         if not refresh and part.path.is_file():
             have.append(part)
-        elif not refresh and part.missing_marker.is_file():
+        elif not refresh and _known_missing(part, base_url):
             missing.append(part.period)
         else:
             todo.append(part)
@@ -346,7 +359,7 @@ def load_market(
         start=t0.isoformat(),
         end=t1.isoformat(),
         source="binance-um",
-        archive_url=os.environ.get(binance.ARCHIVE_URL_ENV, binance.DEFAULT_ARCHIVE_URL),
+        archive_url=binance.archive_base_url(),
         gaps=gaps,
         missing_rows={kind: int(market[_first_column(kind)].isna().sum()) for kind in pieces},
         liqlib_version=liqlib.__version__,

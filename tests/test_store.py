@@ -231,3 +231,16 @@ def test_real_mirror_mark_price_and_funding_through_load_market(shared_data, tmp
     assert day.min() == raw["low"].min()
     assert day.idxmin() == pd.Timestamp(int(raw.loc[raw["low"].idxmin(), "open_time"]), unit="ms",
                                         tz="UTC")  # fmt: skip
+
+
+def test_a_404_remembered_from_one_server_does_not_hide_data_on_another(
+    archive_env, synthetic_archive, cache, monkeypatch
+):
+    """A mirror's holes are not the real archive's: markers count only for their server."""
+    archive_env.faults[synthetic_archive.path("metrics", "2025-11-04")] = Fault("404", None)
+    kw = {"interval": "5m", "include": ["metrics"], "allow_gaps": True}
+    assert lq.load_market("BTCUSDT", "2025-11-04", "2025-11-05", **kw).attrs["gaps"]
+    with serve_archive(synthetic_archive.root) as other:
+        monkeypatch.setenv("LIQLIB_BINANCE_ARCHIVE_URL", other.url)
+        df = lq.load_market("BTCUSDT", "2025-11-04", "2025-11-05", **kw)
+    assert df.attrs["gaps"] == {} and df[C.OI_USD].notna().all()
