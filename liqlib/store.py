@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 import liqlib
 from liqlib import columns as C
-from liqlib.errors import CacheError, DataNotFoundError, InputError
+from liqlib.errors import CacheError, DataNotFoundError, DownloadError, InputError
 from liqlib.http import make_session
 from liqlib.sources import binance
 from liqlib.timeutil import TimeLike, check_window, days_in, months_in
@@ -260,6 +260,7 @@ def load_market(
     cache_dir: str | os.PathLike | None = None,
     refresh: bool = False,
     progress: bool | None = None,
+    rest_fallback: bool = True,
 ) -> pd.DataFrame:
     """Load one aligned market frame: prices, volumes, mark price, open interest, funding.
 
@@ -292,6 +293,11 @@ def load_market(
         Download again even if cached.
     progress : bool, optional
         Show a tqdm bar while downloading (default on; ``LIQLIB_PROGRESS=0`` turns it off).
+    rest_fallback : bool
+        Fill *recent* periods the archive has not published yet (days that ended less than
+        three days ago, the current month of funding) from the exchange's REST API
+        (``$LIQLIB_BINANCE_REST_URL``). Such rows are never cached: the archive file, once
+        published, is the reference. Listed in ``df.attrs["from_rest"]``.
 
     Returns
     -------
@@ -301,8 +307,9 @@ def load_market(
         interest and ratios are the latest 5-minute snapshot at or before the bar open (never
         older than 5 minutes); ``funding_rate`` is the latest settled rate (fraction).
         ``df.attrs`` records ``symbol``, ``interval``, ``start``, ``end``, ``source``,
-        ``archive_url``, ``gaps`` (kind -> missing periods), ``missing_rows`` (kind -> bars
-        without data) and ``liqlib_version``.
+        ``archive_url``, ``gaps`` (kind -> missing periods), ``from_rest`` (kind -> periods
+        taken from the REST API), ``missing_rows`` (kind -> bars without data) and
+        ``liqlib_version``.
 
     Examples
     --------
@@ -333,6 +340,7 @@ def load_market(
 
     pieces: dict[str, pd.DataFrame | None] = {}
     gaps: dict[str, list[str]] = {}
+    from_rest: dict[str, list[str]] = {}
     for kind in MARKET_KINDS:
         if kind not in include:
             continue
@@ -342,6 +350,12 @@ def load_market(
             symbol, kind, periods, kind_interval,
             cache_dir=root, refresh=refresh, progress=progress,
         )  # fmt: skip
+        if missing and rest_fallback:
+            frame, missing, used = fill_recent_from_rest(
+                symbol, kind, kind_interval, frame, missing, t0, t1
+            )
+            if used:
+                from_rest[kind] = used
         pieces[kind] = frame
         if missing:
             gaps[kind] = missing
@@ -361,10 +375,57 @@ def load_market(
         source="binance-um",
         archive_url=binance.archive_base_url(),
         gaps=gaps,
+        from_rest=from_rest,
         missing_rows={kind: int(market[_first_column(kind)].isna().sum()) for kind in pieces},
         liqlib_version=liqlib.__version__,
     )
     return market
+
+
+def _is_recent(period: str, now: pd.Timestamp) -> bool:
+    return now - _period_end(period) <= MISSING_IS_FINAL_AFTER
+
+
+def _fetch_rest(symbol: str, kind: str, interval: str | None, start, end) -> pd.DataFrame:
+    if kind in ("klines", "markPriceKlines"):
+        price = "trade" if kind == "klines" else "mark"
+        return binance.fetch_rest_klines(symbol, start, end, interval, price=price)
+    if kind == "metrics":
+        return binance.fetch_rest_metrics(symbol, start, end)
+    return binance.fetch_rest_funding_rate(symbol, start, end)
+
+
+def fill_recent_from_rest(
+    symbol: str,
+    kind: str,
+    interval: str | None,
+    frame: pd.DataFrame | None,
+    missing: list[str],
+    t0: pd.Timestamp,
+    t1: pd.Timestamp,
+) -> tuple[pd.DataFrame | None, list[str], list[str]]:
+    """Fetch the recent periods the archive lacks from the REST API (network; not cached).
+
+    Returns the combined frame, the periods still missing, and the periods REST filled. A REST
+    failure leaves the period missing (reported as a gap), it does not abort the load.
+    """
+    now = pd.Timestamp.now(tz="UTC")
+    recent = [p for p in missing if _is_recent(p, now)]
+    parts, used = [] if frame is None else [frame], []
+    for period in recent:
+        start = max(t0, pd.Timestamp(period, tz="UTC"))
+        end = min(t1, _period_end(period), now)
+        try:
+            got = _fetch_rest(symbol, kind, interval, start, end)
+        except (DataNotFoundError, DownloadError, InputError):
+            continue
+        if len(got):
+            parts.append(got)
+            used.append(period)
+    if not used:
+        return frame, missing, []
+    combined = pd.concat(parts).sort_index()
+    return combined, [p for p in missing if p not in used], used
 
 
 def _first_column(kind: str) -> str:

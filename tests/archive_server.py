@@ -727,3 +727,47 @@ def serve_archive(root: str | Path) -> Iterator[ArchiveServer]:
         yield server
     finally:
         server.stop()
+
+
+# ------------------------------------------------------------------------------------------
+# REST routes serving a synthetic frame (Binance's JSON shapes)
+# ------------------------------------------------------------------------------------------
+
+
+def rest_window(frame: pd.DataFrame, query: dict, limit_max: int) -> pd.DataFrame:
+    """Rows of ``frame`` inside a REST query's ``[startTime, endTime]``, at most ``limit``."""
+    ms = frame.index.as_unit("ns").asi8 // 10**6
+    lo, hi = int(query["startTime"]), int(query["endTime"])
+    limit = min(int(query.get("limit", limit_max)), limit_max)
+    return frame[(ms >= lo) & (ms <= hi)].iloc[:limit]
+
+
+def kline_route(frame: pd.DataFrame, bar_ms: int):
+    """A ``/fapi/v1/klines``-style route serving ``frame`` (bars of ``bar_ms``)."""
+
+    def route(query):
+        part = rest_window(frame, query, 1500)
+        ms = part.index.as_unit("ns").asi8 // 10**6
+        rows = [
+            [int(t), str(r.open), str(r.high), str(r.low), str(r.close), str(r.volume),
+             int(t) + bar_ms - 1, str(r.quote_volume), int(r.trades), str(r.taker_buy_volume),
+             str(r.taker_buy_quote_volume), "0"]
+            for t, r in zip(ms, part.itertuples(), strict=True)
+        ]  # fmt: skip
+        return 200, rows
+
+    return route
+
+
+def stats_route(series: pd.Series, key: str):
+    """A ``/futures/data/*`` statistics route serving ``series`` under JSON ``key``."""
+
+    def route(query):
+        part = rest_window(series.to_frame(), query, 500)[series.name]
+        ms = part.index.as_unit("ns").asi8 // 10**6
+        return 200, [
+            {"symbol": "BTCUSDT", key: str(v), "timestamp": int(t)}
+            for t, v in zip(ms, part, strict=True)
+        ]
+
+    return route

@@ -8,7 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
-from archive_server import Fault, write_archive_zip, write_checksum
+from archive_server import (
+    Fault,
+    kline_route,
+    rest_window,
+    stats_route,
+    write_archive_zip,
+    write_checksum,
+)
 
 from liqlib import columns as C
 from liqlib.errors import ChecksumError, CorruptDataError, DataNotFoundError, DownloadError
@@ -230,41 +237,7 @@ def test_bad_csv_inside_a_good_zip_names_the_file_and_line(archive_env, syntheti
 # ------------------------------------------------------------------------------------------
 
 
-def _window(frame: pd.DataFrame, query: dict, limit_max: int) -> pd.DataFrame:
-    ms = frame.index.as_unit("ns").asi8 // 10**6
-    lo, hi = int(query["startTime"]), int(query["endTime"])
-    limit = min(int(query.get("limit", limit_max)), limit_max)
-    return frame[(ms >= lo) & (ms <= hi)].iloc[:limit]
-
-
-def kline_route(frame: pd.DataFrame, bar_ms: int):
-    def route(query):
-        part = _window(frame, query, 1500)
-        ms = part.index.as_unit("ns").asi8 // 10**6
-        rows = [
-            [int(t), str(r.open), str(r.high), str(r.low), str(r.close), str(r.volume),
-             int(t) + bar_ms - 1, str(r.quote_volume), int(r.trades), str(r.taker_buy_volume),
-             str(r.taker_buy_quote_volume), "0"]
-            for t, r in zip(ms, part.itertuples(), strict=True)
-        ]  # fmt: skip
-        return 200, rows
-
-    return route
-
-
-def stats_route(series: pd.Series, key: str):
-    def route(query):
-        part = _window(series.to_frame(), query, 500)[series.name]
-        ms = part.index.as_unit("ns").asi8 // 10**6
-        return 200, [
-            {"symbol": "BTCUSDT", key: str(v), "timestamp": int(t)}
-            for t, v in zip(ms, part, strict=True)
-        ]
-
-    return route
-
-
-def test_rest_klines_page_through_the_window(archive_env, synthetic_archive):
+def test_rest_klines_page_through_therest_window(archive_env, synthetic_archive):
     frame = synthetic_archive.frames["klines-1m"]
     archive_env.routes["/fapi/v1/klines"] = kline_route(frame, 60_000)
     start, end = (
@@ -303,7 +276,7 @@ def test_rest_metrics_from_the_five_statistics_endpoints(archive_env, synthetic_
             archive_env.routes[path] = stats_route(metrics[spec[0]], spec[1])
 
     def oi_route(query):
-        part = _window(metrics, query, 500)
+        part = rest_window(metrics, query, 500)
         ms = part.index.as_unit("ns").asi8 // 10**6
         return 200, [
             {"symbol": "BTCUSDT", "sumOpenInterest": str(a), "sumOpenInterestValue": str(b),
@@ -324,7 +297,7 @@ def test_rest_funding_rate_rounds_times_and_infers_the_interval(archive_env, syn
     rng = np.random.default_rng(1)
 
     def route(query):
-        part = _window(funding, query, 1000)
+        part = rest_window(funding, query, 1000)
         ms = part.index.as_unit("ns").asi8 // 10**6 + rng.integers(0, 8, len(part))
         return 200, [
             {

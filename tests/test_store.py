@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from archive_server import Fault, build_synthetic_archive, serve_archive
+from archive_server import Fault, build_synthetic_archive, kline_route, serve_archive
 
 import liqlib as lq
 from liqlib import columns as C
@@ -244,3 +244,29 @@ def test_a_404_remembered_from_one_server_does_not_hide_data_on_another(
         monkeypatch.setenv("LIQLIB_BINANCE_ARCHIVE_URL", other.url)
         df = lq.load_market("BTCUSDT", "2025-11-04", "2025-11-05", **kw)
     assert df.attrs["gaps"] == {} and df[C.OI_USD].notna().all()
+
+
+def test_recent_days_the_archive_has_not_published_come_from_rest_uncached(
+    tmp_path, monkeypatch, fast_http
+):
+    today = pd.Timestamp.now(tz="UTC").normalize()
+    days = [(today - pd.Timedelta(days=k)).strftime("%Y-%m-%d") for k in (2, 1)]
+    arch = build_synthetic_archive(tmp_path / "a", days=days, kinds=("klines",), interval="5m")
+    published, unpublished = days
+    (arch.root / arch.path("klines", unpublished, "5m").lstrip("/")).unlink()
+    kw = {"interval": "5m", "include": ["klines"], "cache_dir": tmp_path / "c", "progress": False}
+    with serve_archive(arch.root) as server:
+        server.routes["/fapi/v1/klines"] = kline_route(arch.frames["klines-5m"], 300_000)
+        monkeypatch.setenv("LIQLIB_BINANCE_ARCHIVE_URL", server.url)
+        monkeypatch.setenv("LIQLIB_BINANCE_REST_URL", server.url)
+        df = lq.load_market("BTCUSDT", published, today, **kw)
+        assert server.requests["/fapi/v1/klines"] >= 1
+        without = lq.load_market("BTCUSDT", published, today, rest_fallback=False,
+                                 allow_gaps=True, **kw)  # fmt: skip
+    pd.testing.assert_frame_equal(
+        df[list(C.KLINE_COLUMNS)], arch.frames["klines-5m"], check_freq=False, check_names=False
+    )
+    assert df.attrs["from_rest"] == {"klines": [unpublished]} and df.attrs["gaps"] == {}
+    assert without.attrs["gaps"] == {"klines": [unpublished]}
+    cached = {p.name for p in (tmp_path / "c").rglob("*") if p.is_file()}
+    assert cached == {f"{published}.parquet"}  # REST rows are never cached
