@@ -14,7 +14,10 @@ each placed at its liquidation price ``LP = k * entry`` (``k`` from the bracket 
    A bin is swept as soon as it holds any such level: long bins with upper edge > low, short
    bins with lower edge <= high. The removed USD is the candle's *predicted liquidations*;
 4. **close**: a fall in open interest not explained by the sweep closes positions
-   proportionally (every side, tier and bin by the same factor);
+   proportionally: a fall of ``c`` USD out of ``OI`` USD closes the share ``c / OI`` of every
+   side, tier and bin. The inventory is usually only part of the open interest (positions
+   opened before the window are not in it), so it closes only its own share of the fall;
+   dividing by the inventory instead would drain it to zero within days;
 5. **calibrate** (optional): rescale so the inventory sums to the open interest;
 6. **snapshot**: at the end of each block of candles, the state becomes one output column.
 
@@ -102,6 +105,7 @@ class EngineInputs:
     open_usd: np.ndarray  # (n,) USD opened
     long_frac: np.ndarray  # (n,) share of opened USD going long
     close_req: np.ndarray  # (n,) fall in open interest (USD), before subtracting the sweep
+    oi_prev_usd: np.ndarray  # (n,) open interest before the candle (USD; NaN = unknown)
     fade: np.ndarray  # (T,) per-candle survival factor
     do_sweep: bool
     calib_mode: int  # 0 off, 1 per side, 2 both sides by one factor
@@ -289,6 +293,7 @@ def prepare_inputs(market: pd.DataFrame, params: EngineParams) -> EngineInputs:
         d = np.where(np.isnan(d), 0.0, d) * c
         open_usd = np.maximum(d, 0.0)
         close_req = np.maximum(-d, 0.0)
+        oi_prev_usd = np.concatenate(([np.nan], oi[:-1])) * c
     else:
         if QUOTE_VOLUME in market.columns:
             qv = market[QUOTE_VOLUME].to_numpy(dtype=float)
@@ -300,6 +305,7 @@ def prepare_inputs(market: pd.DataFrame, params: EngineParams) -> EngineInputs:
             _fail("market has negative or infinite volume: drop or repair those rows")
         open_usd = np.where(np.isnan(qv), 0.0, qv) * float(params.volume_open_fraction)
         close_req = np.zeros(n)
+        oi_prev_usd = np.full(n, np.nan)
     long_frac = _long_fraction(market, params, n)
 
     calib_mode = 0
@@ -332,6 +338,7 @@ def prepare_inputs(market: pd.DataFrame, params: EngineParams) -> EngineInputs:
         open_usd=np.ascontiguousarray(open_usd, dtype=float),
         long_frac=np.ascontiguousarray(long_frac, dtype=float),
         close_req=np.ascontiguousarray(close_req, dtype=float),
+        oi_prev_usd=np.ascontiguousarray(oi_prev_usd, dtype=float),
         fade=params.fade_factors(),
         do_sweep=bool(params.sweep),
         calib_mode=calib_mode,
@@ -457,6 +464,7 @@ def _kernel(
     open_usd,
     long_frac,
     close_req,
+    oi_prev_usd,
     fade,
     do_sweep,
     calib_mode,
@@ -573,15 +581,20 @@ def _kernel(
                     lo[1, t] = nb
                     hi[1, t] = -1
                 flows[0, 1, i] += (removed + grid_removed) * scale[1, t]
-        # 4. close what the sweep does not explain
-        c = close_req[i] - flows[0, 0, i] - flows[0, 1, i]
+        # 4. close what the sweep does not explain: every position, tracked or opened before
+        # the window, closes in the same proportion c / (open interest left after the sweep)
+        liq = flows[0, 0, i] + flows[0, 1, i]
+        c = close_req[i] - liq
         if c > 0.0:
             total = 0.0
             for s in range(2):
                 for t in range(nt):
                     total += (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * scale[s, t]
+            base = oi_prev_usd[i] - liq
+            if not base > total:  # unknown open interest, or the model holds all of it
+                base = total
             if total > 0.0:
-                frac = min(c / total, 1.0)
+                frac = min(c / base, 1.0)
                 for s in range(2):
                     for t in range(nt):
                         m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * scale[s, t]
@@ -676,6 +689,7 @@ def run_inputs(inputs: EngineInputs) -> EngineOutputs:
         inputs.open_usd,
         inputs.long_frac,
         inputs.close_req,
+        inputs.oi_prev_usd,
         inputs.fade,
         inputs.do_sweep,
         inputs.calib_mode,

@@ -9,7 +9,7 @@ from matplotlib import colormaps
 from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
 from liqlib import columns as C
 from liqlib.errors import InputError
@@ -252,6 +252,14 @@ def plot_heatmap(
     return fig
 
 
+def _power_ticks(norm, n: int = 6) -> np.ndarray:
+    """Ticks evenly spaced on the colour bar of a power norm, rounded down to 2 digits."""
+    vmax = float(norm.vmax)
+    raw = vmax * np.linspace(0.0, 1.0, n)[1:] ** (1.0 / float(getattr(norm, "gamma", 1.0)))
+    scale = 10.0 ** (np.floor(np.log10(raw)) - 1)
+    return np.unique(np.concatenate([[0.0], np.floor(raw / scale) * scale]))
+
+
 def _model_label(hm) -> str:
     """``model oi-flow · BTCUSDT brackets`` (+ ``calibrated to open interest``)."""
     extra = " · calibrated to open interest" if hm.params.calibrate else ""
@@ -283,7 +291,7 @@ def _draw_heatmap(ax, hm, market, side: str, vmax_quantile: float):
 def _heat_colorbar(fig, mesh, ax, side: str, label: str = HEAT_LABEL):
     which = {"both": "longs + shorts", "long": "longs", "short": "shorts"}[side]
     cb = fig.colorbar(mesh, ax=ax, pad=0.01, format=FuncFormatter(_usd))
-    cb.locator = MaxNLocator(nbins=6)
+    cb.set_ticks(_power_ticks(mesh.norm))
     cb.set_label(f"{label}\n(USD per price bin, {which})")
     return cb
 
@@ -583,10 +591,14 @@ def plot_liquidation_price_vs_leverage(
     ax_d.set_ylabel("distance from entry to liquidation (% of entry)")
     ax_d.yaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:g}"))
     ax_d.legend(fontsize=8, loc="lower left")
+    ax_d.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ticks = [x for x in (1, 2, 3, 5, 10, 20, 50, 100, 150) if lev[0] <= x <= lev[-1]]
     for a in (ax, ax_d):
         a.set_xscale("log")
         a.set_xlabel("leverage (x)")
+        a.xaxis.set_major_locator(FixedLocator(ticks or list(lev)))
         a.xaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:g}"))
+        a.xaxis.set_minor_formatter(NullFormatter())
         a.grid(True, which="major", alpha=0.3)
     note = f"; {dropped.size} leverage(s) above {max_lev:g}x left out" if dropped.size else ""
     fig.suptitle(

@@ -111,7 +111,9 @@ def make_synthetic_market(
     mark_high = np.maximum(high * (1 + mark_noise[1]), np.maximum(mark_open, mark_close))
     mark_low = np.minimum(low * (1 + mark_noise[2]), np.minimum(mark_open, mark_close))
     oi0 = 8e9 / price
-    doi = (buy_share - 0.5) * 0.002 + rng.normal(0, 4e-4, n) - 3e-4 * np.maximum(move - 2.0, 0)
+    shock = np.maximum(move - 2.0, 0.0)  # large moves flush positions ...
+    shock -= shock.mean()  # ... but open interest has no drift over the window
+    doi = (buy_share - 0.5) * 0.002 + rng.normal(0, 4e-4, n) - 3e-4 * shock
     oi_coin = oi0 * np.exp(np.cumsum(doi))
     step = max(int(round(5.0 / minutes)), 1)
     held = (np.arange(n) // step) * step

@@ -137,11 +137,15 @@ def reference_run(inp: EngineInputs) -> EngineOutputs:
                         mass[1][t][b] = 0.0
                 flows[0][1][i] += removed
         # 4. close
-        c = float(inp.close_req[i]) - flows[0][0][i] - flows[0][1][i]
+        liq = flows[0][0][i] + flows[0][1][i]
+        c = float(inp.close_req[i]) - liq
         if c > 0.0:
             total = sum(side_tier_total(s, t) for s in range(2) for t in range(nt))
+            base = float(inp.oi_prev_usd[i]) - liq
+            if math.isnan(base) or base <= total:
+                base = total
             if total > 0.0:
-                frac = min(c / total, 1.0)
+                frac = min(c / base, 1.0)
                 for s in range(2):
                     for t in range(nt):
                         flows[2][s][i] += side_tier_total(s, t) * frac

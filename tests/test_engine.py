@@ -358,3 +358,21 @@ def test_missing_columns(good):
     _raises(good.drop(columns=[OI_COIN, OI_USD]), "open interest")
     _raises(good.drop(columns=[TOPTRADER_LS_POSITION]), "split='ratio'", split="ratio")
     _raises(good.drop(columns=[OPEN]), "no 'open' column")
+
+
+def test_a_fall_in_open_interest_closes_the_tracked_share_not_the_whole_fall():
+    """OI 1000 -> 1100 coins opens 100 coins of tracked positions; a fall to 1045 (5 % of
+    1100, no sweep: flat price) closes 5 % of *every* position, so the tracked inventory keeps
+    95 coins, not 100 - 55 = 45 (which would drain the map within days)."""
+    n = 3
+    market = make_market(
+        rets=np.zeros(n), wicks=np.zeros(2 * n), d_oi=[0.0, np.log(1.1), np.log(1045 / 1100)],
+        buy=np.full(n, 0.5), with_mark=False,
+    )  # fmt: skip
+    hm = estimate(market, EngineParams(n_bins=200, max_columns=n))
+    flows = hm.flows
+    opened = flows[["opened_long_usd", "opened_short_usd"]].to_numpy().sum()
+    closed = flows[["closed_long_usd", "closed_short_usd"]].to_numpy().sum()
+    assert opened == pytest.approx(100 * 100.0)
+    assert closed == pytest.approx(0.05 * opened, rel=1e-12)
+    assert (hm.long_usd[-1].sum() + hm.short_usd[-1].sum()) == pytest.approx(95 * 100.0)
