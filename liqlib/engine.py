@@ -40,7 +40,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -77,6 +77,9 @@ __all__ = [
 
 FLOW_NAMES = ("liquidated", "opened", "closed", "faded", "calibrated")
 SIDE_NAMES = ("long", "short")
+#: Calibration cannot scale an inventory of less than this (USD) up to the open interest
+#: without overflowing; such a dust inventory is cleared instead.
+CALIBRATE_FLOOR_USD = 1e-9
 _RENORM_LOW = 1e-100
 _RENORM_HIGH = 1e100
 
@@ -610,26 +613,15 @@ def _kernel(
                 for s in range(2):
                     target = calib_target[s, i]
                     if target == target and side_tot[s] > 0.0:
-                        flows[4, s, i] += target - side_tot[s]
+                        f = target / side_tot[s] if side_tot[s] >= CALIBRATE_FLOOR_USD else 0.0
+                        flows[4, s, i] += side_tot[s] * (f - 1.0)
                         for t in range(nt):
-                            _rescale(
-                                raw,
-                                tot,
-                                ovf_lo,
-                                ovf_hi,
-                                scale,
-                                lo,
-                                hi,
-                                s,
-                                t,
-                                nb,
-                                target / side_tot[s],
-                            )
+                            _rescale(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, nb, f)
             else:
                 target = calib_target[0, i]
                 both = side_tot[0] + side_tot[1]
                 if target == target and both > 0.0:
-                    f = target / both
+                    f = target / both if both >= CALIBRATE_FLOOR_USD else 0.0
                     for s in range(2):
                         flows[4, s, i] += side_tot[s] * (f - 1.0)
                         for t in range(nt):
@@ -740,6 +732,9 @@ class Heatmap:
         Name of the model (``lq.MODELS``).
     params : EngineParams
         Every parameter used.
+    source : dict
+        What the market frame said of its data (``symbol``, ``interval``, ``source``,
+        ``synthetic``, ``start``, ``end``, ``archive_url``), so figures can name it.
     """
 
     times: pd.DatetimeIndex
@@ -757,6 +752,7 @@ class Heatmap:
     params: EngineParams
     long_usd_by_tier: np.ndarray | None = None
     short_usd_by_tier: np.ndarray | None = None
+    source: dict = field(default_factory=dict)
 
     @property
     def bin_centers(self) -> np.ndarray:
@@ -833,8 +829,15 @@ class Heatmap:
         )
 
 
+SOURCE_KEYS = ("symbol", "interval", "source", "synthetic", "start", "end", "archive_url")
+
+
 def build_heatmap(
-    inputs: EngineInputs, outputs: EngineOutputs, params: EngineParams, model: str
+    inputs: EngineInputs,
+    outputs: EngineOutputs,
+    params: EngineParams,
+    model: str,
+    source: dict | None = None,
 ) -> Heatmap:
     """Wrap kernel outputs into a :class:`Heatmap`."""
     times = inputs.times
@@ -863,6 +866,7 @@ def build_heatmap(
         params=params,
         long_usd_by_tier=outputs.out_tier[0] if inputs.per_tier else None,
         short_usd_by_tier=outputs.out_tier[1] if inputs.per_tier else None,
+        source={k: v for k, v in (source or {}).items() if k in SOURCE_KEYS},
     )
 
 
@@ -877,4 +881,4 @@ def estimate(market: pd.DataFrame, params: EngineParams, model: str = "custom") 
     10
     """
     inputs = prepare_inputs(market, params)
-    return build_heatmap(inputs, run_inputs(inputs), params, model)
+    return build_heatmap(inputs, run_inputs(inputs), params, model, dict(market.attrs))

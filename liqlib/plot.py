@@ -15,8 +15,8 @@ from liqlib import columns as C
 from liqlib.errors import InputError
 
 
-def _source_label(market: pd.DataFrame) -> str:
-    attrs = market.attrs
+def _source_label(market: pd.DataFrame | dict) -> str:
+    attrs = market if isinstance(market, dict) else market.attrs
     if attrs.get("synthetic"):
         return f"SYNTHETIC data — {attrs.get('source', 'liqlib.synthetic')}"
     name = attrs.get("symbol", "")
@@ -125,10 +125,13 @@ def _usd(x: float, _pos=None) -> str:
     return f"{x:.3g}"
 
 
-def _data_label(market: pd.DataFrame | None) -> str:
-    if market is None:
-        return "data source not given (pass market= to name it)"
-    return _source_label(market)
+def _data_label(market: pd.DataFrame | None, hm=None) -> str:
+    """Name the data: from the market frame, else from what the heatmap recorded of it."""
+    if market is not None:
+        return _source_label(market)
+    if hm is not None and hm.source:
+        return _source_label(hm.source)
+    return "data source not given (pass market= to name it)"
 
 
 def _date_nums(index: pd.DatetimeIndex) -> np.ndarray:
@@ -247,7 +250,7 @@ def plot_heatmap(
     _heat_colorbar(fig, mesh, ax, side)
     _time_axis(ax)
     fig.suptitle(
-        title or f"Estimated liquidation heatmap · {_model_label(hm)}\n{_data_label(market)}"
+        title or f"Estimated liquidation heatmap · {_model_label(hm)}\n{_data_label(market, hm)}"
     )
     return fig
 
@@ -348,7 +351,7 @@ def plot_heatmap_grid(
     symbols = sorted({hm.params.symbol for _, hm in items})
     fig.suptitle(
         title
-        or f"Liquidation heatmaps compared · {', '.join(symbols)} brackets\n{_data_label(market)}"
+        or f"Liquidation heatmaps compared · {', '.join(symbols)} brackets\n{_data_label(market, items[0][1])}"
     )
     return fig
 
@@ -419,7 +422,9 @@ def plot_liquidation_map(
     h2, l2 = top.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="center right", fontsize=8, framealpha=0.8)
     when = pd.Timestamp(lm.attrs["time"]).strftime("%Y-%m-%d %H:%M UTC")
-    fig.suptitle(title or f"Liquidation map at {when} · {_model_label(hm)}\n{_data_label(market)}")
+    fig.suptitle(
+        title or f"Liquidation map at {when} · {_model_label(hm)}\n{_data_label(market, hm)}"
+    )
     return fig
 
 
@@ -517,7 +522,7 @@ def plot_predicted_liquidations(
     ax_l.grid(True, axis="y", alpha=0.3)
     ax_l.set_xlim(x[0], x[-1] + width)
     _time_axis(ax_l)
-    fig.suptitle(title or f"Predicted liquidations · {_model_label(hm)}\n{_data_label(market)}")
+    fig.suptitle(title or f"Predicted liquidations · {_model_label(hm)}\n{_data_label(market, hm)}")
     return fig
 
 

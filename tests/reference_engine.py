@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from liqlib.engine import EngineInputs, EngineOutputs
+from liqlib.engine import CALIBRATE_FLOOR_USD, EngineInputs, EngineOutputs
 
 
 def _bin_of(edges: list[float], p: float) -> int:
@@ -157,14 +157,15 @@ def reference_run(inp: EngineInputs) -> EngineOutputs:
                 for s in range(2):
                     target = float(inp.calib_target[s][i])
                     if not math.isnan(target) and side_tot[s] > 0.0:
-                        flows[4][s][i] += target - side_tot[s]
+                        f = target / side_tot[s] if side_tot[s] >= CALIBRATE_FLOOR_USD else 0.0
+                        flows[4][s][i] += side_tot[s] * (f - 1.0)
                         for t in range(nt):
-                            scale(s, t, target / side_tot[s])
+                            scale(s, t, f)
             else:
                 target = float(inp.calib_target[0][i])
                 both = side_tot[0] + side_tot[1]
                 if not math.isnan(target) and both > 0.0:
-                    f = target / both
+                    f = target / both if both >= CALIBRATE_FLOOR_USD else 0.0
                     for s in range(2):
                         flows[4][s][i] += side_tot[s] * (f - 1.0)
                         for t in range(nt):

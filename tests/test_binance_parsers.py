@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from liqlib import columns as C
 from liqlib.errors import CorruptDataError, InputError, UnknownSymbolError
 from liqlib.sources import binance as B
+from liqlib.sources import binance_symbols
 
 T0 = 1762214400000  # 2025-11-04 00:00 UTC, ms
 MIN = 60_000
@@ -441,7 +442,7 @@ def test_unknown_symbol_error_is_one_line_with_the_fix():
 
 
 def test_register_symbol(monkeypatch):
-    monkeypatch.setattr(B, "_EXTRA_SYMBOLS", {})
+    monkeypatch.setattr(binance_symbols, "_EXTRA_SYMBOLS", {})
     assert B.register_symbol("solusdt", "2020-09-14") == "SOLUSDT"
     assert B.listing_date("SOLUSDT") == dt.date(2020, 9, 14)
     with pytest.raises(InputError, match="not a date"):

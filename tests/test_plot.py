@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -90,7 +92,8 @@ def test_titles_name_real_data_and_missing_source(hm, market):
     ):
         title = fig.get_suptitle()
         assert "SYNTHETIC" not in title and "BTCUSDT" in title and "test archive" in title
-    assert "not given" in P.plot_heatmap(hm).get_suptitle()
+    assert "SYNTHETIC" in P.plot_heatmap(hm).get_suptitle()  # the heatmap remembers its data
+    assert "not given" in P.plot_heatmap(dataclasses.replace(hm, source={})).get_suptitle()
     assert P.plot_heatmap(hm, market, title="mine").get_suptitle() == "mine"
 
 
@@ -165,3 +168,11 @@ def test_liquidation_price_vs_leverage_leaves_out_leverage_above_the_bracket():
     assert "1 leverage(s) above 50x left out" in fig.get_suptitle()
     with pytest.raises(InputError, match="no leverage"):
         P.plot_liquidation_price_vs_leverage(67_000.0, [100, 125], 100.0)
+
+
+def test_heatmap_remembers_its_data_so_figures_say_synthetic_without_market():
+    market = lq.make_synthetic_market(400, seed=3)
+    hm = lq.estimate_heatmap(market, n_bins=60, max_columns=40)
+    assert hm.source["synthetic"] is True
+    for fig in (P.plot_heatmap(hm), P.plot_liquidation_map(hm), P.plot_predicted_liquidations(hm)):
+        assert "SYNTHETIC" in fig._suptitle.get_text()
