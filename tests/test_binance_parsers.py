@@ -479,3 +479,17 @@ def test_kinds_table():
     assert B.KINDS["fundingRate"].cadence == "monthly"
     assert B.KINDS["klines"].needs_interval and not B.KINDS["metrics"].needs_interval
     assert B.KINDS["metrics"].columns == C.METRICS_COLUMNS
+
+
+def test_an_epoch_beyond_int64_is_a_clear_error_naming_the_line():
+    from liqlib.sources.binance import parse_metrics
+
+    header = (
+        "create_time,symbol,sum_open_interest,sum_open_interest_value,"
+        "count_toptrader_long_short_ratio,sum_toptrader_long_short_ratio,"
+        "count_long_short_ratio,sum_taker_long_short_vol_ratio\n"
+    )
+    row = "{t},BTCUSDT,80000.0,8000000000.0,1.1,1.2,1.3,0.9\n"
+    raw = header + row.format(t=1762214700000) + row.format(t=99999999999999999999)
+    with pytest.raises(CorruptDataError, match=r"line 3: create_time='99999999999999999999'"):
+        parse_metrics(raw)

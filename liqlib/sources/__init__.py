@@ -1,6 +1,11 @@
 """Market-data sources, one module per venue.
 
-``binance``  Binance USD-M futures: the public archive (data.binance.vision) and REST endpoints.
+``binance``          Binance USD-M futures: archive kinds, URLs and checksum-verified downloads
+                     (data.binance.vision); re-exports the modules below.
+``binance_parsers``  pure parsers of the archive's CSV files (klines, metrics, funding, ...).
+``binance_rest``     REST endpoints for recent windows the archive has not published yet.
+``binance_symbols``  the symbols liqlib knows and their listing dates.
+``csvtable``         venue-neutral CSV reading, time parsing and one-line diagnostics.
 
 Every source returns frames with the column names of :mod:`liqlib.columns` and a UTC
 ``DatetimeIndex`` named ``time``. Functions named ``fetch_*`` touch the network; ``parse_*``

@@ -316,7 +316,8 @@ def unzip_single_csv(blob: bytes, name: str) -> tuple[bytes, str]:
     Raises
     ------
     CorruptDataError
-        Not a zip, a damaged member (CRC error), or no CSV inside.
+        Not a zip, a damaged member (CRC error), or an empty zip. A zip without a ``.csv``
+        member yields its first file (the parser then judges its content).
     """
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as zf:

@@ -209,7 +209,15 @@ def _text_times(values: pd.Series, table: _Table, col: str) -> tuple[pd.Datetime
     """Times written as text (``2025-11-04 00:05:00``) or as epoch numbers, to UTC."""
     text = values.astype(str).str.strip()
     if text.str.fullmatch(r"[+-]?\d+").all():
-        index, unit = epoch_to_utc(text.astype("int64").to_numpy())
+        try:
+            epochs = text.astype("int64").to_numpy()
+        except (OverflowError, ValueError):  # error path only: find the first offending line
+            row = next(i for i, v in enumerate(text) if abs(int(v)) > np.iinfo(np.int64).max)
+            raise CorruptDataError(
+                f"{table.source} line {table.line(row)}: {col}={values.iloc[row]!r} is not a "
+                f"time (epoch number out of range); {_REFETCH}"
+            ) from None
+        index, unit = epoch_to_utc(epochs)
         _checked_times(index, text, table, col)
         return index, unit
     parsed = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce", utc=True)
