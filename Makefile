@@ -31,7 +31,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(STAMP)  ## also strips notebook outputs: notebooks are committed without them
+	$(BIN)/jupyter nbconvert --log-level=WARN --clear-output --inplace notebooks/*.ipynb
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
