@@ -244,6 +244,24 @@ def _grid(params: EngineParams, k: np.ndarray, entry_lo, entry_hi, sweep_lo, swe
     return np.linspace(lo, hi, params.n_bins + 1)
 
 
+#: The most memory (bytes) the output and inventory arrays of one run may take.
+MAX_OUTPUT_BYTES = 2 * 1024**3
+
+
+def _check_size(params: EngineParams, n: int) -> None:
+    """Refuse absurd grids before allocating anything (one line, with the fix)."""
+    ncols = min(int(params.max_columns), n)
+    nt = len(params.resolved_mix().leverages)
+    layers = 1 + (nt if params.per_tier else 0)
+    need = 8 * (2 * ncols * params.n_bins * layers + 2 * nt * params.n_bins)
+    if need > MAX_OUTPUT_BYTES:
+        _fail(
+            f"n_bins={params.n_bins:,} x max_columns={ncols:,}"
+            f"{' x per_tier' if params.per_tier else ''} needs {need / 2**30:,.1f} GiB of output "
+            f"(limit {MAX_OUTPUT_BYTES / 2**30:.0f} GiB): lower n_bins or max_columns"
+        )
+
+
 def prepare_inputs(market: pd.DataFrame, params: EngineParams) -> EngineInputs:
     """Validate ``market`` once (vectorised) and turn it into kernel arrays.
 
@@ -263,6 +281,7 @@ def prepare_inputs(market: pd.DataFrame, params: EngineParams) -> EngineInputs:
     """
     times = _validate_index(market)
     n = len(times)
+    _check_size(params, n)
     o = _price_column(market, OPEN, required=True)
     h = _price_column(market, HIGH, required=True)
     lo = _price_column(market, LOW, required=True)

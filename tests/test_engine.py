@@ -376,3 +376,9 @@ def test_a_fall_in_open_interest_closes_the_tracked_share_not_the_whole_fall():
     assert opened == pytest.approx(100 * 100.0)
     assert closed == pytest.approx(0.05 * opened, rel=1e-12)
     assert (hm.long_usd[-1].sum() + hm.short_usd[-1].sum()) == pytest.approx(95 * 100.0)
+
+
+def test_an_absurd_grid_is_refused_before_allocating():
+    market = make_synthetic_market(500)
+    with pytest.raises(InputError, match=r"n_bins=1,000,000,000 x max_columns=500 needs .* GiB"):
+        prepare_inputs(market, EngineParams(n_bins=10**9, max_columns=1000))
