@@ -38,8 +38,8 @@ MARKET_KINDS = ("klines", "markPriceKlines", "metrics", "fundingRate")
 MONTHLY_KINDS = frozenset({"fundingRate"})
 #: A 404 for a period that ended this long ago is taken as permanent and remembered.
 MISSING_IS_FINAL_AFTER = pd.Timedelta(days=3)
-#: Metrics are 5-minute snapshots; a bar takes the latest snapshot at most this old.
-METRICS_STEP = pd.Timedelta(minutes=5)
+#: Metrics are 5-minute snapshots; a bar takes the latest snapshot less than this old.
+METRICS_STEP = binance.METRICS_STEP
 
 _INTERVALS = {
     "1m": "1min", "3m": "3min", "5m": "5min", "15m": "15min", "30m": "30min",
