@@ -41,6 +41,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -129,7 +130,7 @@ class EngineInputs:
         return int(self.weights.size)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise InputError(message)
 
 
