@@ -292,6 +292,12 @@ def test_rest_metrics_from_the_five_statistics_endpoints(archive_env, synthetic_
     assert len(oi) == 3 * 288 and archive_env.requests["/futures/data/openInterestHist"] == 3
 
 
+def test_rest_funding_rows_without_their_fields_are_a_clear_error(archive_env):
+    archive_env.routes["/fapi/v1/fundingRate"] = lambda q: (200, [{"symbol": "BTCUSDT"}])
+    with pytest.raises(CorruptDataError, match="rows lack fundingTime, fundingRate; the API"):
+        B.fetch_rest_funding_rate("BTCUSDT", "2025-11-01", "2025-11-05")
+
+
 def test_rest_funding_rate_rounds_times_and_infers_the_interval(archive_env, synthetic_archive):
     funding = synthetic_archive.frames["fundingRate"]
     rng = np.random.default_rng(1)

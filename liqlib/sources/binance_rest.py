@@ -376,6 +376,9 @@ def _rest_funding_frame(rows: list, source: str, t0: int, t1: int) -> pd.DataFra
     if not rows:
         return _empty(C.FUNDING_COLUMNS)
     raw = pd.DataFrame(rows)
+    missing = [k for k in ("fundingTime", "fundingRate") if k not in raw]
+    if missing:
+        raise CorruptDataError(f"{source}: rows lack {', '.join(missing)}; the API changed")
     index, _ = epoch_to_utc(raw["fundingTime"].astype("int64").to_numpy())
     rate = pd.to_numeric(raw["fundingRate"], errors="coerce").to_numpy()
     frame = _tidy(pd.DataFrame({C.FUNDING_RATE: rate}, index=index.round("1min").rename(C.TIME)))
