@@ -34,17 +34,19 @@ PROGRESS_ENV = "LIQLIB_PROGRESS"
 
 #: The archive kinds :func:`load_market` can combine, in the order their columns appear.
 MARKET_KINDS = ("klines", "markPriceKlines", "metrics", "fundingRate")
-#: Kinds published one file per month (all others are one file per day).
-MONTHLY_KINDS = frozenset({"fundingRate"})
+#: The columns each kind contributes to the market frame.
+KIND_COLUMNS = {
+    "klines": C.KLINE_COLUMNS,
+    "markPriceKlines": C.MARK_COLUMNS,
+    "metrics": C.METRICS_COLUMNS,
+    "fundingRate": C.FUNDING_COLUMNS,
+}
 #: A 404 for a period that ended this long ago is taken as permanent and remembered.
 MISSING_IS_FINAL_AFTER = pd.Timedelta(days=3)
 #: Metrics are 5-minute snapshots; a bar takes the latest snapshot less than this old.
 METRICS_STEP = binance.METRICS_STEP
 
-_INTERVALS = {
-    "1m": "1min", "3m": "3min", "5m": "5min", "15m": "15min", "30m": "30min",
-    "1h": "1h", "2h": "2h", "4h": "4h", "6h": "6h", "8h": "8h", "12h": "12h", "1d": "1D",
-}  # fmt: skip
+_UNITS = {"m": "min", "h": "h", "d": "D", "w": "W"}
 
 
 def default_cache_dir() -> Path:
@@ -64,12 +66,12 @@ def default_cache_dir() -> Path:
 
 def interval_offset(interval: str) -> pd.Timedelta:
     """The bar length of a Binance interval name such as ``"1m"`` or ``"4h"``."""
-    if interval not in _INTERVALS:
+    fixed = [i for i in binance.KLINE_INTERVALS if i[-1] in _UNITS]  # not "1mo"
+    if interval not in fixed:
         raise InputError(
-            f"interval={interval!r} is not a Binance kline interval: use one of "
-            f"{', '.join(_INTERVALS)}"
+            f"interval={interval!r} is not a Binance kline interval: use one of {', '.join(fixed)}"
         )
-    return pd.Timedelta(_INTERVALS[interval])
+    return pd.Timedelta(f"{interval[:-1]}{_UNITS[interval[-1]]}")
 
 
 @dataclass(frozen=True)
@@ -345,7 +347,8 @@ def load_market(
         if kind not in include:
             continue
         kind_interval = {"klines": interval, "markPriceKlines": mark_interval}.get(kind)
-        periods = months_in(t0, t1) if kind in MONTHLY_KINDS else days
+        monthly = binance.KINDS[kind].cadence == "monthly"
+        periods = months_in(t0, t1) if monthly else days
         frame, missing = load_kind(
             symbol, kind, periods, kind_interval,
             cache_dir=root, refresh=refresh, progress=progress,
@@ -376,7 +379,9 @@ def load_market(
         archive_url=binance.archive_base_url(),
         gaps=gaps,
         from_rest=from_rest,
-        missing_rows={kind: int(market[_first_column(kind)].isna().sum()) for kind in pieces},
+        missing_rows={
+            kind: int(market[list(KIND_COLUMNS[kind])].isna().all(axis=1).sum()) for kind in pieces
+        },
         liqlib_version=liqlib.__version__,
     )
     return market
@@ -428,15 +433,6 @@ def fill_recent_from_rest(
     return combined, [p for p in missing if p not in used], used
 
 
-def _first_column(kind: str) -> str:
-    return {
-        "klines": C.CLOSE,
-        "markPriceKlines": C.MARK_CLOSE,
-        "metrics": C.OI_USD,
-        "fundingRate": C.FUNDING_RATE,
-    }[kind]
-
-
 def _summarise(periods: list[str], show: int = 6) -> str:
     head = ", ".join(periods[:show])
     more = f" and {len(periods) - show} more" if len(periods) > show else ""
@@ -451,17 +447,16 @@ def align_market(pieces: dict[str, pd.DataFrame | None], grid: pd.DatetimeIndex)
     """
     out = pd.DataFrame(index=grid)
     for kind, frame in pieces.items():
+        cols = list(KIND_COLUMNS[kind])
         if kind == "klines":
-            cols = list(C.KLINE_COLUMNS)
             part = _on_grid(frame, cols, grid)
-        elif kind == "markPriceKlines":
-            cols = list(C.MARK_COLUMNS)
+        elif kind == "markPriceKlines":  # the archive names mark OHLC like trade OHLC
             src = None if frame is None else frame[list(C.PRICE_COLUMNS)]
             part = _on_grid(src, list(C.PRICE_COLUMNS), grid).set_axis(cols, axis=1)
         elif kind == "metrics":
-            part = _asof(frame, list(C.METRICS_COLUMNS), grid, METRICS_STEP - pd.Timedelta(1, "ms"))
+            part = _asof(frame, cols, grid, METRICS_STEP - pd.Timedelta(1, "ms"))
         else:
-            part = _asof(frame, list(C.FUNDING_COLUMNS), grid, _funding_tolerance(frame))
+            part = _asof(frame, cols, grid, _funding_tolerance(frame))
         out = out.join(part)
     return out
 
@@ -504,15 +499,13 @@ def clear_cache(symbol: str | None = None, cache_dir: str | os.PathLike | None =
 
 
 def describe_datasets() -> pd.DataFrame:
-    """What each archive kind :func:`load_market` combines holds, its cadence and columns."""
-    rows = [
-        ("klines", "trade-price candles: OHLC, volume, taker buy volume", "per interval, daily files",
-         ", ".join(C.KLINE_COLUMNS)),
-        ("markPriceKlines", "mark-price candles: the price liquidations trigger on",
-         "per interval, daily files", ", ".join(C.MARK_COLUMNS)),
-        ("metrics", "open interest (coins, USD) and long/short ratios",
-         "5-minute snapshots, daily files", ", ".join(C.METRICS_COLUMNS)),
-        ("fundingRate", "funding rate at each settlement", "every 8 h (symbol-dependent), "
-         "monthly files", ", ".join(C.FUNDING_COLUMNS)),
-    ]  # fmt: skip
-    return pd.DataFrame(rows, columns=["kind", "what", "cadence", "columns"]).set_index("kind")
+    """What each archive kind :func:`load_market` combines holds, its files and its columns."""
+    specs = [binance.KINDS[kind] for kind in MARKET_KINDS]
+    return pd.DataFrame(
+        {
+            "what": [spec.description for spec in specs],
+            "files": [spec.cadence for spec in specs],
+            "columns": [", ".join(KIND_COLUMNS[spec.name]) for spec in specs],
+        },
+        index=pd.Index(MARKET_KINDS, name="kind"),
+    )

@@ -270,3 +270,12 @@ def test_recent_days_the_archive_has_not_published_come_from_rest_uncached(
     assert without.attrs["gaps"] == {"klines": [unpublished]}
     cached = {p.name for p in (tmp_path / "c").rglob("*") if p.is_file()}
     assert cached == {f"{published}.parquet"}  # REST rows are never cached
+
+
+def test_clear_cache_removes_one_symbols_files_and_forces_a_new_download(archive_env, cache):
+    lq.load_market("BTCUSDT", "2025-11-04", "2025-11-05", interval="5m")
+    assert lq.clear_cache("BTCUSDT", cache_dir=cache) == 4
+    assert _cached_files(cache) == []
+    archive_env.reset_counts()
+    lq.load_market("BTCUSDT", "2025-11-04", "2025-11-05", interval="5m")
+    assert archive_env.total_requests > 0

@@ -43,9 +43,6 @@ def rest_base_url(base_url: str | None = None) -> str:
     return url.rstrip("/")
 
 
-_rest_base = rest_base_url
-
-
 def _interval_ms(interval: str) -> int:
     if interval == "1mo":
         return 31 * _MS["d"]

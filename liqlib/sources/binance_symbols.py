@@ -5,7 +5,6 @@ what Binance lists now.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
 import io
@@ -24,10 +23,17 @@ _EXTRA_SYMBOLS: dict[str, dt.date] = {}
 
 
 @lru_cache(maxsize=1)
-def _packaged_symbols() -> dict[str, dt.date]:
+def _packaged_table() -> pd.DataFrame:
+    """The packaged registry (read once): index ``symbol``; ``onboard_date``, ``source``."""
     text = resources.files("liqlib").joinpath("resources/binance_um_symbols.csv").read_text()
-    rows = csv.DictReader(io.StringIO(text))
-    return {r["symbol"].strip(): dt.date.fromisoformat(r["onboard_date"].strip()) for r in rows}
+    frame = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True)
+    frame = frame.apply(lambda col: col.str.strip()).set_index("symbol")
+    frame["onboard_date"] = [dt.date.fromisoformat(d) for d in frame["onboard_date"]]
+    return frame
+
+
+def _packaged_symbols() -> dict[str, dt.date]:
+    return dict(_packaged_table()["onboard_date"])
 
 
 def known_symbols() -> pd.DataFrame:
@@ -39,9 +45,7 @@ def known_symbols() -> pd.DataFrame:
         Index ``symbol``; columns ``onboard_date`` (``datetime.date``, UTC day trading opened)
         and ``source`` (where that date comes from).
     """
-    text = resources.files("liqlib").joinpath("resources/binance_um_symbols.csv").read_text()
-    frame = pd.read_csv(io.StringIO(text), dtype=str).set_index("symbol")
-    frame["onboard_date"] = [dt.date.fromisoformat(d) for d in frame["onboard_date"]]
+    frame = _packaged_table()
     extra = pd.DataFrame(
         {"onboard_date": list(_EXTRA_SYMBOLS.values()), "source": "register_symbol()"},
         index=pd.Index(list(_EXTRA_SYMBOLS), name="symbol"),
@@ -153,9 +157,9 @@ def fetch_symbols(
     pandas.DataFrame
         See :func:`parse_exchange_info`.
     """
-    from liqlib.sources.binance_rest import _rest_base  # late: binance_rest imports this module
+    from liqlib.sources.binance_rest import rest_base_url  # late: it imports this module
 
-    body = download(f"{_rest_base(base_url)}/fapi/v1/exchangeInfo", session)
+    body = download(f"{rest_base_url(base_url)}/fapi/v1/exchangeInfo", session)
     return parse_exchange_info(body)
 
 
