@@ -18,7 +18,9 @@ from liqlib.errors import InputError
 def _source_label(market: pd.DataFrame | dict) -> str:
     attrs = market if isinstance(market, dict) else market.attrs
     if attrs.get("synthetic"):
-        return f"SYNTHETIC data — {attrs.get('source', 'liqlib.synthetic')}"
+        source = str(attrs.get("source", "liqlib.synthetic"))
+        label = "SIMULATED" if "SIMULATED" in source else "SYNTHETIC"  # agent-based vs walk
+        return f"{label} data — {source}"
     name = attrs.get("symbol", "")
     return f"{name} · {attrs.get('source', 'unknown source')} · {attrs.get('interval', '')} bars"
 
