@@ -27,7 +27,7 @@ import requests
 
 from liqlib import columns as C
 from liqlib.errors import ChecksumError, CorruptDataError, DataNotFoundError, InputError
-from liqlib.http import download, make_session
+from liqlib.http import check_base_url, download, make_session
 from liqlib.sources.binance_parsers import (
     AGG_TRADES_RAW,
     BOOK_DEPTH_COIN,
@@ -258,7 +258,7 @@ def _check_interval(spec: KindSpec, interval: str | None) -> str | None:
 def archive_base_url(base_url: str | None = None) -> str:
     """``base_url``, else ``$LIQLIB_BINANCE_ARCHIVE_URL``, else the real archive (no slash)."""
     url = base_url or os.environ.get(ARCHIVE_URL_ENV, "").strip() or DEFAULT_ARCHIVE_URL
-    return url.rstrip("/")
+    return check_base_url(url, ARCHIVE_URL_ENV)
 
 
 def archive_url(
