@@ -10,6 +10,7 @@ from pathlib import Path
 
 import requests
 
+from liqlib import cache_cli
 from liqlib.errors import LiqlibError
 from liqlib.report import run_suite
 from liqlib.serve import serve_directory
@@ -74,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         "-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
         help="papermill parameter for every notebook (string value)",
     )  # fmt: skip
+    cache_cli.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "cache":
+        return cache_cli.run(args)
     try:
         return cmd_report(args)
     except LiqlibError as err:

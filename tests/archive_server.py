@@ -142,6 +142,40 @@ def write_archive_zip(
     return path
 
 
+def write_raw_zip(
+    root: str | Path,
+    url_path: str,
+    members: Sequence[tuple[str, bytes | str]],
+    *,
+    flag_bits: int = 0,
+    checksum: bool | str = True,
+) -> Path:
+    """Write a zip holding ``members`` (name, content) as given, and its ``.CHECKSUM``.
+
+    For hostile archives: several members, a misnamed one, none, or ``flag_bits=0x1`` (the
+    member is marked encrypted, as a password-protected zip's is).
+    """
+    path = Path(root) / url_path.lstrip("/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.comment = SYNTHETIC_NOTE.encode()
+        for name, content in members:
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.flag_bits |= flag_bits
+            zf.writestr(info, content.encode() if isinstance(content, str) else content)
+    path.write_bytes(buf.getvalue())
+    write_checksum(path, checksum)
+    return path
+
+
+def read_archive_csv(root: str | Path, url_path: str) -> str:
+    """The CSV text inside one archive zip written by this module."""
+    with zipfile.ZipFile(Path(root) / url_path.lstrip("/")) as zf:
+        return zf.read(zf.infolist()[0]).decode()
+
+
 def write_checksum(path: Path, checksum: bool | str = True) -> None:
     """Write ``<path>.CHECKSUM`` as Binance does: ``"<sha256 hex>  <name>\\n"``."""
     target = path.with_name(path.name + ".CHECKSUM")
