@@ -163,9 +163,15 @@ def write_raw_zip(
         for name, content in members:
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.flag_bits |= flag_bits
             zf.writestr(info, content.encode() if isinstance(content, str) else content)
-    path.write_bytes(buf.getvalue())
+    data = bytearray(buf.getvalue())
+    if flag_bits:  # zipfile resets the flags it writes: set them in both headers afterwards
+        for sig, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            at = data.find(sig)
+            while at >= 0:
+                data[at + offset] |= flag_bits
+                at = data.find(sig, at + 4)
+    path.write_bytes(bytes(data))
     write_checksum(path, checksum)
     return path
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -64,7 +64,7 @@ def _rewrite_prices(path: Path, factor: float) -> None:
     """Change the data but keep the file valid Parquet and the metadata (a silent edit)."""
     table = pq.read_table(path)
     i = table.column_names.index(C.CLOSE)
-    closes = pa.compute.multiply(table.column(C.CLOSE), factor)
+    closes = pc.multiply(table.column(C.CLOSE), factor)
     table = table.set_column(i, C.CLOSE, closes)
     pq.write_table(table, path)
 
