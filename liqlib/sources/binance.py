@@ -367,7 +367,8 @@ def unzip_single_csv(blob: bytes, name: str) -> tuple[bytes, str]:
         Not a zip, a damaged member (CRC error), no member, several members, a member not
         named as the archive names it, an encrypted member, or a member too large.
     """
-    expected = name[:-4] + ".csv" if name.lower().endswith(".zip") else None
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]  # a path or URL names the zip too
+    expected = base[:-4] + ".csv" if base.lower().endswith(".zip") else None
     limit, max_ratio = _zip_limits()
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as zf:
