@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 MIRROR ?= $(firstword $(wildcard ../shared/data/mirror))
 PYTEST_ARGS ?=
 
-.PHONY: install report test lint format bench lab clean
+.PHONY: install report test lint format bench lab clean demo-data
 
 install: $(STAMP)
 
@@ -35,6 +35,9 @@ format: $(STAMP)  ## also strips notebook outputs: notebooks are committed witho
 	$(BIN)/jupyter nbconvert --log-level=WARN --clear-output --inplace notebooks/*.ipynb
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+demo-data: $(STAMP)  ## rebuild data/demo (SIMULATED, fixed seed) and its sha256 registry
+	$(BIN)/python -c 'from liqlib.demo import main; main()'
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

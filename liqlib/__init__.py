@@ -11,11 +11,15 @@ record           record a key figure in a notebook (read back by tests and repor
 liquidation_price  exact Binance USD-M isolated liquidation price (bracket by notional)
 estimate_heatmap   liquidation heatmap from a market frame (models: oi-flow, volume, fixed-offset)
 make_synthetic_market  a seeded, clearly labelled synthetic market for tests and teaching
+simulate_market  an agent-based SIMULATED market whose every position is known (market, truth)
+load_demo        the bundled SIMULATED demo market (the offline default); serve_demo serves it
+resample_market  coarser bars from a market frame
 """
 
 __version__ = "0.1.0"
 
 from liqlib import columns
+from liqlib.bars import resample_market
 from liqlib.brackets import (
     BracketTable,
     bracket_tables,
@@ -25,6 +29,7 @@ from liqlib.brackets import (
     lp_factors,
 )
 from liqlib.config import EngineParams, LeverageMix, default_mix
+from liqlib.demo import load_demo, serve_demo
 from liqlib.engine import Heatmap
 from liqlib.errors import (
     CacheError,
@@ -39,6 +44,7 @@ from liqlib.errors import (
 from liqlib.models import MODELS, estimate_heatmap
 from liqlib.plot import plot_market
 from liqlib.report import record, versions
+from liqlib.sim import LogNormalLeverage, SimConfig, simulate_market
 from liqlib.store import (
     clear_cache,
     default_cache_dir,
@@ -47,6 +53,7 @@ from liqlib.store import (
     verify_cache,
 )
 from liqlib.synthetic import make_synthetic_market
+from liqlib.truth import MarketTruth
 
 __all__ = [
     "MODELS",
@@ -62,6 +69,13 @@ __all__ = [
     "load_leverage_brackets",
     "lp_factors",
     "make_synthetic_market",
+    "simulate_market",
+    "SimConfig",
+    "LogNormalLeverage",
+    "MarketTruth",
+    "load_demo",
+    "serve_demo",
+    "resample_market",
     "CacheError",
     "ChecksumError",
     "CorruptDataError",

@@ -275,6 +275,21 @@ def bracket_tables() -> tuple[BracketTable, ...]:
     return _builtin()
 
 
+#: Prefix of simulated instruments (:mod:`liqlib.sim`): never mistaken for a real symbol.
+SIM_PREFIX = "SIM-"
+
+
+def real_symbol(symbol: str) -> str:
+    """The real symbol a simulated one imitates (``"SIM-BTCUSDT"`` -> ``"BTCUSDT"``), else itself.
+
+    Example
+    -------
+    >>> real_symbol("sim-ethusdt"), real_symbol("BTCUSDT")
+    ('ETHUSDT', 'BTCUSDT')
+    """
+    return str(symbol).upper().removeprefix(SIM_PREFIX)
+
+
 def get_bracket_table(symbol: str, as_of: str | None = None) -> BracketTable:
     """The built-in bracket table of ``symbol`` in force at ``as_of`` (ISO date, UTC).
 
@@ -286,11 +301,17 @@ def get_bracket_table(symbol: str, as_of: str | None = None) -> BracketTable:
     -------
     >>> get_bracket_table("ETHUSDT").in_force
     '2024-06-28/2024-09-27'
+
+    A simulated symbol (``SIM-BTCUSDT``, see :mod:`liqlib.sim`) uses the table of the real
+    symbol it imitates:
+
+    >>> get_bracket_table("SIM-BTCUSDT").symbol
+    'BTCUSDT'
     """
     day = _as_of_day(as_of)
     if not isinstance(symbol, str) or not symbol.strip():
         raise InputError(f"symbol must be a non-empty string such as 'BTCUSDT', not {symbol!r}")
-    tables = [t for t in _builtin() if t.symbol == symbol.strip().upper()]
+    tables = [t for t in _builtin() if t.symbol == real_symbol(symbol.strip())]
     if not tables:
         known = sorted({t.symbol for t in _builtin()})
         raise InputError(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from liqlib.brackets import BracketTable, get_bracket_table, lp_factors
+from liqlib.brackets import BracketTable, get_bracket_table, lp_factors, real_symbol
 from liqlib.columns import TOPTRADER_LS_POSITION
 from liqlib.errors import InputError
 
@@ -92,7 +92,7 @@ def default_mix(symbol: str) -> LeverageMix:
     75.0
     """
     return DEFAULT_MIXES.get(
-        str(symbol).upper(), LeverageMix((2.0, 3.0, 5.0, 10.0, 20.0), (0.1, 0.2, 0.3, 0.25, 0.15))
+        real_symbol(symbol), LeverageMix((2.0, 3.0, 5.0, 10.0, 20.0), (0.1, 0.2, 0.3, 0.25, 0.15))
     )
 
 

@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 import liqlib
 from liqlib import columns as C
+from liqlib.brackets import SIM_PREFIX
 from liqlib.cache import (
     QUARANTINE,
     Unusable,
@@ -475,7 +476,11 @@ def load_market(
         interval=interval,
         start=t0.isoformat(),
         end=t1.isoformat(),
-        source="binance-um",
+        # a simulated instrument served as a mirror (lq.serve_demo) stays labelled as such
+        source="SIMULATED (liqlib.sim), served as a Binance archive mirror"
+        if symbol.startswith(SIM_PREFIX)
+        else "binance-um",
+        synthetic=symbol.startswith(SIM_PREFIX),
         archive_url=archive_url,
         gaps=gaps,
         from_rest=from_rest,
