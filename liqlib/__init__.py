@@ -13,6 +13,7 @@ estimate_heatmap   liquidation heatmap from a market frame (models: oi-flow, vol
 make_synthetic_market  a seeded, clearly labelled synthetic market for tests and teaching
 simulate_market  an agent-based SIMULATED market whose every position is known (market, truth)
 load_demo        the bundled SIMULATED demo market (the offline default); serve_demo serves it
+load_data        the market a notebook runs on: DATA = "demo" | "binance" | "synthetic"
 resample_market  coarser bars from a market frame
 """
 
@@ -29,7 +30,8 @@ from liqlib.brackets import (
     lp_factors,
 )
 from liqlib.config import EngineParams, LeverageMix, default_mix
-from liqlib.demo import load_demo, serve_demo
+from liqlib.datasource import DATA_SOURCES, load_data
+from liqlib.demo import DEMO_SYMBOL, demo_days, load_demo, serve_demo, use_demo_mirror
 from liqlib.engine import Heatmap
 from liqlib.errors import (
     CacheError,
@@ -74,6 +76,11 @@ __all__ = [
     "LogNormalLeverage",
     "MarketTruth",
     "load_demo",
+    "load_data",
+    "DATA_SOURCES",
+    "DEMO_SYMBOL",
+    "demo_days",
+    "use_demo_mirror",
     "serve_demo",
     "resample_market",
     "CacheError",

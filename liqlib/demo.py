@@ -51,14 +51,16 @@ from liqlib.sources.binance_writer import (
     metrics_csv,
     write_archive_zip,
 )
-from liqlib.store import align_market
+from liqlib.store import align_market, interval_offset
 from liqlib.truth import MarketTruth
 
 __all__ = [
     "DEMO_CONFIG",
     "DEMO_SEED",
     "DEMO_SYMBOL",
+    "demo_days",
     "demo_dir",
+    "use_demo_mirror",
     "load_demo",
     "serve_demo",
     "verify_demo",
@@ -77,6 +79,9 @@ LABEL = (
     "Layout mimics data.binance.vision."
 )
 ARCHIVE = "archive"
+#: Kline intervals the demo archive holds (coarser ones aggregated from the minutes, as
+#: Binance's are).
+DEMO_INTERVALS = ("1m", "5m", "1h")
 TRUTH_FILE = "truth.npz"
 LIQUIDATIONS_FILE = "liquidations-1m.csv.gz"
 REGISTRY_FILE = "registry.json"
@@ -90,14 +95,15 @@ def demo_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "data" / "demo"
 
 
-def _days() -> list[str]:
+def demo_days() -> list[str]:
+    """The demo's days (``YYYY-MM-DD``, UTC), first to last."""
     start = pd.Timestamp(DEMO_CONFIG.start, tz="UTC")
     return [d.strftime("%Y-%m-%d") for d in pd.date_range(start, periods=int(DEMO_CONFIG.days))]
 
 
 def register_demo_symbol() -> str:
     """Let ``lq.load_market`` accept ``SIM-BTCUSDT`` (its listing day is the demo's first day)."""
-    return register_symbol(DEMO_SYMBOL, _days()[0])
+    return register_symbol(DEMO_SYMBOL, demo_days()[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,24 +133,23 @@ def write_demo(root: str | Path | None = None) -> dict:
     market, truth = simulate_market(DEMO_SEED, config=DEMO_CONFIG)
     archive = root / ARCHIVE
     files: list[Path] = []
-    bar = pd.Timedelta(minutes=1)
-    kl = market[list(C.KLINE_COLUMNS)]
-    mk = market[list(C.MARK_COLUMNS)].set_axis(list(C.PRICE_COLUMNS), axis=1)
     metrics = market[list(C.METRICS_COLUMNS)].iloc[::5]
-    for day in _days():
+    for interval in DEMO_INTERVALS:
+        bars = market if interval == "1m" else resample_market(market, interval)
+        step = interval_offset(interval)
+        kl = bars[list(C.KLINE_COLUMNS)]
+        mk = bars[list(C.MARK_COLUMNS)].set_axis(list(C.PRICE_COLUMNS), axis=1)
+        for day in demo_days():
+            sl = slice(day, f"{day} 23:59:59.999")
+            for kind, frame in (("klines", kl), ("markPriceKlines", mk)):
+                files.append(
+                    write_archive_zip(
+                        archive, archive_path(kind, DEMO_SYMBOL, day, interval),
+                        kline_csv(frame.loc[sl], step), comment=LABEL,
+                    )
+                )  # fmt: skip
+    for day in demo_days():
         sl = slice(day, f"{day} 23:59:59.999")
-        files.append(
-            write_archive_zip(
-                archive, archive_path("klines", DEMO_SYMBOL, day, "1m"),
-                kline_csv(kl.loc[sl], bar), comment=LABEL,
-            )
-        )  # fmt: skip
-        files.append(
-            write_archive_zip(
-                archive, archive_path("markPriceKlines", DEMO_SYMBOL, day, "1m"),
-                kline_csv(mk.loc[sl], bar), comment=LABEL,
-            )
-        )  # fmt: skip
         files.append(
             write_archive_zip(
                 archive, archive_path("metrics", DEMO_SYMBOL, day),
@@ -153,7 +158,7 @@ def write_demo(root: str | Path | None = None) -> dict:
         )  # fmt: skip
     at_settlement = market.index.hour.isin([0, 8, 16]) & (market.index.minute == 0)
     funding = market.loc[at_settlement, list(C.FUNDING_COLUMNS)].dropna()
-    for month in sorted({d[:7] for d in _days()}):
+    for month in sorted({d[:7] for d in demo_days()}):
         files.append(
             write_archive_zip(
                 archive, archive_path("fundingRate", DEMO_SYMBOL, month),
@@ -183,7 +188,7 @@ def write_demo(root: str | Path | None = None) -> dict:
         "what": LABEL,
         "symbol": DEMO_SYMBOL,
         "seed": DEMO_SEED,
-        "days": _days(),
+        "days": demo_days(),
         "config": describe_config(DEMO_CONFIG),
         "made_by": "make demo-data (liqlib.demo.main)",
         "files": {
@@ -341,6 +346,22 @@ def serve_demo(root: str | Path | None = None) -> Iterator[str]:
     register_demo_symbol()
     with serve_directory(root / ARCHIVE) as url:
         yield url
+
+
+_SERVING: dict[str, contextlib.ExitStack | str] = {}
+
+
+def use_demo_mirror() -> str:
+    """Serve the demo on 127.0.0.1 for the rest of this process and point
+    ``$LIQLIB_BINANCE_ARCHIVE_URL`` at it, so ``lq.load_market("SIM-BTCUSDT", ...)`` works
+    (notebooks call this when ``DATA="demo"``). Idempotent; returns the URL.
+    """
+    if "url" not in _SERVING:
+        stack = contextlib.ExitStack()
+        _SERVING["url"] = stack.enter_context(serve_demo())
+        _SERVING["stack"] = stack  # kept open (daemon thread) until the process ends
+    os.environ[binance.ARCHIVE_URL_ENV] = str(_SERVING["url"])
+    return str(_SERVING["url"])
 
 
 def main() -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import nbformat
 
 RECORD_MIME = "application/vnd.liqlib.record+json"
 
@@ -38,6 +39,8 @@ def _jsonable(value: Any) -> Any:
 
 def read_records(notebook: str | Path) -> dict[str, Any]:
     """Every figure recorded with :func:`record` in an executed notebook."""
+    import nbformat
+
     nb = nbformat.read(str(notebook), as_version=4)
     found: dict[str, Any] = {}
     for cell in nb.cells:
@@ -87,15 +90,42 @@ def run_notebook(
     return target
 
 
-def to_html(executed: str | Path, html_path: str | Path | None = None) -> Path:
-    """Convert an executed notebook to a standalone HTML file next to it (or at html_path)."""
+def to_html(
+    executed: str | Path, html_path: str | Path | None = None, *, show_code: bool = True
+) -> Path:
+    """Convert an executed notebook to a standalone HTML file next to it (or at html_path).
+
+    ``show_code=False`` keeps only prose and outputs (the form of scheduled reports).
+    """
     from nbconvert import HTMLExporter
 
     executed = Path(executed)
     html_path = executed.with_suffix(".html") if html_path is None else Path(html_path)
-    body, _ = HTMLExporter().from_filename(str(executed))
+    exporter = HTMLExporter(
+        exclude_input=not show_code,
+        exclude_input_prompt=not show_code,
+        exclude_output_prompt=not show_code,
+    )
+    body, _ = exporter.from_filename(str(executed))
     html_path.write_text(body, encoding="utf-8")
     return html_path
+
+
+@dataclass
+class SuiteResult:
+    """What :func:`run_suite` produced: HTML pages, failures (notebook -> one line), index."""
+
+    pages: list[Path] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    index: Path | None = None
+
+
+def failure_line(exc: BaseException, executed: Path) -> str:
+    """The notebook's own one-line error, and where its full log is."""
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
+    first = evalue[0] if evalue else ""
+    return f"{ename}: {first} (full log: {executed})"
 
 
 def run_suite(
@@ -104,17 +134,63 @@ def run_suite(
     parameters: Mapping[str, Any] | None = None,
     *,
     timeout_s: int = 600,
-) -> list[Path]:
-    """Run every notebook and write one HTML report each; returns the HTML paths.
+    show_code: bool = True,
+) -> SuiteResult:
+    """Run every notebook, write one HTML report each and an ``index.html`` linking them.
 
-    Parameters a notebook does not declare are ignored by papermill with a warning, so one
-    mapping can serve the whole suite.
+    A notebook that fails does not stop the others: its one-line error is collected in
+    ``failures`` (and its partly executed copy is kept as the log). Parameters a notebook does
+    not declare are ignored by papermill with a warning, so one mapping serves the suite.
     """
-    pages = []
+    result = SuiteResult()
+    entries = []
     for nb in notebooks:
-        executed = run_notebook(nb, out_dir, parameters, timeout_s=timeout_s)
-        pages.append(to_html(executed))
-    return pages
+        nb = Path(nb)
+        executed = Path(out_dir) / nb.name
+        try:
+            run_notebook(nb, out_dir, parameters, timeout_s=timeout_s)
+        except Exception as exc:  # one notebook's failure must not stop the rest
+            # a cell error (PapermillExecutionError), a timeout, a dead kernel, a notebook
+            # papermill cannot read: each becomes one line naming the notebook and its log
+            result.failures[str(nb)] = failure_line(exc, executed)
+            continue
+        page = to_html(executed, show_code=show_code)
+        result.pages.append(page)
+        entries.append((page, read_records(executed)))
+    if entries:
+        result.index = write_index(Path(out_dir), entries, parameters or {})
+    return result
+
+
+def _title(page: Path) -> str:
+    import re
+
+    text = page.read_text(encoding="utf-8", errors="replace")
+    found = re.search(r"<h1[^>]*>(.*?)</h1>", text, flags=re.S)
+    if not found:
+        return page.stem
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).replace("¶", "").strip()
+
+
+def write_index(out_dir: Path, entries: list[tuple[Path, dict]], parameters: Mapping) -> Path:
+    """``index.html``: one line per report (what, window, data source, when made)."""
+    made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    rows = []
+    for page, rec in entries:
+        window = rec.get("window", "")
+        source = rec.get("data_note", parameters.get("DATA", ""))
+        rows.append(
+            f'<li><a href="{html.escape(page.name)}">{html.escape(_title(page))}</a>'
+            f" &middot; {html.escape(str(window))} &middot; {html.escape(str(source))}"
+            f" &middot; made {made}</li>"
+        )
+    body = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>liqlib reports</title></head>"
+        "<body><h1>liqlib reports</h1><ul>\n" + "\n".join(rows) + "\n</ul></body></html>\n"
+    )
+    index = out_dir / "index.html"
+    index.write_text(body, encoding="utf-8")
+    return index
 
 
 def versions() -> dict[str, str]:

@@ -13,7 +13,7 @@ from liqlib.report import read_records, run_notebook
 NOTEBOOK = (
     Path(__file__).resolve().parents[1] / "notebooks" / "02-estimating-liquidation-levels.ipynb"
 )
-PARAMS = {"SOURCE": "synthetic", "N_CANDLES": 3_000, "N_BINS": 300, "MAX_COLUMNS": 200, "SEED": 5}
+PARAMS = {"DATA": "synthetic", "N_CANDLES": 3_000, "N_BINS": 300, "MAX_COLUMNS": 200, "SEED": 5}
 
 
 @pytest.mark.notebook

@@ -53,8 +53,9 @@ def test_01_data_acquisition_on_the_real_mirror(tmp_path, isolated_cache, monkey
     with serve_directory(SHARED_MIRROR) as url:
         monkeypatch.setenv("LIQLIB_BINANCE_ARCHIVE_URL", url)
         executed = run_notebook(
-            NOTEBOOKS / "01-data-acquisition.ipynb", tmp_path / "out", timeout_s=300
-        )
+            NOTEBOOKS / "01-data-acquisition.ipynb", tmp_path / "out", {"DATA": "binance"},
+            timeout_s=300,
+        )  # fmt: skip
     rec = read_records(executed)
     days = [d.date().isoformat() for d in pd.date_range("2025-11-01", "2025-11-07")]
     lows = _mark_lows(SHARED_MIRROR, days)
@@ -80,11 +81,34 @@ def test_01_data_acquisition_on_a_synthetic_archive_with_every_kind(
     with serve_archive(arch.root) as server:
         monkeypatch.setenv("LIQLIB_BINANCE_ARCHIVE_URL", server.url)
         executed = run_notebook(
-            NOTEBOOKS / "01-data-acquisition.ipynb", tmp_path / "out", timeout_s=300
-        )
+            NOTEBOOKS / "01-data-acquisition.ipynb", tmp_path / "out", {"DATA": "binance"},
+            timeout_s=300,
+        )  # fmt: skip
     rec = read_records(executed)
     mark = arch.frames["markPriceKlines-5m"].loc["2025-11-01":"2025-11-07", C.LOW]
     assert rec["rows"] == 7 * 288
     assert rec["window_low_usd"] == pytest.approx(mark.min(), rel=1e-12)
     assert pd.Timestamp(rec["window_low_time"]) == mark.idxmin()
     assert rec["gap_days"] == ["2025-10-04"]
+
+
+def test_01_data_acquisition_on_the_demo_by_default(tmp_path, isolated_cache, monkeypatch):
+    """With no parameters and no mirror configured, notebook 01 serves the bundled SIMULATED
+    demo on 127.0.0.1 and loads it through the real loader; the gap section asks past its end."""
+    import liqlib as lq
+
+    monkeypatch.delenv("LIQLIB_BINANCE_ARCHIVE_URL", raising=False)
+    executed = run_notebook(
+        NOTEBOOKS / "01-data-acquisition.ipynb", tmp_path / "out", timeout_s=300
+    )
+    rec = read_records(executed)
+    demo = lq.load_demo("5m")
+    days = lq.demo_days()
+    week = demo.loc[days[0] : f"{days[6]} 23:59", C.MARK_LOW]
+    assert rec["data"] == "demo" and rec["synthetic"] is True
+    assert "SIMULATED" in rec["data_note"]
+    assert rec["rows"] == 7 * 288
+    assert rec["window_low_usd"] == pytest.approx(week.min(), rel=1e-12)
+    assert pd.Timestamp(rec["window_low_time"]) == week.idxmin()
+    beyond = pd.date_range(pd.Timestamp(days[-1]) + pd.Timedelta(days=1), periods=2)
+    assert rec["gap_days"] == [d.date().isoformat() for d in beyond]
