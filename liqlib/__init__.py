@@ -4,6 +4,8 @@ Public API
 ----------
 load_market      one aligned market frame from the cache or the exchange archive
 describe_datasets  what each archive kind holds
+verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
+clear_cache      delete cached files
 plot_market      price, open interest and funding figure
 record           record a key figure in a notebook (read back by tests and reports)
 liquidation_price  exact Binance USD-M isolated liquidation price (bracket by notional)
@@ -45,7 +47,13 @@ from liqlib.models import MODELS, estimate_heatmap
 from liqlib.plot import plot_market
 from liqlib.report import record, versions
 from liqlib.sim import LogNormalLeverage, SimConfig, simulate_market
-from liqlib.store import clear_cache, default_cache_dir, describe_datasets, load_market
+from liqlib.store import (
+    clear_cache,
+    default_cache_dir,
+    describe_datasets,
+    load_market,
+    verify_cache,
+)
 from liqlib.synthetic import make_synthetic_market
 from liqlib.truth import MarketTruth
 
@@ -91,5 +99,6 @@ __all__ = [
     "load_market",
     "plot_market",
     "record",
+    "verify_cache",
     "versions",
 ]

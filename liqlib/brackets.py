@@ -308,7 +308,10 @@ def get_bracket_table(symbol: str, as_of: str | None = None) -> BracketTable:
     >>> get_bracket_table("SIM-BTCUSDT").symbol
     'BTCUSDT'
     """
-    tables = [t for t in _builtin() if t.symbol == real_symbol(symbol)]
+    day = _as_of_day(as_of)
+    if not isinstance(symbol, str) or not symbol.strip():
+        raise InputError(f"symbol must be a non-empty string such as 'BTCUSDT', not {symbol!r}")
+    tables = [t for t in _builtin() if t.symbol == real_symbol(symbol.strip())]
     if not tables:
         known = sorted({t.symbol for t in _builtin()})
         raise InputError(
@@ -316,14 +319,40 @@ def get_bracket_table(symbol: str, as_of: str | None = None) -> BracketTable:
             "with lq.load_leverage_brackets and pass it as brackets="
         )
     tables.sort(key=lambda t: t.in_force)
-    if as_of is None:
+    if day is None:
         return tables[-1]
-    chosen = [t for t in tables if t.in_force[:10] <= str(as_of)[:10]]
+    chosen = [t for t in tables if t.in_force[:10] <= day]
     return chosen[-1] if chosen else tables[0]
 
 
+def _as_of_day(as_of) -> str | None:
+    """``as_of`` as an ISO day ``YYYY-MM-DD`` (UTC), or None; refuses what is not a date."""
+    if as_of is None:
+        return None
+    from liqlib.timeutil import to_utc  # late: keeps this module free of pandas at import
+
+    return f"{to_utc(as_of, 'as_of'):%Y-%m-%d}"
+
+
 def _resolve_table(symbol: str, brackets: BracketTable | None, as_of: str | None) -> BracketTable:
-    return brackets if brackets is not None else get_bracket_table(symbol, as_of)
+    if brackets is not None:
+        if not isinstance(brackets, BracketTable):
+            raise InputError(
+                f"brackets must be a BracketTable, not {type(brackets).__name__}: build one "
+                "with lq.load_leverage_brackets(...)[symbol], or leave brackets=None"
+            )
+        _as_of_day(as_of)  # still refuse a bad as_of
+        return brackets
+    return get_bracket_table(symbol, as_of)
+
+
+def _numbers(name: str, value, unit: str) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"{name}={value!r} is not a number: pass {unit} as a float or an array of floats"
+        ) from None
 
 
 def _check_leverage(
@@ -369,7 +398,7 @@ def liquidation_price(
     symbol : str
         Symbol of the built-in table to use (ignored when ``brackets`` is given).
     as_of : str, optional
-        ISO date (UTC) selecting among dated built-in tables.
+        ISO date (UTC) selecting among dated built-in tables (anything else is refused).
     brackets : BracketTable, optional
         A table of your own, e.g. from :func:`load_leverage_brackets`.
 
@@ -393,20 +422,29 @@ def liquidation_price(
     60542.17
     """
     table = _resolve_table(symbol, brackets, as_of)
-    ep, lev, q, sd = np.broadcast_arrays(
-        np.asarray(entry, dtype=float),
-        np.asarray(leverage, dtype=float),
-        np.asarray(qty, dtype=float),
-        np.asarray(side),
-    )
+    try:
+        ep, lev, q, sd = np.broadcast_arrays(
+            _numbers("entry", entry, "the entry price (USD)"),
+            _numbers("leverage", leverage, "the leverage (e.g. 10 for 10x)"),
+            _numbers("qty", qty, "the size (coins)"),
+            np.asarray(side),
+        )
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(
+            f"entry, leverage, side and qty have shapes that do not broadcast ({exc}): pass "
+            "scalars or arrays of one length"
+        ) from None
     if np.any(~np.isfinite(ep)) or np.any(ep <= 0):
         raise InputError("entry must be a finite price > 0 USD: drop or fix the bad entries")
     if np.any(~np.isfinite(q)) or np.any(q <= 0):
         raise InputError("qty must be a finite size > 0 coins: drop or fix the bad quantities")
     is_long = sd == "long"
     if not np.all(is_long | (sd == "short")):
+        bad = sd[~(is_long | (sd == "short"))].flat[0]
         raise InputError(
-            f"side must be 'long' or 'short', got {sd[~(is_long | (sd == 'short'))].flat[0]!r}"
+            f"side must be 'long' or 'short', got {str(bad)!r}: pass side='long' or side='short'"
         )
     notional = ep * q
     idx = table.bracket_index(notional)
@@ -447,8 +485,8 @@ def lp_factors(
     60542.17
     """
     table = _resolve_table(symbol, brackets, as_of)
-    lev = np.asarray(leverages, dtype=float)
-    n = np.full(lev.shape, float(notional_usd))
+    lev = _numbers("leverages", leverages, "the leverages (x)")
+    n = np.full(lev.shape, float(_numbers("notional_usd", notional_usd, "a notional (USD)")))
     idx = table.bracket_index(n)
     _check_leverage(table, lev, idx, n)
     mmr = np.asarray(table.mmr)[idx]

@@ -18,6 +18,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+from liqlib import cache_cli
 from liqlib.errors import LiqlibError
 from liqlib.sources.binance import ARCHIVE_URL_ENV, DEFAULT_ARCHIVE_URL
 
@@ -144,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         "-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
         help="papermill parameter for every notebook, typed as papermill -p types it",
     )  # fmt: skip
+    cache_cli.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "cache":
+        return cache_cli.run(args)
     try:
         return cmd_report(args)
     except LiqlibError as err:

@@ -172,7 +172,14 @@ class EngineParams:
     _k: np.ndarray = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "symbol", str(self.symbol).upper())
+        if not isinstance(self.symbol, str) or not self.symbol.strip():
+            raise InputError(f"symbol must be a string such as 'BTCUSDT', not {self.symbol!r}")
+        object.__setattr__(self, "symbol", self.symbol.strip().upper())
+        for name in ("calibrate", "per_tier", "sweep"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise InputError(f"{name} must be True or False, not {getattr(self, name)!r}")
+        if isinstance(self.n_bins, bool) or isinstance(self.max_columns, bool):
+            raise InputError("n_bins and max_columns must be integers, not True/False: e.g. 1000")
         if not isinstance(self.n_bins, int | np.integer) or self.n_bins < 1:
             raise InputError(f"n_bins {self.n_bins!r} is not a positive integer: use e.g. 1000")
         if not isinstance(self.max_columns, int | np.integer) or self.max_columns < 1:
@@ -188,7 +195,7 @@ class EngineParams:
             if value not in allowed:
                 raise InputError(f"{name} {value!r} is unknown: use one of {list(allowed)}")
         n = self.position_notional_usd
-        if not isinstance(n, int | float) or not math.isfinite(n) or n <= 0:
+        if isinstance(n, bool) or not isinstance(n, int | float) or not math.isfinite(n) or n <= 0:
             raise InputError(
                 f"position_notional_usd {n!r} is not a positive number: use e.g. 10000"
             )

@@ -139,12 +139,26 @@ def _when(times: pd.DatetimeIndex, mask: np.ndarray) -> str:
     return f"{int(mask.sum())} rows, first at {times[i]:%Y-%m-%d %H:%M} UTC"
 
 
+def _numeric(market: pd.DataFrame, col: str) -> np.ndarray:
+    """A market column as floats, or a one-line InputError naming the first non-number."""
+    try:
+        return market[col].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        values = pd.to_numeric(market[col], errors="coerce")
+        bad = values.isna() & market[col].notna()
+        first = market[col][bad].iloc[0] if bad.any() else market[col].iloc[0]
+        _fail(
+            f"market column {col!r} holds values that are not numbers (e.g. {first!r}, "
+            f"{int(bad.sum())} rows): convert it with pd.to_numeric or drop those rows"
+        )
+
+
 def _price_column(market: pd.DataFrame, col: str, *, required: bool) -> np.ndarray | None:
     if col not in market.columns:
         if required:
             _fail(f"market has no {col!r} column: pass a frame from lq.load_market")
         return None
-    x = market[col].to_numpy(dtype=float)
+    x = _numeric(market, col)
     bad = ~np.isfinite(x) if required else np.isinf(x)
     bad |= x <= 0
     if np.any(bad):
@@ -178,7 +192,7 @@ def _oi_coin(market: pd.DataFrame, close: np.ndarray, mark_close: np.ndarray | N
     """Open interest in coins, forward-filled, or None when the market has none."""
     for col in (OI_COIN, OI_USD):
         if col in market.columns and market[col].notna().any():
-            x = market[col].to_numpy(dtype=float)
+            x = _numeric(market, col)
             bad = (x < 0) | np.isinf(x)
             if np.any(bad):
                 _fail(
@@ -206,7 +220,7 @@ def _long_fraction(market: pd.DataFrame, params: EngineParams, n: int) -> np.nda
                 f"split='ratio' needs the {col!r} column, which market lacks: "
                 "set ratio_column to a ratio column you have, or use split='taker' or 'even'"
             )
-        r = market[col].to_numpy(dtype=float)
+        r = _numeric(market, col)
         if np.any(r < 0) or np.any(np.isinf(r)):
             _fail(f"market column {col!r} has negative or infinite ratios: drop or repair them")
         r = pd.Series(r).ffill().to_numpy()
@@ -215,8 +229,14 @@ def _long_fraction(market: pd.DataFrame, params: EngineParams, n: int) -> np.nda
         return np.where(np.isnan(f), 0.5, f)
     for buy, total in ((TAKER_BUY_QUOTE_VOLUME, QUOTE_VOLUME), (TAKER_BUY_VOLUME, VOLUME)):
         if buy in market.columns and total in market.columns:
-            b = market[buy].to_numpy(dtype=float)
-            t = market[total].to_numpy(dtype=float)
+            b = _numeric(market, buy)
+            t = _numeric(market, total)
+            bad = (b < 0) | (t < 0) | np.isinf(b) | np.isinf(t)
+            if np.any(bad):
+                _fail(
+                    f"market columns {buy!r}/{total!r} have negative or infinite volume "
+                    f"({_when(market.index, bad)}): drop or repair those rows"
+                )
             with np.errstate(invalid="ignore", divide="ignore"):
                 f = b / t
             f = np.where(np.isfinite(f) & (t > 0), f, 0.5)
@@ -319,9 +339,9 @@ def prepare_inputs(market: pd.DataFrame, params: EngineParams) -> EngineInputs:
         oi_prev_usd = np.concatenate(([np.nan], oi[:-1])) * c
     else:
         if QUOTE_VOLUME in market.columns:
-            qv = market[QUOTE_VOLUME].to_numpy(dtype=float)
+            qv = _numeric(market, QUOTE_VOLUME)
         elif VOLUME in market.columns:
-            qv = market[VOLUME].to_numpy(dtype=float) * c
+            qv = _numeric(market, VOLUME) * c
         else:
             _fail(f"model 'volume' needs a {QUOTE_VOLUME!r} or {VOLUME!r} column: add it")
         if np.any(qv < 0) or np.any(np.isinf(qv)):
@@ -785,7 +805,14 @@ class Heatmap:
 
     def column_at(self, at) -> int:
         """Index of the last column at or before ``at`` (str or Timestamp, UTC)."""
-        ts = pd.Timestamp(at)
+        try:
+            ts = pd.Timestamp(at)
+        except (TypeError, ValueError):
+            ts = pd.NaT
+        if pd.isna(ts):
+            raise InputError(
+                f"at={at!r} is not a time: pass e.g. '2025-11-04 21:35' (UTC) or a Timestamp"
+            )
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
         j = int(self.times.searchsorted(ts, side="right")) - 1
         if j < 0:

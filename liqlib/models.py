@@ -127,7 +127,7 @@ def estimate_heatmap(
     >>> hm.leverages
     (10.0, 20.0)
     """
-    spec = MODELS.get(model)
+    spec = MODELS.get(model) if isinstance(model, str) else None
     if spec is None:
         raise InputError(f"model {model!r} is unknown: use one of {sorted(MODELS)}")
     valid = {f.name for f in fields(EngineParams) if not f.name.startswith("_")}

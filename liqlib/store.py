@@ -6,18 +6,28 @@ the interval, e.g. ``klines-1m``). Every write goes to a temporary file in the s
 is renamed into place, so a crash or a full disk never leaves a half-written file behind.
 Days the server does not have (HTTP 404) are remembered in a small ``<period>.missing`` marker
 once they are old enough that the archive will not publish them later.
+
+The cache heals itself (see :mod:`liqlib.cache`): every file records the sha256 of its content
+and is checked against it, its schema and the validation contract (:mod:`liqlib.contract`)
+each time it is read; a file that fails is moved to ``<cache>/quarantine/`` (a warning on the
+``liqlib`` logger names it) and downloaded again. :func:`verify_cache` checks, and with
+``repair=True`` mends, a whole cache. Events (downloads, quarantines, gaps, REST fallbacks)
+are logged on the ``liqlib.store`` logger.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-import tempfile
+import sys
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.dataset as pads
 from tqdm import tqdm
@@ -25,10 +35,34 @@ from tqdm import tqdm
 import liqlib
 from liqlib import columns as C
 from liqlib.brackets import SIM_PREFIX
-from liqlib.errors import CacheError, DataNotFoundError, DownloadError, InputError
+from liqlib.cache import (
+    QUARANTINE,
+    Unusable,
+    cache_os_error,
+    ensure_writable,
+    is_stale_tmp,
+    parse_folder,
+    quarantine,
+    read_cached,
+    save_frame,
+    tables_to_frame,
+    write_atomic,
+)
+from liqlib.contract import check_frame
+from liqlib.errors import (
+    CacheError,
+    CorruptDataError,
+    DataNotFoundError,
+    DownloadError,
+    InputError,
+    LiqlibError,
+)
 from liqlib.http import make_session
 from liqlib.sources import binance
+from liqlib.sources.binance import _bar
 from liqlib.timeutil import TimeLike, check_window, days_in, months_in
+
+log = logging.getLogger(__name__)
 
 CACHE_DIR_ENV = "LIQLIB_CACHE_DIR"
 PROGRESS_ENV = "LIQLIB_PROGRESS"
@@ -56,19 +90,57 @@ def default_cache_dir() -> Path:
     When liqlib is installed outside a checkout (no ``pyproject.toml`` beside the package),
     the fallback is ``~/.cache/liqlib``.
     """
-    env = os.environ.get(CACHE_DIR_ENV)
+    env = os.environ.get(CACHE_DIR_ENV, "")
+    if env.strip():
+        return Path(env.strip()).expanduser()
     if env:
-        return Path(env).expanduser()
+        raise InputError(
+            f"{CACHE_DIR_ENV}={env!r} is blank: unset it, or set it to a folder such as "
+            "~/.cache/liqlib"
+        )
     repo = Path(liqlib.__file__).resolve().parents[1]
     if (repo / "pyproject.toml").is_file():
         return repo / "data" / "cache"
     return Path.home() / ".cache" / "liqlib"
 
 
+def resolve_cache_dir(cache_dir: str | os.PathLike | None) -> Path:
+    """The cache root for a ``cache_dir=`` argument (None: :func:`default_cache_dir`)."""
+    if cache_dir is None:
+        return default_cache_dir()
+    if not isinstance(cache_dir, str | os.PathLike):
+        raise InputError(
+            f"cache_dir must be a folder path (str or pathlib.Path) or None, not "
+            f"{type(cache_dir).__name__} {cache_dir!r}: e.g. cache_dir='data/cache'"
+        )
+    text = os.fspath(cache_dir)
+    if isinstance(text, bytes) or not text.strip():
+        raise InputError(
+            f"cache_dir={cache_dir!r} is empty: pass a folder such as 'data/cache', or None for "
+            "the default (LIQLIB_CACHE_DIR or data/cache)"
+        )
+    root = Path(text.strip()).expanduser()
+    if root.exists() and not root.is_dir():
+        raise CacheError(
+            f"cache directory {root} is a file, not a folder, so it is not writable: set "
+            f"{CACHE_DIR_ENV} to a writable folder or pass cache_dir=..."
+        )
+    return root
+
+
+def _check_flag(name: str, value, *, optional: bool = False) -> bool | None:
+    if optional and value is None:
+        return None
+    if not isinstance(value, bool | np.bool_):
+        allowed = "True, False or None" if optional else "True or False"
+        raise InputError(f"{name} must be {allowed}, not {value!r}: e.g. {name}=True")
+    return bool(value)
+
+
 def interval_offset(interval: str) -> pd.Timedelta:
     """The bar length of a Binance interval name such as ``"1m"`` or ``"4h"``."""
-    fixed = [i for i in binance.KLINE_INTERVALS if i[-1] in _UNITS]  # not "1mo"
-    if interval not in fixed:
+    fixed = [i for i in binance.KLINE_INTERVALS if i[-1] in _UNITS and i != "1mo"]
+    if not isinstance(interval, str) or interval not in fixed:
         raise InputError(
             f"interval={interval!r} is not a Binance kline interval: use one of {', '.join(fixed)}"
         )
@@ -99,40 +171,9 @@ class Partition:
     def missing_marker(self) -> Path:
         return self.folder / f"{self.period}.missing"
 
-
-def ensure_writable(root: Path) -> None:
-    """Create ``root`` if needed and prove we can write there, or raise :class:`CacheError`."""
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=root, prefix=".probe-"):
-            pass
-    except OSError as exc:
-        raise CacheError(
-            f"cache directory {root} is not writable ({exc.strerror or exc}): set "
-            f"{CACHE_DIR_ENV} to a writable folder or pass cache_dir=..."
-        ) from exc
-
-
-def write_atomic(path: Path, write) -> None:
-    """Write a file through ``write(tmp_path)`` then rename it into place.
-
-    The temporary file lives in the destination folder (same file system) so ``os.replace``
-    is atomic; on any failure it is removed and the destination is untouched.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def save_frame(frame: pd.DataFrame, path: Path) -> None:
-    """Atomically write one frame (with its UTC index) to Parquet."""
-    write_atomic(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow"))
+    @property
+    def name(self) -> str:
+        return f"{self.kind}-{self.interval}" if self.interval else self.kind
 
 
 def read_frames(paths: Sequence[Path]) -> pd.DataFrame:
@@ -160,7 +201,11 @@ def _known_missing(part: Partition, base_url: str | None) -> bool:
 
 
 def _fetch_into_cache(part: Partition, base_url: str | None, session) -> bool:
-    """Download one archive file into the cache. Returns False when the server lacks it."""
+    """Download one archive file into the cache. Returns False when the server lacks it.
+
+    The frame is checked against the contract before it is written and read back (and checked
+    again) after, so what the cache holds is what was verified.
+    """
     try:
         frame = binance.fetch_archive_file(
             part.kind, part.symbol, part.period, part.interval, base_url=base_url, session=session
@@ -171,10 +216,41 @@ def _fetch_into_cache(part: Partition, base_url: str | None, session) -> bool:
                 "checked_at": pd.Timestamp.now(tz="UTC").isoformat(),
                 "server": binance.archive_base_url(base_url),
             }
-            write_atomic(part.missing_marker, lambda tmp: tmp.write_text(json.dumps(stamp)))
+            try:
+                write_atomic(part.missing_marker, lambda tmp: tmp.write_text(json.dumps(stamp)))
+            except OSError as exc:
+                raise cache_os_error(exc, part.missing_marker, "write") from exc
+        log.info("%s %s %s: not on the server (HTTP 404)", part.symbol, part.name, part.period)
         return False
-    save_frame(frame, part.path)
+    record = {
+        "kind": part.kind,
+        "symbol": part.symbol,
+        "interval": part.interval,
+        "period": part.period,
+        "source_url": frame.attrs.get("url"),
+        "source_sha256": frame.attrs.get("sha256"),
+        "written_at": pd.Timestamp.now(tz="UTC").isoformat(),
+        "liqlib_version": liqlib.__version__,
+    }
+    if part.path.exists() and not part.path.is_file():
+        quarantine(part.path, part.root, "a folder sits where the cached file goes")
+    try:
+        save_frame(frame, part.path, record)
+    except OSError as exc:
+        raise cache_os_error(exc, part.path, "write the cached file") from exc
+    log.info("%s %s %s: downloaded and cached", part.symbol, part.name, part.period)
     return True
+
+
+def _read_part(part: Partition):
+    """The checked table of ``part``'s cached file, or None after moving an unusable file
+    aside (it is then downloaded again)."""
+    try:
+        table, _ = read_cached(part.path, part.kind, part.period, _bar(part.interval))
+    except Unusable as exc:
+        quarantine(part.path, part.root, str(exc))
+        return None
+    return table
 
 
 def load_kind(
@@ -212,18 +288,23 @@ def load_kind(
     missing : list of str
         Periods the server does not have.
     """
-    root = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    root = resolve_cache_dir(cache_dir)
     parts = [Partition(root, "binance", symbol, kind, interval, p) for p in periods]
-    have, missing, todo = [], [], []
+    frames: dict = {}  # period -> checked Arrow table
+    missing, todo = [], []
     for part in parts:
         if not refresh and part.path.is_file():
-            have.append(part)
-        elif not refresh and _known_missing(part, base_url):
+            frame = _read_part(part)
+            if frame is not None:
+                frames[part.period] = frame
+                continue
+        if not refresh and _known_missing(part, base_url):
             missing.append(part.period)
         else:
             todo.append(part)
     if todo:
-        ensure_writable(root)
+        for folder in sorted({p.folder for p in todo}):
+            ensure_writable(folder)  # probed where the files go, before any download
         session = make_session()
         show = _progress_enabled(progress)
         desc = f"{symbol} {kind}{' ' + interval if interval else ''}"
@@ -234,20 +315,33 @@ def load_kind(
             futures = [pool.submit(_fetch_into_cache, p, base_url, session) for p in todo]
             for part, fut in zip(todo, futures, strict=True):
                 if fut.result():
-                    have.append(part)
+                    frame = _read_part(part)
+                    if frame is None:  # written, then unreadable: the disk lies
+                        raise CacheError(
+                            f"{part.path} was written but does not read back intact: the disk "
+                            f"or file system is failing; set {CACHE_DIR_ENV} to another disk"
+                        )
+                    frames[part.period] = frame
                 else:
                     missing.append(part.period)
                 bar.update()
-    if not have:
+    if not frames:
         return None, sorted(missing)
-    have.sort(key=lambda p: p.period)
-    return read_frames([p.path for p in have]), sorted(missing)
+    return tables_to_frame([frames[p] for p in sorted(frames)]), sorted(missing)
 
 
 def _progress_enabled(progress: bool | None) -> bool:
+    """A bar only where someone watches: ``progress``, else ``$LIQLIB_PROGRESS``, else only
+    when stderr is a terminal (never in notebooks run by papermill, CI logs or pipes)."""
     if progress is not None:
         return progress
-    return os.environ.get(PROGRESS_ENV, "1") not in ("0", "false", "no")
+    env = os.environ.get(PROGRESS_ENV, "").strip().lower()
+    if env:
+        return env not in ("0", "false", "no", "off")
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def load_market(
@@ -324,12 +418,16 @@ def load_market(
     symbol = binance.validate_symbol(symbol)
     step = interval_offset(interval)
     mark_interval = interval if mark_interval is None else mark_interval
-    interval_offset(mark_interval)
-    unknown = [k for k in include if k not in MARKET_KINDS]
-    if unknown or not include:
-        raise InputError(
-            f"include={list(include)!r} must be a non-empty subset of {list(MARKET_KINDS)}"
-        )
+    try:
+        interval_offset(mark_interval)
+    except InputError as exc:
+        raise InputError(str(exc).replace("interval=", "mark_interval=", 1)) from None
+    include = _check_include(include)
+    allow_gaps = _check_flag("allow_gaps", allow_gaps)
+    refresh = _check_flag("refresh", refresh)
+    rest_fallback = _check_flag("rest_fallback", rest_fallback)
+    progress = _check_flag("progress", progress, optional=True)
+    root = resolve_cache_dir(cache_dir)
     t0, t1 = check_window(start, end)
     listed = pd.Timestamp(binance.listing_date(symbol), tz="UTC")
     if t0 < listed:
@@ -337,7 +435,7 @@ def load_market(
             f"start {t0:%Y-%m-%d} is before {symbol} was listed on Binance USD-M "
             f"({listed:%Y-%m-%d}): pass start >= {listed:%Y-%m-%d}"
         )
-    root = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    archive_url = binance.archive_base_url()  # a bad $LIQLIB_BINANCE_ARCHIVE_URL fails here
     days = [d.isoformat() for d in days_in(t0, t1)]
     grid = pd.date_range(t0.ceil(step), t1, freq=step, inclusive="left", name=C.TIME, unit="ns")
 
@@ -363,6 +461,8 @@ def load_market(
         pieces[kind] = frame
         if missing:
             gaps[kind] = missing
+    for kind, periods in gaps.items():
+        log.info("%s %s: %s not on the server", symbol, kind, _summarise(periods))
     if gaps and not allow_gaps:
         listing = "; ".join(f"{k}: {_summarise(v)}" for k, v in gaps.items())
         raise DataNotFoundError(
@@ -381,7 +481,7 @@ def load_market(
         if symbol.startswith(SIM_PREFIX)
         else "binance-um",
         synthetic=symbol.startswith(SIM_PREFIX),
-        archive_url=binance.archive_base_url(),
+        archive_url=archive_url,
         gaps=gaps,
         from_rest=from_rest,
         missing_rows={
@@ -390,6 +490,23 @@ def load_market(
         liqlib_version=liqlib.__version__,
     )
     return market
+
+
+def _check_include(include) -> list[str]:
+    fix = f"pass a list of kinds from {list(MARKET_KINDS)}, e.g. include=['klines', 'metrics']"
+    if isinstance(include, str):
+        raise InputError(f"include={include!r} is a string, not a list of kinds: {fix}")
+    try:
+        kinds = list(include)
+    except TypeError:
+        raise InputError(f"include={include!r} is not a list of kinds: {fix}") from None
+    unknown = [k for k in kinds if not isinstance(k, str) or k not in MARKET_KINDS]
+    if unknown or not kinds:
+        raise InputError(
+            f"include={kinds!r} must be a non-empty subset of {list(MARKET_KINDS)}"
+            f"{f' ({unknown[0]!r} is not a kind)' if unknown else ''}"
+        )
+    return list(dict.fromkeys(kinds))
 
 
 def _is_recent(period: str, now: pd.Timestamp) -> bool:
@@ -427,9 +544,17 @@ def fill_recent_from_rest(
         end = min(t1, _period_end(period), now)
         try:
             got = _fetch_rest(symbol, kind, interval, start, end)
-        except (DataNotFoundError, DownloadError, InputError):
+            check_frame(
+                got, kind, source=f"REST {kind} {symbol} {period}", window=(start, end),
+                bar=_bar(interval), allow_empty=True, nan_ok=kind == "metrics",
+                fix="the REST answer was not used",
+            )  # fmt: skip
+        except (DataNotFoundError, DownloadError, InputError, CorruptDataError) as exc:
+            log.warning("%s %s %s: REST fallback failed, left as a gap (%s)", symbol, kind,
+                        period, exc)  # fmt: skip
             continue
         if len(got):
+            log.info("%s %s %s: filled from the REST API (not cached)", symbol, kind, period)
             parts.append(got)
             used.append(period)
     if not used:
@@ -492,15 +617,136 @@ def _asof(frame: pd.DataFrame | None, cols: list[str], grid, tolerance) -> pd.Da
 
 
 def clear_cache(symbol: str | None = None, cache_dir: str | os.PathLike | None = None) -> int:
-    """Delete cached files (all, or one symbol's). Returns the number of files removed."""
-    root = default_cache_dir() if cache_dir is None else Path(cache_dir)
-    base = root / "binance" / binance.validate_symbol(symbol) if symbol else root
+    """Delete cached files (all, or one symbol's). Returns the number of files removed.
+
+    Removes the Parquet files, the ``.missing`` markers and stale temporary files; without a
+    symbol, the quarantine too. Files liqlib did not write are left alone.
+    """
+    root = resolve_cache_dir(cache_dir)
+    bases = [root / "binance" / binance.validate_symbol(symbol)] if symbol else [root]
     removed = 0
-    for path in sorted(base.rglob("*")) if base.exists() else []:
-        if path.is_file() and path.suffix in (".parquet", ".missing"):
-            path.unlink()
-            removed += 1
+    for base in bases:
+        for path in sorted(base.rglob("*")) if base.is_dir() else []:
+            quarantined = QUARANTINE in path.relative_to(root).parts[:1]
+            ours = path.suffix in (".parquet", ".missing") or quarantined or is_stale_tmp(path)
+            if path.is_file() and ours:
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    raise cache_os_error(exc, path, "delete") from exc
+                removed += 1
+    log.info("cleared %d cached files under %s", removed, bases[0])
     return removed
+
+
+def verify_cache(
+    cache_dir: str | os.PathLike | None = None,
+    *,
+    repair: bool = False,
+    base_url: str | None = None,
+) -> pd.DataFrame:
+    """Check every cached file against its recorded sha256, its schema and the contract.
+
+    Parameters
+    ----------
+    cache_dir : path, optional
+        Cache root; default :func:`default_cache_dir`.
+    repair : bool
+        Mend what is wrong: move unusable files to ``<cache>/quarantine/`` and download them
+        again, give unrecorded (older) files their record, delete unreadable ``.missing``
+        markers and stale temporary files (older than an hour: a killed write).
+    base_url : str, optional
+        Archive to download repaired files from (default ``$LIQLIB_BINANCE_ARCHIVE_URL``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per file: ``path`` (relative to the cache), ``status`` (``ok``,
+        ``unrecorded``, ``corrupt``, ``bad-marker``, ``stale-tmp``, ``in-progress``,
+        ``foreign``; after a repair also ``repaired``, ``quarantined``, ``deleted``), ``detail`` and ``action`` (what ``repair`` did, "" otherwise).
+        ``attrs["problems"]`` counts the rows still wrong after the call.
+
+    Examples
+    --------
+    >>> report = lq.verify_cache()  # doctest: +SKIP
+    >>> report[report.status != "ok"]  # doctest: +SKIP
+    """
+    root = resolve_cache_dir(cache_dir)
+    repair = _check_flag("repair", repair)
+    rows: list[dict] = []
+    session = None
+    now = time.time()
+    tree = root / "binance"
+    for path in sorted(tree.rglob("*")) if tree.is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        depth = len(path.relative_to(tree).parts)
+        if path.is_dir() and not (depth == 3 and path.suffix == ".parquet"):
+            continue
+        row = {"path": rel, "status": "ok", "detail": "", "action": ""}
+        rows.append(row)
+        if path.name.startswith(".") and path.name.endswith(".tmp"):
+            stale = is_stale_tmp(path, now)
+            row.update(status="stale-tmp" if stale else "in-progress",
+                       detail="temporary file of a write" + (" killed midway" if stale else ""))  # fmt: skip
+            if repair and stale:
+                path.unlink(missing_ok=True)
+                row.update(status="deleted", action="deleted")
+            continue
+        where = parse_folder(path.parent.name) if depth == 3 else None
+        if where is None or path.suffix not in (".parquet", ".missing"):
+            row.update(status="foreign", detail="not a file liqlib writes; left alone")
+            continue
+        kind, interval = where
+        period = path.name.split(".")[0]
+        if path.suffix == ".missing":
+            try:
+                json.loads(path.read_text())
+            except (OSError, ValueError) as exc:
+                row.update(status="bad-marker", detail=f"unreadable marker ({exc})")
+                if repair:
+                    path.unlink(missing_ok=True)
+                    row.update(status="deleted", action="deleted")
+            continue
+        part = Partition(root, "binance", path.parts[-3], kind, interval, period)
+        try:
+            if not path.is_file():
+                raise Unusable("a folder sits where the cached file goes")
+            if kind not in binance.KINDS:
+                raise Unusable(f"{kind!r} is not an archive kind")
+            table, record = read_cached(path, kind, period, _bar(interval))
+        except Unusable as exc:
+            row.update(status="corrupt", detail=str(exc))
+            if repair:
+                quarantine(path, root, str(exc))
+                session = session or make_session()
+                try:
+                    found = _fetch_into_cache(part, base_url, session)
+                    row["action"] = (
+                        "quarantined, downloaded again"
+                        if found
+                        else ("quarantined; the server no longer has it")
+                    )
+                    row["status"] = "repaired" if found else "quarantined"
+                except LiqlibError as err:
+                    row.update(status="quarantined",
+                               action=f"quarantined; download failed: {err}")  # fmt: skip
+            continue
+        if record is None:
+            row.update(status="unrecorded", detail="written before liqlib recorded sha256s")
+            if repair:
+                rec = {"kind": kind, "symbol": part.symbol, "interval": interval,
+                       "period": period, "source_url": None, "source_sha256": None,
+                       "written_at": pd.Timestamp.now(tz="UTC").isoformat(),
+                       "liqlib_version": liqlib.__version__}  # fmt: skip
+                save_frame(tables_to_frame([table]), path, rec)
+                row.update(status="ok", action="record written")
+    report = pd.DataFrame(rows, columns=["path", "status", "detail", "action"])
+    bad = ~report["status"].isin(
+        ["ok", "repaired", "quarantined", "deleted", "unrecorded", "in-progress"]
+    )
+    report.attrs["problems"] = int(bad.sum())
+    report.attrs["cache_dir"] = str(root)
+    return report
 
 
 def describe_datasets() -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 
 from liqlib.errors import InputError
@@ -38,15 +39,22 @@ def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
     >>> to_utc("2025-11-04", "start")
     Timestamp('2025-11-04 00:00:00+0000', tz='UTC')
     """
+    example = "a date such as '2025-11-04' or an aware time such as '2025-11-04T21:35Z'"
+    if _is_missing(value):
+        raise InputError(f"{name} is {value!r}, not a time: pass {example}")
     if isinstance(value, str):
         text = value.strip()
+        if not text:
+            raise InputError(f"{name} is an empty string: pass {example}")
         try:
             ts = pd.Timestamp(text)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             raise InputError(
                 f"{name}={value!r} is not a date or time: use ISO 8601 such as '2025-11-04' "
                 "or '2025-11-04T21:35Z'"
             ) from exc
+        if pd.isna(ts):
+            raise InputError(f"{name}={value!r} is not a date or time: pass {example}")
         if ts.tzinfo is None and not _DATE_ONLY.match(text):
             raise InputError(
                 f"{name}={value!r} has a time of day but no time zone: append 'Z' or '+00:00' "
@@ -64,11 +72,21 @@ def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
     else:
         raise InputError(
             f"{name} must be a date string, datetime.date or aware datetime, not "
-            f"{type(value).__name__}"
+            f"{type(value).__name__} {value!r}: pass {example}"
         )
-    if pd.isna(ts):
-        raise InputError(f"{name} is NaT: pass a real date such as '2025-11-04'")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _is_missing(value) -> bool:
+    """None, NaT or NaN of any flavour (never raises, whatever ``value`` is)."""
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, str | dt.date):
+        return False
+    try:
+        return bool(np.ndim(value) == 0 and pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def check_window(

@@ -34,7 +34,18 @@ Fault kinds (``Fault(kind, times=1, ...)``; ``times=None`` means every request):
                     timeout in the middle of the body), then the connection is closed
 ``bad_checksum``    the body with one byte flipped (a zip then fails its ``.CHECKSUM``)
 ``garbage``         ``body`` (default: bytes that are not a zip) with a correct length
+``drip``            headers with the full ``Content-Length``, then one byte every ``delay`` s
+                    (a server that never times out a read but never finishes either)
+``empty``           close the connection (FIN) before sending any byte of the response
+``overlong``        the body plus ``body`` (default 64 junk bytes) beyond its Content-Length
+``chunked_cut``     ``Transfer-Encoding: chunked``, ``partial`` of the body, then a close
+                    without the final chunk
+``bad_encoding``    ``Content-Encoding: gzip`` on a body that is not gzip
+``redirect``        HTTP 302 to the same path (``times=None``: a redirect loop)
+``huge_length``     a ``Content-Length`` of 10**13 bytes, then the body and a close
 ==================  =========================================================================
+
+``retry_after`` may be a string, sent verbatim (e.g. ``"soon"``: an invalid header).
 
 JSON routes for the REST endpoints: ``server.routes["/fapi/v1/klines"] = fn`` where
 ``fn(query: dict[str, str]) -> (status, body_bytes_or_json_obj)``.
@@ -44,11 +55,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import json
 import socket
 import struct
 import threading
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -67,7 +80,7 @@ from liqlib.sources.binance_writer import (  # re-exported for the tests
     METRICS_HEADER,  # noqa: F401
     _ms,
     archive_path,
-    write_checksum,  # noqa: F401
+    write_checksum,
 )
 from liqlib.sources.binance_writer import funding_csv as _funding_csv
 from liqlib.sources.binance_writer import kline_csv as _kline_csv
@@ -92,6 +105,46 @@ def write_archive_zip(root, url_path, csv_text, *, checksum=True, member=None) -
     return _write_zip(
         root, url_path, csv_text, checksum=checksum, member=member, comment=SYNTHETIC_NOTE
     )
+
+
+def write_raw_zip(
+    root: str | Path,
+    url_path: str,
+    members: Sequence[tuple[str, bytes | str]],
+    *,
+    flag_bits: int = 0,
+    checksum: bool | str = True,
+) -> Path:
+    """Write a zip holding ``members`` (name, content) as given, and its ``.CHECKSUM``.
+
+    For hostile archives: several members, a misnamed one, none, or ``flag_bits=0x1`` (the
+    member is marked encrypted, as a password-protected zip's is).
+    """
+    path = Path(root) / url_path.lstrip("/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.comment = SYNTHETIC_NOTE.encode()
+        for name, content in members:
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, content.encode() if isinstance(content, str) else content)
+    data = bytearray(buf.getvalue())
+    if flag_bits:  # zipfile resets the flags it writes: set them in both headers afterwards
+        for sig, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            at = data.find(sig)
+            while at >= 0:
+                data[at + offset] |= flag_bits
+                at = data.find(sig, at + 4)
+    path.write_bytes(bytes(data))
+    write_checksum(path, checksum)
+    return path
+
+
+def read_archive_csv(root: str | Path, url_path: str) -> str:
+    """The CSV text inside one archive zip written by this module."""
+    with zipfile.ZipFile(Path(root) / url_path.lstrip("/")) as zf:
+        return zf.read(zf.infolist()[0]).decode()
 
 
 # ------------------------------------------------------------------------------------------
@@ -397,8 +450,8 @@ class Fault:
         ``bad_checksum`` or ``garbage`` (see the module docstring).
     times : int or None
         How many requests get the fault before the path behaves again; None: all of them.
-    retry_after : float
-        ``Retry-After`` of a 429, seconds.
+    retry_after : float or str
+        ``Retry-After`` of a 429, seconds (a string is sent verbatim).
     delay : float
         Sleep of a ``timeout`` or ``stall``, seconds.
     partial : float
@@ -409,14 +462,15 @@ class Fault:
 
     kind: str
     times: int | None = 1
-    retry_after: float = 1.0
+    retry_after: float | str = 1.0
     delay: float = 2.0
     partial: float = 0.5
     body: bytes | None = None
 
     KINDS = (
         "timeout", "429", "500", "503", "404", "truncate", "reset", "stall", "bad_checksum",
-        "garbage",
+        "garbage", "drip", "empty", "overlong", "chunked_cut", "bad_encoding", "redirect",
+        "huge_length",
     )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -567,7 +621,16 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
             return False  # then answer normally (the client has long given up)
         if fault.kind == "429":
-            self._send(429, b"", "text/plain", {"Retry-After": f"{fault.retry_after:g}"})
+            after = fault.retry_after
+            after = after if isinstance(after, str) else f"{after:g}"
+            self._send(429, b"", "text/plain", {"Retry-After": after})
+            return True
+        if fault.kind == "empty":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_WR)
+            return True
+        if fault.kind == "redirect":
+            self._send(302, b"", "text/plain", {"Location": self.path})
             return True
         if fault.kind in ("500", "503", "404"):
             self._send(int(fault.kind), b"", "text/plain")
@@ -592,6 +655,50 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_WR)
+            return
+        if fault.kind == "drip":
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.flush()
+            for i in range(len(body)):  # ends when the client hangs up (BrokenPipe)
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(fault.delay)
+            return
+        if fault.kind == "overlong":
+            junk = fault.body if fault.body is not None else b"x" * 64
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body + junk)
+            self.wfile.flush()
+            return
+        if fault.kind == "chunked_cut":
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            part = body[: max(1, int(len(body) * fault.partial))]
+            self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_WR)
+            return
+        if fault.kind == "bad_encoding":
+            self._send(200, body, ctype, {"Content-Encoding": "gzip"})
+            return
+        if fault.kind == "huge_length":
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(10**13))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_WR)
             return
         if fault.kind == "bad_checksum":
             flipped = bytearray(body)

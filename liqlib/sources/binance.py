@@ -22,12 +22,14 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import requests
 
 from liqlib import columns as C
+from liqlib.contract import check_frame
 from liqlib.errors import ChecksumError, CorruptDataError, DataNotFoundError, InputError
-from liqlib.http import download, make_session
+from liqlib.http import check_base_url, download, make_session
 from liqlib.sources.binance_parsers import (
     AGG_TRADES_RAW,
     BOOK_DEPTH_COIN,
@@ -236,6 +238,16 @@ def archive_period(kind: str, period: dt.date | str) -> tuple[str, str]:
     return "monthly", text
 
 
+def _bar(interval: str | None) -> pd.Timedelta | None:
+    """Bar length of a kline interval (a month counts 31 days), None without one."""
+    if interval is None:
+        return None
+    if interval == "1mo":
+        return pd.Timedelta(days=31)
+    units = {"m": "min", "h": "h", "d": "D", "w": "W"}
+    return pd.Timedelta(f"{interval[:-1]}{units[interval[-1]]}")
+
+
 def _iso_date(text: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
@@ -258,7 +270,7 @@ def _check_interval(spec: KindSpec, interval: str | None) -> str | None:
 def archive_base_url(base_url: str | None = None) -> str:
     """``base_url``, else ``$LIQLIB_BINANCE_ARCHIVE_URL``, else the real archive (no slash)."""
     url = base_url or os.environ.get(ARCHIVE_URL_ENV, "").strip() or DEFAULT_ARCHIVE_URL
-    return url.rstrip("/")
+    return check_base_url(url, ARCHIVE_URL_ENV)
 
 
 def archive_url(
@@ -304,29 +316,100 @@ def published_sha256(text: bytes | str, name: str = "CHECKSUM") -> str:
     words = _as_bytes(text).decode("utf-8", "replace").split()
     if not words or not re.fullmatch(r"[0-9a-fA-F]{64}", words[0]):
         raise ChecksumError(
-            f"{name} is not a sha256 checksum file ({_as_bytes(text)[:80]!r}): retry later, or "
-            "pass verify=False to accept the data unchecked"
+            f"{name} is not a sha256 checksum file ({_as_bytes(text)[:80]!r}): retry later "
+            "(load_market always verifies), or read the file unchecked with "
+            "liqlib.sources.binance.fetch_archive_file(..., verify=False)"
         )
     return words[0].lower()
+
+
+#: Largest CSV accepted inside an archive zip (MB, 10**6 bytes); ``$LIQLIB_MAX_UNZIPPED_MB``.
+DEFAULT_MAX_UNZIPPED_MB = 4096.0
+MAX_UNZIPPED_ENV = "LIQLIB_MAX_UNZIPPED_MB"
+#: Largest uncompressed/compressed size ratio accepted. Real archive CSVs deflate 3-6x; a
+#: zip bomb reaches ~1000x. ``$LIQLIB_MAX_ZIP_RATIO`` overrides it.
+DEFAULT_MAX_ZIP_RATIO = 100.0
+MAX_ZIP_RATIO_ENV = "LIQLIB_MAX_ZIP_RATIO"
+
+
+def _zip_limits() -> tuple[int, float]:
+    values = []
+    for env, default in ((MAX_UNZIPPED_ENV, DEFAULT_MAX_UNZIPPED_MB),
+                         (MAX_ZIP_RATIO_ENV, DEFAULT_MAX_ZIP_RATIO)):  # fmt: skip
+        text = os.environ.get(env, "").strip()
+        try:
+            value = float(text) if text else default
+        except ValueError:
+            value = float("nan")
+        if not (value > 0 and value != float("inf")):
+            raise InputError(
+                f"{env}={text!r} is not a number > 0: unset it or set e.g. {default:g}"
+            )
+        values.append(value)
+    return int(values[0] * 1e6), values[1]
 
 
 def unzip_single_csv(blob: bytes, name: str) -> tuple[bytes, str]:
     """The one CSV inside an archive zip and its member name.
 
+    The archive puts exactly one member in each zip, named like the zip (``X.zip`` holds
+    ``X.csv``). Anything else is refused rather than guessed at: a second member could be a
+    decoy, and reading "the first CSV" would cache it as the real file.
+
+    Sizes are checked from the zip's directory **before** anything is decompressed: a member
+    larger than ``$LIQLIB_MAX_UNZIPPED_MB`` (4096) or compressed more than
+    ``$LIQLIB_MAX_ZIP_RATIO`` (100) times is refused (zip bombs). ``zipfile`` never inflates
+    past the declared size (a lying header fails its CRC), so the check also bounds memory.
+
     Raises
     ------
     CorruptDataError
-        Not a zip, a damaged member (CRC error), or an empty zip. A zip without a ``.csv``
-        member yields its first file (the parser then judges its content).
+        Not a zip, a damaged member (CRC error), no member, several members, a member not
+        named as the archive names it, an encrypted member, or a member too large.
     """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]  # a path or URL names the zip too
+    expected = base[:-4] + ".csv" if base.lower().endswith(".zip") else None
+    limit, max_ratio = _zip_limits()
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as zf:
-            members = [m for m in zf.infolist() if not m.is_dir()]
-            csvs = [m for m in members if m.filename.lower().endswith(".csv")] or members
-            if not csvs:
+            members = zf.infolist()
+            if not members:
                 raise CorruptDataError(f"{name} holds no file: {_REFETCH}")
-            return zf.read(csvs[0]), csvs[0].filename
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
+            shown = ", ".join(m.filename for m in members[:4]) + (
+                f" and {len(members) - 4} more" if len(members) > 4 else ""
+            )
+            if len(members) != 1:
+                raise CorruptDataError(
+                    f"{name} holds {len(members)} members ({shown}), not exactly one "
+                    f"{expected or 'CSV'}: it is not the published file; delete it from the "
+                    "mirror or retry later, and report it if it persists"
+                )
+            info = members[0]
+            if expected is not None and info.filename != expected:
+                raise CorruptDataError(
+                    f"{name} holds {info.filename!r}, not {expected!r} as the archive names it: "
+                    "it is not the published file; replace it in the mirror or report it"
+                )
+            if info.flag_bits & 0x1:
+                raise CorruptDataError(
+                    f"{name}: member {info.filename} is encrypted (password-protected); the "
+                    "archive never encrypts: replace the file in the mirror or report it"
+                )
+            ratio = info.file_size / max(1, info.compress_size)
+            if info.file_size > limit or ratio > max_ratio:
+                raise CorruptDataError(
+                    f"{name}: member {info.filename} would unpack to {info.file_size:,} bytes "
+                    f"({ratio:,.0f}x its {info.compress_size:,} compressed bytes; limits "
+                    f"{limit:,} bytes, {max_ratio:g}x): refused unopened as a likely zip bomb; "
+                    f"raise {MAX_UNZIPPED_ENV} / {MAX_ZIP_RATIO_ENV} if the file is genuine"
+                )
+            return zf.read(info), info.filename
+    except CorruptDataError:
+        raise
+    except (
+        zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, RuntimeError,
+        ValueError,
+    ) as exc:  # fmt: skip
         raise CorruptDataError(
             f"{name} is not a readable zip ({_one_line(exc)}): the published file is damaged; "
             "retry later or report it to the publisher"
@@ -389,6 +472,8 @@ def fetch_archive_file(
     spec = _kind(kind)
     sym = _normalise_symbol(symbol)
     cadence, label = archive_period(kind, period)
+    if not isinstance(verify, bool | np.bool_):
+        raise InputError(f"verify must be True or False, not {verify!r}")
     url = archive_url(kind, sym, label, interval, base_url)
     name = url.rsplit("/", 1)[1]
     session = make_session() if session is None else session
@@ -412,7 +497,8 @@ def fetch_archive_file(
         except DataNotFoundError as exc:
             raise ChecksumError(
                 f"{name}.CHECKSUM is not on the server ({url}.CHECKSUM: HTTP 404): the file "
-                "cannot be verified; retry later, or pass verify=False to accept it unchecked"
+                "cannot be verified; retry later (load_market always verifies), or read it "
+                "unchecked with liqlib.sources.binance.fetch_archive_file(..., verify=False)"
             ) from exc
         if digest == expected:
             break
@@ -425,6 +511,7 @@ def fetch_archive_file(
     csv_bytes, member = unzip_single_csv(blob, name)
     extra = {"symbol": sym} if kind == "metrics" else {}
     frame = spec.parser(csv_bytes, source=f"{name}:{member}", **extra)
+    check_frame(frame, kind, source=f"{name}:{member}", period=label, bar=_bar(interval))
     frame.attrs.update(
         url=url, kind=kind, symbol=sym, period=label, interval=interval, sha256=digest
     )

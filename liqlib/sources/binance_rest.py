@@ -18,7 +18,7 @@ import requests
 
 from liqlib import columns as C
 from liqlib.errors import CorruptDataError, InputError
-from liqlib.http import download, make_session
+from liqlib.http import check_base_url, download, make_session
 from liqlib.sources.binance_parsers import _KLINE_LAYOUT, KLINE_RAW, _klines_frame
 from liqlib.sources.binance_symbols import _normalise_symbol
 from liqlib.sources.csvtable import _one_line, _Table, _tidy, epoch_to_utc
@@ -40,7 +40,7 @@ _MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
 def rest_base_url(base_url: str | None = None) -> str:
     """``base_url``, else ``$LIQLIB_BINANCE_REST_URL``, else https://fapi.binance.com."""
     url = base_url or os.environ.get(REST_URL_ENV, "").strip() or DEFAULT_REST_URL
-    return url.rstrip("/")
+    return check_base_url(url, REST_URL_ENV)
 
 
 def _interval_ms(interval: str) -> int:

@@ -19,7 +19,10 @@ from liqlib.errors import CorruptDataError, InputError
 EARLIEST = pd.Timestamp("2017-01-01", tz="UTC")
 LATEST_AHEAD = pd.Timedelta(days=366)
 
-_REFETCH = "delete the cached copy and download it again (refresh=True), or report the file"
+_REFETCH = (
+    "the file is damaged at the source and nothing of it was cached: retry later, use another "
+    "mirror, or report the file to its publisher"
+)
 
 
 @dataclass(frozen=True)
