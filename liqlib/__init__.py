@@ -30,7 +30,7 @@ from liqlib.brackets import (
     lp_factors,
 )
 from liqlib.config import EngineParams, LeverageMix, default_mix
-from liqlib.datasource import DATA_SOURCES, load_data
+from liqlib.datasource import DATA_SOURCES, load_data, shared_data_file
 from liqlib.demo import DEMO_SYMBOL, demo_days, load_demo, serve_demo, use_demo_mirror
 from liqlib.engine import Heatmap
 from liqlib.errors import (
@@ -77,6 +77,7 @@ __all__ = [
     "MarketTruth",
     "load_demo",
     "load_data",
+    "shared_data_file",
     "DATA_SOURCES",
     "DEMO_SYMBOL",
     "demo_days",

@@ -19,6 +19,9 @@ Example
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pandas as pd
 
 from liqlib.demo import load_demo
@@ -26,7 +29,9 @@ from liqlib.errors import DataNotFoundError, DownloadError, InputError
 from liqlib.store import MARKET_KINDS, load_market
 from liqlib.synthetic import make_synthetic_market
 
-__all__ = ["DATA_SOURCES", "load_data"]
+__all__ = ["DATA_SOURCES", "load_data", "shared_data_file"]
+
+SHARED_DATA_ENV = "LIQLIB_SHARED_DATA"
 
 DATA_SOURCES = ("demo", "binance", "synthetic")
 
@@ -104,3 +109,18 @@ def load_data(
         f"{market.index[-1]:%Y-%m-%d %H:%M} UTC, {interval} bars; not real trading"
     )
     return market
+
+
+def shared_data_file(relative: str) -> Path | None:
+    """A file of the real data held offline beside the repository (``../shared/data``, or
+    ``$LIQLIB_SHARED_DATA``), or None when it is absent (e.g. on a user's machine).
+
+    Example
+    -------
+    >>> shared_data_file("no/such/file.csv") is None
+    True
+    """
+    env = os.environ.get(SHARED_DATA_ENV)
+    root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    path = root / relative
+    return path if path.is_file() else None

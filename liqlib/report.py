@@ -30,10 +30,19 @@ def record(name: str, value: Any) -> None:
 
 
 def _jsonable(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
+    """Plain JSON: numpy scalars unboxed, times as ISO strings, NaN and infinities as None."""
+    import math
+
+    if hasattr(value, "item") and not hasattr(value, "__len__"):  # numpy scalar
+        value = value.item()
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
     return json.loads(json.dumps(value, default=str))
 
 
