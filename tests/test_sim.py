@@ -40,6 +40,7 @@ def test_market_has_exactly_load_market_columns_and_is_labelled(small):
     assert market.attrs["synthetic"] is True and "SIMULATED" in market.attrs["source"]
     assert market.attrs["symbol"].startswith("SIM-")
     assert truth.attrs["synthetic"] is True
+    assert truth.attrs["opens_dropped"] == 0  # every opening found a slot
     # the estimator accepts it as it is (OHLC consistency, positive prices...)
     prepare_inputs(market, lq.EngineParams(n_bins=50, symbol=market.attrs["symbol"]))
     for lo, hi, cols in (
