@@ -88,3 +88,16 @@ def test_predicted_vs_realized_draws_into_a_given_axes(small):
     offsets = ax.collections[0].get_offsets()
     assert len(offsets) == len(real) and np.all(np.asarray(offsets) >= 1.0)
     plt.close(fig)
+
+
+def test_truth_of_another_market_is_a_one_line_error(small):
+    market, _ = small
+    _, other = lq.simulate_market(
+        4, days=0.5, live_positions=1_000, burn_in_days=0.0, start="2024-06-01"
+    )
+    with pytest.raises(lq.InputError) as err:
+        ev.evaluate_market(
+            market, other.liquidations, truth=other, n_boot=20, n_bins=100, max_columns=50,
+            symbol=market.attrs["symbol"],
+        )  # fmt: skip
+    assert "\n" not in str(err.value)
