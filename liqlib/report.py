@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 RECORD_MIME = "application/vnd.liqlib.record+json"
 
 
@@ -38,6 +36,8 @@ def _jsonable(value: Any) -> Any:
 
 def read_records(notebook: str | Path) -> dict[str, Any]:
     """Every figure recorded with :func:`record` in an executed notebook."""
+    import nbformat  # late: keeps ``import liqlib`` quick (nbformat + jsonschema take ~1 s)
+
     nb = nbformat.read(str(notebook), as_version=4)
     found: dict[str, Any] = {}
     for cell in nb.cells:
