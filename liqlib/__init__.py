@@ -7,6 +7,7 @@ describe_datasets  what each archive kind holds
 plot_market      price, open interest and funding figure
 plot_heatmap     the liquidation heatmap (time x, price y, colour = USD)
 plot_liquidation_map  the liquidation map at one time: bars by price and leverage tier
+make_heatmap_explorer  the interactive heatmap explorer (ipywidgets + plotly)
 record           record a key figure in a notebook (read back by tests and reports)
 liquidation_price  exact Binance USD-M isolated liquidation price (bracket by notional)
 estimate_heatmap   liquidation heatmap from a market frame (models: oi-flow, volume, fixed-offset)
@@ -49,6 +50,7 @@ _LAZY = {
     "plot_market": "liqlib.plot",
     "plot_heatmap": "liqlib.plot",
     "plot_liquidation_map": "liqlib.plot",
+    "make_heatmap_explorer": "liqlib.widgets",
     "record": "liqlib.report",
     "versions": "liqlib.report",
     "clear_cache": "liqlib.store",
@@ -74,6 +76,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.report import record, versions
     from liqlib.store import clear_cache, default_cache_dir, describe_datasets, load_market
     from liqlib.synthetic import make_synthetic_market
+    from liqlib.widgets import make_heatmap_explorer
 
 
 def __getattr__(name: str):
@@ -104,6 +107,7 @@ __all__ = [
     "liquidation_price",
     "load_leverage_brackets",
     "lp_factors",
+    "make_heatmap_explorer",
     "make_synthetic_market",
     "CacheError",
     "ChecksumError",
