@@ -360,9 +360,9 @@ class HeatmapExplorer(W.VBox):
         fig = self.figure
         with fig.batch_update():
             heat = fig.data[0]
-            # z travels with its column times (ms): a restyle of z alone leaves plotly.js
-            # hover reading NaN times
-            self._set_rows(0, extra={"x": _f8(col_ms)}, z=z)
+            # z travels with its column times as date strings: after a restyle of z, plotly.js
+            # hover no longer formats numeric (ms) times as dates
+            self._set_rows(0, extra={"x": self._col_labels()}, z=z)
             if full:
                 heat.y0 = float(centers[0])
                 heat.dy = float(edges[1] - edges[0])
@@ -373,6 +373,10 @@ class HeatmapExplorer(W.VBox):
             self._update_map()
             self._update_colour()
         self.timings_ms["display"].append((time.perf_counter() - t0) * 1e3)
+
+    def _col_labels(self) -> list[str]:
+        """Column end times as UTC date strings (what the readout shows)."""
+        return list(self.hm.times.strftime("%Y-%m-%d %H:%M"))
 
     def _set_rows(self, trace: int, extra: dict | None = None, **arrays: np.ndarray) -> None:
         """Set 2-D array properties of a trace as float32 rows (see :func:`_rows`).
@@ -582,7 +586,7 @@ class HeatmapExplorer(W.VBox):
         hover = (
             "<b>%{z:$,.4s}</b> would be liquidated here<br>"
             "price %{y:$,.0f}, %{customdata:+.2%} from the price then<br>"
-            "%{x|%Y-%m-%d %H:%M} UTC<extra></extra>"
+            "%{x} UTC<extra></extra>"
         )
         traces = [
             go.Heatmap(
@@ -666,19 +670,20 @@ class HeatmapExplorer(W.VBox):
             uirevision="keep",
             title={"text": f"Estimated liquidation heatmap · {label}", "x": 0.01,
                    "font": {"size": 14}},
-            legend={"orientation": "h", "x": 0.72, "y": 0.0, "yanchor": "bottom", "xanchor": "left",
+            legend={"orientation": "h", "x": 0.72, "y": 0.15, "yanchor": "top", "xanchor": "left",
                     "font": {"size": 10}},
             xaxis={"domain": [0, 0.66], "anchor": "y", "type": "date", "showticklabels": False,
+                   "hoverformat": "%Y-%m-%d %H:%M",
                    "showgrid": False},
             yaxis={"domain": [0.27, 1.0], "anchor": "x", "title": {"text": "price (USD)"},
                    "tickformat": ",.0f", "showgrid": False},
             xaxis2={"domain": [0, 0.66], "anchor": "y2", "type": "date", "matches": "x",
                     "title": {"text": "time (UTC)"}},
-            yaxis2={"domain": [0, 0.22], "anchor": "x2", "tickformat": "$.2s",
+            yaxis2={"domain": [0, 0.22], "anchor": "x2", "tickprefix": "$", "exponentformat": "B",
                     "zeroline": True, "zerolinecolor": "#888"},
-            xaxis3={"domain": [0.78, 1.0], "anchor": "y", "tickformat": "$.2s",
+            xaxis3={"domain": [0.78, 1.0], "anchor": "y", "tickprefix": "$", "exponentformat": "B",
                     "showgrid": False, "title": {"font": {"size": 11}}},
-            xaxis4={"overlaying": "x3", "side": "top", "anchor": "y", "tickformat": "$.2s",
+            xaxis4={"overlaying": "x3", "side": "top", "anchor": "y", "tickprefix": "$", "exponentformat": "B",
                     "showgrid": False, "title": {"text": "cumulative (USD)",
                                                   "font": {"size": 10}}},
             shapes=[{"type": "line", "xref": "x3 domain", "x0": 0, "x1": 1, "yref": "y",
