@@ -59,7 +59,9 @@ LOG_DECADES = 3.0
 PERCENTILE = 99.0
 BACKGROUND = "#0d0016"  # hidden (below-threshold) cells and the plot background
 PRICE_LINE = "#ff4d6d"
-MAX_BARS = 300  # predicted-liquidation bars under the heat, per window
+MAX_BARS = 200  # predicted-liquidation bars under the heat, per window
+MAP_BARS = 125  # liquidation-map bars per tier at most (every SVG bar costs browser redraw time)
+MAX_LINE_POINTS = 2_000  # price-line points per window (a min/max envelope beyond that)
 
 
 def _f8(a) -> np.ndarray:
@@ -78,6 +80,21 @@ def _rows(a: np.ndarray) -> list[np.ndarray]:
     """
     arr = np.ascontiguousarray(a, dtype=np.float32)
     return list(arr)
+
+
+def _envelope(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """At most ~MAX_LINE_POINTS points of a line: the min and max of each bucket, in order."""
+    if x.size <= MAX_LINE_POINTS:
+        return _f8(x), _f8(y)
+    k = math.ceil(x.size / (MAX_LINE_POINTS // 2))
+    n = x.size // k * k
+    xs, ys = x[x.size - n :].reshape(-1, k), y[y.size - n :].reshape(-1, k)
+    lo, hi = np.nanargmin(ys, axis=1), np.nanargmax(ys, axis=1)
+    first, second = np.minimum(lo, hi), np.maximum(lo, hi)
+    rows = np.arange(xs.shape[0])
+    xo = np.column_stack([xs[rows, first], xs[rows, second]]).ravel()
+    yo = np.column_stack([ys[rows, first], ys[rows, second]]).ravel()
+    return _f8(xo), _f8(yo)
 
 
 def _epoch_ms(times: pd.DatetimeIndex) -> np.ndarray:
@@ -397,8 +414,7 @@ class HeatmapExplorer(W.VBox):
         fig, hm = self.figure, self.hm
         i_start, i_end, _ = self.window()
         sl = slice(i_start, i_end + 1)
-        fig.data[1].x = _f8(self._t_ms[sl])
-        fig.data[1].y = _f8(self._price[sl])
+        fig.data[1].x, fig.data[1].y = _envelope(self._t_ms[sl], self._price[sl])
         longs = hm.predicted_long_usd.to_numpy()[sl]
         shorts = hm.predicted_short_usd.to_numpy()[sl]
         k = max(1, math.ceil(longs.size / MAX_BARS))
@@ -408,8 +424,11 @@ class HeatmapExplorer(W.VBox):
         sb = shorts[start:].reshape(-1, k).sum(axis=1)
         t_ms = self._t_ms[sl][start:].reshape(-1, k)[:, 0]
         width = float(k * self._step / pd.Timedelta(milliseconds=1))
+        bar_x = list(pd.to_datetime(t_ms + width / 2, unit="ms").strftime("%Y-%m-%d %H:%M:%S"))
         for trace, y in ((fig.data[2], -lb), (fig.data[3], sb)):
-            trace.x = _f8(t_ms + width / 2)
+            # date strings: a restyle of the heat makes plotly.js re-guess the type of the
+            # shared time axis from its data, and numbers would make it linear
+            trace.x = bar_x
             trace.y = _f8(y)
             trace.width = width
         per = pd.Timedelta(milliseconds=width)
@@ -432,11 +451,15 @@ class HeatmapExplorer(W.VBox):
         short_t = (
             hm.short_usd_by_tier[j] if side in ("both", "short") else 0 * hm.short_usd_by_tier[j]
         )
+        g = max(1, math.ceil(centers.size / MAP_BARS))  # bins per bar
+        nb = centers.size // g * g
+        bar_y = edges[0] + (np.arange(nb // g) + 0.5) * g * (edges[1] - edges[0])
         for t in range(len(hm.leverages)):
             on = self.controls[f"tier_{t}"].value
             bars = fig.data[first + t]
-            bars.x = _f8(long_t[t] + short_t[t])
-            bars.y = _f8(centers)
+            bars.x = _f8((long_t[t] + short_t[t])[:nb].reshape(-1, g).sum(axis=1))
+            bars.y = _f8(bar_y)
+            bars.width = g * float(edges[1] - edges[0])
             bars.visible = True if on else "legendonly"
         mask = np.array([self.controls[f"tier_{t}"].value for t in range(len(hm.leverages))])
         lg = (mask[:, None] * long_t).sum(axis=0)
@@ -450,7 +473,9 @@ class HeatmapExplorer(W.VBox):
         fig.data[first + n_t + 1].x = _f8(cum_short)
         fig.data[first + n_t + 1].y = _f8(centers)
         when = hm.times[j].strftime("%Y-%m-%d %H:%M")
-        fig.layout.xaxis3.title.text = f"liquidation map at {when} UTC<br>(USD per price bin)"
+        fig.layout.xaxis3.title.text = (
+            f"liquidation map at {when} UTC<br>(USD per ${g * (edges[1] - edges[0]):,.0f} of price)"
+        )
         fig.layout.shapes[0].y0 = fig.layout.shapes[0].y1 = px
 
     def _update_colour(self) -> None:
