@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 MIRROR ?= $(firstword $(wildcard ../shared/data/mirror))
 PYTEST_ARGS ?=
 
-.PHONY: install report test lint format bench lab clean demo-data
+.PHONY: install report test lint format bench lab dashboard clean demo-data
 
 install: $(STAMP)
 
@@ -42,8 +42,18 @@ demo-data: $(STAMP)  ## rebuild data/demo (SIMULATED, fixed seed) and its sha256
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# JupyterLab and Voila refuse to run as root without --allow-root (containers run as root)
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+DASHBOARD_PORT ?= 8866
+DASHBOARD_NOTEBOOK ?= notebooks/03-heatmap-explorer.ipynb
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --ip=127.0.0.1 notebooks/
+
+dashboard: $(STAMP)  ## the explorer notebook as a Voila dashboard on 127.0.0.1
+	@echo "dashboard: http://127.0.0.1:$(DASHBOARD_PORT)/  (Ctrl-C to stop)"
+	$(BIN)/voila $(DASHBOARD_NOTEBOOK) --no-browser --Voila.ip=127.0.0.1 \
+		--Voila.port=$(DASHBOARD_PORT) --Voila.port_retries=0 --Voila.token=''
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache

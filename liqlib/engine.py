@@ -866,6 +866,77 @@ class Heatmap:
         df.attrs["time"] = self.times[j]
         return df
 
+    def to_xarray(self):
+        """The heatmap as an :class:`xarray.Dataset`, to ``.sel``, resample and save.
+
+        Returns
+        -------
+        xarray.Dataset
+            Dims ``side`` (``"long"``, ``"short"``) x ``time`` x ``price`` [x ``tier``]:
+
+            - ``usd`` (side, time, price): USD whose liquidation price lies in the bin;
+            - ``usd_by_tier`` (side, time, tier, price), when estimated with ``per_tier=True``;
+            - ``overflow_usd`` (side, time): USD whose liquidation price is off the grid;
+            - ``close`` (time): trade close of each column's last candle (USD/coin).
+
+            Coordinates: ``time`` (UTC, stored timezone-naive: ``attrs["time_zone"]`` says
+            UTC), ``price`` (bin centre, USD/coin) with ``price_lower`` / ``price_upper`` (bin
+            edges), ``tier`` (leverage, x). Attributes are netCDF-safe (str, int, float):
+            model, units, bracket symbol and the data source (``synthetic`` is 1 for
+            SYNTHETIC data).
+
+        Example
+        -------
+        >>> from liqlib.synthetic import make_synthetic_market
+        >>> hm = estimate(make_synthetic_market(500), EngineParams(n_bins=50, max_columns=20))
+        >>> ds = hm.to_xarray()
+        >>> dict(ds["usd"].sizes)
+        {'side': 2, 'time': 20, 'price': 50}
+        """
+        import xarray as xr  # late: xarray is only needed here
+
+        time = self.times.tz_convert("UTC").tz_localize(None)
+        coords = {
+            "side": list(SIDE_NAMES),
+            "time": ("time", time, {"time_zone": "UTC", "long_name": "column end (UTC)"}),
+            "price": ("price", self.bin_centers, {"units": "USD/coin", "long_name": "bin centre"}),
+            "price_lower": ("price", self.price_edges[:-1], {"units": "USD/coin"}),
+            "price_upper": ("price", self.price_edges[1:], {"units": "USD/coin"}),
+        }
+        usd_attrs = {"units": "USD", "long_name": "USD whose liquidation price is in the bin"}
+        data = {
+            "usd": (
+                ("side", "time", "price"),
+                np.stack([self.long_usd, self.short_usd]),
+                usd_attrs,
+            ),
+            "overflow_usd": (
+                ("side", "time"),
+                np.stack([self.overflow_long_usd, self.overflow_short_usd]),
+                {"units": "USD", "long_name": "USD whose liquidation price is off the grid"},
+            ),
+            "close": ("time", np.asarray(self.price, dtype=float), {"units": "USD/coin"}),
+        }
+        if self.long_usd_by_tier is not None and self.short_usd_by_tier is not None:
+            coords["tier"] = ("tier", np.asarray(self.leverages), {"units": "x (leverage)"})
+            data["usd_by_tier"] = (
+                ("side", "time", "tier", "price"),
+                np.stack([self.long_usd_by_tier, self.short_usd_by_tier]),
+                usd_attrs,
+            )
+        attrs = {
+            "title": "liqlib estimated liquidation heatmap",
+            "model": self.model,
+            "bracket_symbol": self.params.symbol,
+            "calibrated": int(self.params.calibrate),
+            "time_zone": "UTC",
+            "synthetic": int(bool(self.source.get("synthetic", False))),
+        }
+        for key in ("symbol", "interval", "source", "start", "end", "archive_url"):
+            if self.source.get(key) is not None:
+                attrs[f"data_{key}"] = str(self.source[key])
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
     def totals(self) -> pd.DataFrame:
         """USD per side at each column (in the grid plus overflow)."""
         return pd.DataFrame(

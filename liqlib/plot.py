@@ -1,4 +1,9 @@
-"""Static figures. Every function returns a matplotlib ``Figure`` and never calls ``show()``."""
+"""Static figures. Every function returns a matplotlib ``Figure`` and never calls ``show()``.
+
+Every ``plot_*`` function composes: one-panel figures accept ``ax=`` (draw into that axes and
+return its figure), multi-panel ones ``fig=`` (draw into that figure, which must be empty).
+Without them a new :class:`~matplotlib.figure.Figure` is made (no pyplot state).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
-from matplotlib.colors import PowerNorm
+from matplotlib.colors import LinearSegmentedColormap, PowerNorm, to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
@@ -47,7 +52,49 @@ def _no_data(ax, what: str, loaded: bool) -> None:
     )  # fmt: skip
 
 
-def plot_market(market: pd.DataFrame, *, title: str | None = None) -> Figure:
+def _new_figure(fig: Figure | None, figsize: tuple[float, float]) -> Figure:
+    """``fig`` when given (it must be empty), else a new constrained-layout Figure."""
+    if fig is None:
+        return Figure(figsize=figsize, layout="constrained")
+    if not hasattr(fig, "add_subplot"):
+        raise InputError(f"fig must be a matplotlib Figure, got {type(fig).__name__}: omit fig=")
+    if fig.axes:
+        raise InputError("fig already has axes: pass an empty Figure (or a SubFigure) as fig=")
+    return fig
+
+
+def _axes(ax, figsize: tuple[float, float]):
+    """``(figure, axes)``: the given axes and its figure, or a new Figure with one axes."""
+    if ax is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+        return fig, fig.add_subplot()
+    if not hasattr(ax, "figure") or not hasattr(ax, "plot"):
+        raise InputError(f"ax must be a matplotlib Axes, got {type(ax).__name__}: omit ax=")
+    return ax.figure, ax
+
+
+def _set_title(fig, ax, own_figure: bool, text: str) -> None:
+    """Suptitle on a figure of our own; the axes title when drawing into someone else's."""
+    if own_figure:
+        fig.suptitle(text)
+    else:
+        ax.set_title(text, fontsize=9, loc="left")
+
+
+def _mark_synthetic(ax, hm=None, market=None) -> None:
+    """A faint SYNTHETIC watermark on axes that show synthetic data (titles also say so)."""
+    attrs = market.attrs if market is not None else (hm.source if hm is not None else {})
+    if attrs.get("synthetic"):
+        ax.text(
+            0.99, 0.02, "SYNTHETIC", transform=ax.transAxes, ha="right", va="bottom",
+            fontsize=11, fontweight="bold", color="white", alpha=0.55, zorder=10,
+            bbox={"facecolor": "0.3", "alpha": 0.35, "lw": 0, "pad": 2},
+        )  # fmt: skip
+
+
+def plot_market(
+    market: pd.DataFrame, *, title: str | None = None, fig: Figure | None = None
+) -> Figure:
     """Price, open interest and funding of a :func:`liqlib.load_market` frame, stacked.
 
     Panels whose data are absent say so instead of showing an empty axis; missing bars are
@@ -59,12 +106,14 @@ def plot_market(market: pd.DataFrame, *, title: str | None = None) -> Figure:
         Output of :func:`liqlib.load_market` (UTC index, :mod:`liqlib.columns` names).
     title : str, optional
         Figure title; default names the symbol, source and bar length.
+    fig : matplotlib.figure.Figure or SubFigure, optional
+        An empty figure to draw the three panels into.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig = Figure(figsize=(11, 7.5), layout="constrained")
+    fig = _new_figure(fig, (11, 7.5))
     ax_p, ax_oi, ax_f = fig.subplots(3, 1, sharex=True, height_ratios=(3, 1.6, 1.2))
 
     drawn = False
@@ -114,7 +163,37 @@ def plot_market(market: pd.DataFrame, *, title: str | None = None) -> Figure:
 
 LONG_COLOR = "#d62728"  # longs are liquidated when price falls: red
 SHORT_COLOR = "#2ca02c"  # shorts are liquidated when price rises: green
-HEAT_CMAP = "inferno"
+#: Heat colour maps by name (colour stops, low -> high). "coinglass": dark purple -> teal ->
+#: yellow, as on Coinglass; "green-yellow-red": the seed project's map; "inferno": perceptually
+#: uniform (matplotlib's). Any matplotlib colormap name works too.
+HEAT_CMAPS: dict[str, tuple[str, ...]] = {
+    "coinglass": ("#12001f", "#3b0f6f", "#2c3d8f", "#1f7a8c", "#25b07a", "#a6d93a", "#fde725"),
+    "green-yellow-red": ("#0b3d0b", "#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"),
+    "inferno": tuple(to_hex(colormaps["inferno"](x)) for x in np.linspace(0, 1, 9)),
+}
+HEAT_CMAP = "coinglass"
+PRICE_COLOR = "#ff4d6d"  # the price line over the heat: visible on dark and yellow cells
+#: Leverage-tier colours, low -> high leverage (cool -> hot), for up to 8 tiers.
+TIER_COLORS = (
+    "#4e79a7",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#f28e2b",
+    "#e15759",
+    "#b07aa1",
+    "#9c755f",
+)
+
+
+def tier_colors(n: int) -> list[str]:
+    """``n`` colours for leverage tiers, low to high leverage (more than 8: from a colormap)."""
+    if n <= len(TIER_COLORS):
+        return list(TIER_COLORS[:n])
+    cm = colormaps["turbo"]
+    return [to_hex(cm(x)) for x in np.linspace(0.1, 0.9, n)]
+
+
 HEAT_LABEL = "estimated USD liquidated at this price"
 
 
@@ -125,6 +204,12 @@ def _usd(x: float, _pos=None) -> str:
         if a >= div:
             return f"{x / div:.3g}{suffix}"
     return f"{x:.3g}"
+
+
+def usd_label(x: float, _pos=None) -> str:
+    """Dollar tick label for colour bars and USD axes: $950, $12k, $3.4M, $1.2B."""
+    text = _usd(abs(x))
+    return f"-${text}" if x < 0 else f"${text}"
 
 
 def _data_label(market: pd.DataFrame | None, hm=None) -> str:
@@ -210,6 +295,8 @@ def plot_heatmap(
     side: str = "both",
     title: str | None = None,
     vmax_quantile: float = 0.995,
+    cmap: str | None = None,
+    ax=None,
 ) -> Figure:
     """The liquidation heatmap: time on x, price on y, colour = estimated USD per cell.
 
@@ -231,6 +318,11 @@ def plot_heatmap(
     vmax_quantile : float
         Colour-scale maximum as a quantile of the non-zero cells (square-root scale below it),
         so one huge cell does not wash out the rest.
+    cmap : str, optional
+        A name of :data:`HEAT_CMAPS` or any matplotlib colormap; default ``"coinglass"``
+        (dark -> yellow, as the Coinglass heatmap).
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes (its figure gets the colour bar) instead of a new figure.
 
     Returns
     -------
@@ -246,13 +338,17 @@ def plot_heatmap(
     >>> "SYNTHETIC" in fig.get_suptitle()
     True
     """
-    fig = Figure(figsize=(11, 5.5), layout="constrained")
-    ax = fig.add_subplot()
-    mesh = _draw_heatmap(ax, hm, market, side, vmax_quantile)
+    own = ax is None
+    fig, ax = _axes(ax, (11, 5.5))
+    mesh = _draw_heatmap(ax, hm, market, side, vmax_quantile, cmap)
     _heat_colorbar(fig, mesh, ax, side)
     _time_axis(ax)
-    fig.suptitle(
-        title or f"Estimated liquidation heatmap · {_model_label(hm)}\n{_data_label(market, hm)}"
+    _mark_synthetic(ax, hm, market)
+    _set_title(
+        fig,
+        ax,
+        own,
+        title or f"Estimated liquidation heatmap · {_model_label(hm)}\n{_data_label(market, hm)}",
     )
     return fig
 
@@ -271,19 +367,31 @@ def _model_label(hm) -> str:
     return f"model {hm.model} · {hm.params.symbol} brackets{extra}"
 
 
-def _draw_heatmap(ax, hm, market, side: str, vmax_quantile: float):
+def heat_cmap(name: str | None = None):
+    """A colormap by name: one of :data:`HEAT_CMAPS` or any matplotlib colormap."""
+    name = HEAT_CMAP if name is None else name
+    if name in HEAT_CMAPS:
+        return LinearSegmentedColormap.from_list(name, HEAT_CMAPS[name], N=256)
+    if name in colormaps:
+        return colormaps[name]
+    raise InputError(
+        f"cmap {name!r} is unknown: use one of {sorted(HEAT_CMAPS)} or a matplotlib colormap"
+    )
+
+
+def _draw_heatmap(ax, hm, market, side: str, vmax_quantile: float, cmap_name: str | None = None):
     values = heatmap_values(hm, side)
     t = _date_nums(hm.times)
     step = t[1] - t[0] if t.size > 1 else 1.0 / 1440
     x_edges = np.concatenate([[t[0] - step], t])
-    cmap = colormaps[HEAT_CMAP]
+    cmap = heat_cmap(cmap_name)
     mesh = ax.pcolormesh(
         x_edges, hm.price_edges, values.T, cmap=cmap,
         norm=heat_norm(values, vmax_quantile), shading="flat", rasterized=True,
     )  # fmt: skip
     ax.set_facecolor(cmap(0.0))
     times, price, label = _price_path(hm, market)
-    ax.plot(_date_nums(times), price, color="#7fd4ff", lw=0.8, label=label)
+    ax.plot(_date_nums(times), price, color=PRICE_COLOR, lw=0.9, label=label)
     ax.set_xlim(x_edges[0], x_edges[-1])
     lo, hi = np.nanmin(price), np.nanmax(price)
     pad = 0.25 * (hi - lo) + 0.02 * hi
@@ -295,7 +403,7 @@ def _draw_heatmap(ax, hm, market, side: str, vmax_quantile: float):
 
 def _heat_colorbar(fig, mesh, ax, side: str, label: str = HEAT_LABEL):
     which = {"both": "longs + shorts", "long": "longs", "short": "shorts"}[side]
-    cb = fig.colorbar(mesh, ax=ax, pad=0.01, format=FuncFormatter(_usd))
+    cb = fig.colorbar(mesh, ax=ax, pad=0.01, format=FuncFormatter(usd_label))
     cb.set_ticks(_power_ticks(mesh.norm))
     cb.set_label(f"{label}\n(USD per price bin, {which})")
     return cb
@@ -308,6 +416,7 @@ def plot_heatmap_grid(
     side: str = "both",
     title: str | None = None,
     vmax_quantile: float = 0.995,
+    fig: Figure | None = None,
 ) -> Figure:
     """Several heatmaps of the same market stacked on shared axes, one colour bar each.
 
@@ -324,6 +433,8 @@ def plot_heatmap_grid(
     title : str, optional
     vmax_quantile : float
         As in :func:`plot_heatmap`, per panel.
+    fig : matplotlib.figure.Figure or SubFigure, optional
+        An empty figure to draw the panels into.
 
     Returns
     -------
@@ -341,7 +452,7 @@ def plot_heatmap_grid(
     items = list(dict(heatmaps).items())
     if not items:
         raise InputError("heatmaps is empty: pass {name: heatmap} with at least one heatmap")
-    fig = Figure(figsize=(11, 2.2 + 2.6 * len(items)), layout="constrained")
+    fig = _new_figure(fig, (11, 2.2 + 2.6 * len(items)))
     axes = fig.subplots(len(items), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
     for ax, (name, hm) in zip(axes, items, strict=True):
         mesh = _draw_heatmap(ax, hm, market, side, vmax_quantile)
@@ -349,6 +460,7 @@ def plot_heatmap_grid(
         cal = " · calibrated to open interest" if hm.params.calibrate else ""
         ax.set_title(f"{name}{cal}", fontsize=10, loc="left")
         ax.set_ylabel("liquidation price\n(USD)")
+        _mark_synthetic(ax, hm, market)
     _time_axis(axes[-1])
     symbols = sorted({hm.params.symbol for _, hm in items})
     fig.suptitle(
@@ -358,16 +470,58 @@ def plot_heatmap_grid(
     return fig
 
 
-def plot_liquidation_map(
-    hm, at=None, *, market: pd.DataFrame | None = None, title: str | None = None
-) -> Figure:
-    """The 1-D liquidation profile at one time: USD per price bin and cumulative USD.
+def liquidation_map_by_tier(hm, at=None) -> pd.DataFrame:
+    """USD per price bin and leverage tier at one time (longs + shorts): the map's bars.
 
-    Bars: long USD (red) and short USD (green) whose liquidation price lies in each bin.
-    Lines (top axis): USD of longs liquidated if price falls from the current price to a level,
-    and of shorts if it rises to it (``cum_long_usd`` / ``cum_short_usd`` of
-    :meth:`liqlib.Heatmap.liquidation_map`). A sweeping model holds no long above and no short
-    below the current price; a non-sweeping one (``fixed-offset``) may, and they show here.
+    Parameters
+    ----------
+    hm : liqlib.Heatmap
+        Estimated with ``per_tier=True``.
+    at : str or pandas.Timestamp, optional
+        Time (UTC); the last column at or before it. None = the last column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by bin centre (``price``, USD/coin), one column per tier (``"10x"``...), USD.
+
+    Raises
+    ------
+    InputError
+        When the heatmap holds no per-tier arrays.
+    """
+    if hm.long_usd_by_tier is None or hm.short_usd_by_tier is None:
+        raise InputError(
+            "this heatmap has no per-tier USD: estimate it with "
+            "lq.estimate_heatmap(market, per_tier=True)"
+        )
+    j = len(hm.times) - 1 if at is None else hm.column_at(at)
+    both = hm.long_usd_by_tier[j] + hm.short_usd_by_tier[j]  # (tiers, bins)
+    return pd.DataFrame(
+        both.T,
+        index=pd.Index(hm.bin_centers, name="price"),
+        columns=[f"{lev:g}x" for lev in hm.leverages],
+    )
+
+
+def plot_liquidation_map(
+    hm,
+    at=None,
+    *,
+    market: pd.DataFrame | None = None,
+    title: str | None = None,
+    ax=None,
+) -> Figure:
+    """The liquidation map at one time, in the Coinglass form: price on x, USD per price bin.
+
+    Bars: USD whose liquidation price lies in each price bin, **stacked and coloured by
+    leverage tier** when the heatmap was estimated with ``per_tier=True`` (else longs red and
+    shorts green). Lines (right axis): cumulative USD of longs liquidated if the price falls
+    from the current price to a level (left of the price), and of shorts if it rises to it
+    (right of the price): ``cum_long_usd`` / ``cum_short_usd`` of
+    :meth:`liqlib.Heatmap.liquidation_map`. The current price is the dashed vertical line.
+    A sweeping model holds no long above and no short below the price; a non-sweeping one
+    (``fixed-offset``) may.
 
     Parameters
     ----------
@@ -377,55 +531,77 @@ def plot_liquidation_map(
     market : pandas.DataFrame, optional
         The frame the heatmap came from: names the data in the title (``SYNTHETIC``...).
     title : str, optional
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes (a twin axes is added for the cumulative curves).
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes (price on y, USD per bin on x) and a twin top axis for the cumulative USD.
+        Axes 0: bars (x liquidation price in USD, y USD per bin); axes 1: its twin with the
+        cumulative curves (y cumulative USD).
 
     Example
     -------
     >>> import liqlib as lq
     >>> m = lq.make_synthetic_market(500)
-    >>> fig = plot_liquidation_map(lq.estimate_heatmap(m, n_bins=50), market=m)
-    >>> fig.axes[0].get_ylabel()
+    >>> fig = plot_liquidation_map(lq.estimate_heatmap(m, n_bins=50, per_tier=True), market=m)
+    >>> fig.axes[0].get_xlabel()
     'liquidation price (USD)'
     """
     lm = hm.liquidation_map(at)
     px = lm.attrs["price"]
     edges = hm.price_edges
-    fig = Figure(figsize=(8, 6.5), layout="constrained")
-    ax = fig.add_subplot()
-    ax.stairs(lm["long_usd"].to_numpy(), edges, orientation="horizontal", fill=True,
-              color=LONG_COLOR, alpha=0.75, label="longs: USD per bin")  # fmt: skip
-    ax.stairs(lm["short_usd"].to_numpy(), edges, orientation="horizontal", fill=True,
-              color=SHORT_COLOR, alpha=0.75, label="shorts: USD per bin")  # fmt: skip
-    ax.axhline(px, color="0.2", lw=1.0, ls="--", label=f"price {px:,.2f}")
-    ax.set_xlabel("USD whose liquidation price is in the bin")
-    ax.set_ylabel("liquidation price (USD)")
-    ax.xaxis.set_major_formatter(FuncFormatter(_usd))
-    ax.set_xlim(left=0)
-    top = ax.twiny()
-    y = lm.index.to_numpy()
-    below, above = y < px, y > px
-    top.plot(lm["cum_long_usd"].to_numpy()[below], y[below], color=LONG_COLOR, lw=1.6,
-             label="longs liquidated if price falls to here")  # fmt: skip
-    top.plot(lm["cum_short_usd"].to_numpy()[above], y[above], color=SHORT_COLOR, lw=1.6,
-             label="shorts liquidated if price rises to here")  # fmt: skip
-    top.set_xlabel("cumulative USD from the current price")
-    top.xaxis.set_major_formatter(FuncFormatter(_usd))
-    top.set_xlim(left=0)
-    occupied = np.flatnonzero((lm["long_usd"].to_numpy() + lm["short_usd"].to_numpy()) > 0)
+    own = ax is None
+    fig, ax = _axes(ax, (11, 5.2))
+    if hm.long_usd_by_tier is not None:
+        tiers = liquidation_map_by_tier(hm, at)
+        bottom = np.zeros(len(tiers))
+        for name, color in zip(tiers.columns, tier_colors(tiers.shape[1]), strict=True):
+            top_ = bottom + tiers[name].to_numpy()
+            ax.stairs(top_, edges, baseline=bottom, fill=True, color=color, lw=0,
+                      label=f"{name}: {_usd(tiers[name].sum())} USD")  # fmt: skip
+            bottom = top_
+        occupied_usd = bottom
+    else:
+        ax.stairs(lm["long_usd"].to_numpy(), edges, fill=True, color=LONG_COLOR, alpha=0.75,
+                  label="longs: USD per bin")  # fmt: skip
+        ax.stairs(lm["short_usd"].to_numpy(), edges, fill=True, color=SHORT_COLOR, alpha=0.75,
+                  label="shorts: USD per bin")  # fmt: skip
+        occupied_usd = lm["long_usd"].to_numpy() + lm["short_usd"].to_numpy()
+    ax.axvline(px, color="0.15", lw=1.2, ls="--", label=f"current price {px:,.2f}")
+    ax.set_xlabel("liquidation price (USD)")
+    ax.set_ylabel("USD per price bin")
+    ax.yaxis.set_major_formatter(FuncFormatter(usd_label))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:,.0f}"))
+    ax.set_ylim(bottom=0)
+    ax.grid(True, axis="y", alpha=0.25)
+    cum = ax.twinx()
+    x = lm.index.to_numpy()
+    below, above = x < px, x > px
+    cum.plot(x[below], lm["cum_long_usd"].to_numpy()[below], color=LONG_COLOR, lw=2,
+             label="cumulative longs liquidated if price falls to here")  # fmt: skip
+    cum.plot(x[above], lm["cum_short_usd"].to_numpy()[above], color=SHORT_COLOR, lw=2,
+             label="cumulative shorts liquidated if price rises to here")  # fmt: skip
+    cum.set_ylabel("cumulative USD from the current price")
+    cum.yaxis.set_major_formatter(FuncFormatter(usd_label))
+    cum.set_ylim(bottom=0)
+    occupied = np.flatnonzero(occupied_usd > 0)
     if occupied.size:
         lo, hi = edges[occupied[0]], edges[occupied[-1] + 1]
         pad = 0.03 * (hi - lo) + 1e-6 * px
-        ax.set_ylim(min(lo, px) - pad, max(hi, px) + pad)
+        ax.set_xlim(min(lo, px) - pad, max(hi, px) + pad)
     h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = top.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="center right", fontsize=8, framealpha=0.8)
+    h2, l2 = cum.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="upper center", fontsize=8, framealpha=0.85, ncols=2)
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.35)  # room for the legend above the bars
+    cum.set_ylim(top=cum.get_ylim()[1] * 1.35)
+    _mark_synthetic(ax, hm, market)
     when = pd.Timestamp(lm.attrs["time"]).strftime("%Y-%m-%d %H:%M UTC")
-    fig.suptitle(
-        title or f"Liquidation map at {when} · {_model_label(hm)}\n{_data_label(market, hm)}"
+    _set_title(
+        fig,
+        ax,
+        own,
+        title or f"Liquidation map at {when} · {_model_label(hm)}\n{_data_label(market, hm)}",
     )
     return fig
 
@@ -460,6 +636,7 @@ def plot_predicted_liquidations(
     market: pd.DataFrame | None = None,
     title: str | None = None,
     max_bars: int = 400,
+    fig: Figure | None = None,
 ) -> Figure:
     """Predicted liquidations over time: longs down (negative), shorts up, with the price.
 
@@ -476,6 +653,8 @@ def plot_predicted_liquidations(
     title : str, optional
     max_bars : int
         At most this many bars per side.
+    fig : matplotlib.figure.Figure or SubFigure, optional
+        An empty figure to draw the two panels into.
 
     Returns
     -------
@@ -505,7 +684,7 @@ def plot_predicted_liquidations(
     x = _date_nums(longs.index)
     width = width_td / pd.Timedelta(days=1)
     lg, sh = longs.to_numpy(), shorts.to_numpy()
-    fig = Figure(figsize=(11, 6), layout="constrained")
+    fig = _new_figure(fig, (11, 6))
     ax_p, ax_l = fig.subplots(2, 1, sharex=True, height_ratios=(1.3, 2))
     times, price, label = _price_path(hm, market)
     ax_p.plot(_date_nums(times), price, color="0.2", lw=0.8)
@@ -529,7 +708,7 @@ def plot_predicted_liquidations(
 
 
 def plot_liquidation_price_vs_leverage(
-    entry: float, leverages, qty: float, symbol: str = "BTCUSDT"
+    entry: float, leverages, qty: float, symbol: str = "BTCUSDT", *, fig: Figure | None = None
 ) -> Figure:
     """Exact liquidation price against leverage, and how much two common mistakes are off.
 
@@ -550,6 +729,8 @@ def plot_liquidation_price_vs_leverage(
         Position size (coins); ``entry * qty`` (USD) picks the bracket.
     symbol : str
         Symbol of the built-in bracket table.
+    fig : matplotlib.figure.Figure or SubFigure, optional
+        An empty figure to draw the two panels into.
 
     Returns
     -------
@@ -578,7 +759,7 @@ def plot_liquidation_price_vs_leverage(
             f"no leverage between 1x and the bracket maximum {max_lev:g}x to draw: "
             "choose smaller leverages or a smaller position"
         )
-    fig = Figure(figsize=(11, 4.8), layout="constrained")
+    fig = _new_figure(fig, (11, 4.8))
     ax, ax_d = fig.subplots(1, 2)
     for s, sign, color in (("long", -1.0, LONG_COLOR), ("short", 1.0, SHORT_COLOR)):
         exact = liquidation_price(entry, lev, s, qty, symbol=symbol)

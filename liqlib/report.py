@@ -48,7 +48,7 @@ def _jsonable(value: Any) -> Any:
 
 def read_records(notebook: str | Path) -> dict[str, Any]:
     """Every figure recorded with :func:`record` in an executed notebook."""
-    import nbformat
+    import nbformat  # late: keeps ``import liqlib`` quick (nbformat + jsonschema take ~1 s)
 
     nb = nbformat.read(str(notebook), as_version=4)
     found: dict[str, Any] = {}
