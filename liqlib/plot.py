@@ -20,12 +20,20 @@ from liqlib import columns as C
 from liqlib.errors import InputError
 
 
+def synthetic_label(attrs: dict) -> str | None:
+    """How to label non-real data: ``"SIMULATED"`` (agent-based, :mod:`liqlib.sim`),
+    ``"SYNTHETIC"`` (random walk, :mod:`liqlib.synthetic`), or None for real data."""
+    if not attrs.get("synthetic"):
+        return None
+    return "SIMULATED" if "SIMULATED" in str(attrs.get("source", "")) else "SYNTHETIC"
+
+
 def _source_label(market: pd.DataFrame | dict) -> str:
     attrs = market if isinstance(market, dict) else market.attrs
-    if attrs.get("synthetic"):
+    label = synthetic_label(attrs)
+    if label:
         source = str(attrs.get("source", "liqlib.synthetic"))
-        label = "SIMULATED" if "SIMULATED" in source else "SYNTHETIC"  # agent-based vs walk
-        return f"{label} data — {source}"
+        return source if source.startswith(label) else f"{label} data — {source}"
     name = attrs.get("symbol", "")
     return f"{name} · {attrs.get('source', 'unknown source')} · {attrs.get('interval', '')} bars"
 
@@ -82,11 +90,12 @@ def _set_title(fig, ax, own_figure: bool, text: str) -> None:
 
 
 def _mark_synthetic(ax, hm=None, market=None) -> None:
-    """A faint SYNTHETIC watermark on axes that show synthetic data (titles also say so)."""
+    """A faint SYNTHETIC / SIMULATED watermark on axes that show non-real data."""
     attrs = market.attrs if market is not None else (hm.source if hm is not None else {})
-    if attrs.get("synthetic"):
+    label = synthetic_label(attrs)
+    if label:
         ax.text(
-            0.99, 0.02, "SYNTHETIC", transform=ax.transAxes, ha="right", va="bottom",
+            0.99, 0.02, label, transform=ax.transAxes, ha="right", va="bottom",
             fontsize=11, fontweight="bold", color="white", alpha=0.55, zorder=10,
             bbox={"facecolor": "0.3", "alpha": 0.35, "lw": 0, "pad": 2},
         )  # fmt: skip

@@ -42,7 +42,15 @@ from liqlib.config import EngineParams, LeverageMix
 from liqlib.engine import EngineInputs, build_heatmap, prepare_inputs, run_inputs
 from liqlib.errors import InputError, LiqlibError
 from liqlib.models import MODELS
-from liqlib.plot import HEAT_CMAPS, LONG_COLOR, SHORT_COLOR, _source_label, heat_cmap, tier_colors
+from liqlib.plot import (
+    HEAT_CMAPS,
+    LONG_COLOR,
+    SHORT_COLOR,
+    _source_label,
+    heat_cmap,
+    synthetic_label,
+    tier_colors,
+)
 
 __all__ = ["SCALES", "SIDES", "TIMEFRAMES", "HeatmapExplorer", "make_heatmap_explorer"]
 
@@ -682,7 +690,7 @@ class HeatmapExplorer(W.VBox):
                 )
             )  # fmt: skip
         label = _source_label(self._source)
-        synthetic = bool(self._source.get("synthetic"))
+        watermark = synthetic_label(self._source)
         layout = go.Layout(
             height=height_px,
             margin={"l": 70, "r": 10, "t": 60, "b": 40},
@@ -714,10 +722,10 @@ class HeatmapExplorer(W.VBox):
             shapes=[{"type": "line", "xref": "x3 domain", "x0": 0, "x1": 1, "yref": "y",
                      "y0": 0, "y1": 0, "line": {"color": "#333", "dash": "dash", "width": 1}}],
             annotations=[
-                {"text": "SYNTHETIC", "xref": "x domain", "yref": "y domain", "x": 0.99,
+                {"text": watermark, "xref": "x domain", "yref": "y domain", "x": 0.99,
                  "y": 0.02, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
                  "font": {"color": "rgba(255,255,255,0.6)", "size": 16}}
-            ] if synthetic else [],
+            ] if watermark else [],
         )  # fmt: skip
         return go.FigureWidget(data=traces, layout=layout)
 
@@ -771,7 +779,7 @@ class HeatmapExplorer(W.VBox):
         self.controls["end_label"].value = f"{t_end:%Y-%m-%d %H:%M} UTC"
         hm = self.hm
         est = self.timings_ms["estimate"][-1:] or [float("nan")]
-        where = "SYNTHETIC data" if self._source.get("synthetic") else _source_label(self._source)
+        where = _source_label(self._source)
         text = (
             f"{where} · model {hm.model} · {len(hm.times)} columns of {block} candles × "
             f"{hm.price_edges.size - 1} price bins · last estimate + figure {est[0]:.0f} ms"

@@ -295,7 +295,7 @@ def _exercise(page, twin, name: str, out: Path, errors: list[str]) -> dict:
     fig = page.locator(".liqlib-figure").first
     fig.scroll_into_view_if_needed()
     page.screenshot(path=out / f"{name}-0-loaded.png", full_page=False)
-    assert "SYNTHETIC" in page.locator(".liqlib-figure").first.text_content()
+    assert "SIMULATED" in page.locator(".liqlib-figure").first.text_content()  # the demo
 
     # (b) hover a hot cell: the readout is the estimate's cell
     target = _hover_target(twin)
