@@ -7,7 +7,10 @@ describe_datasets  what each archive kind holds
 plot_market      price, open interest and funding figure
 record           record a key figure in a notebook (read back by tests and reports)
 liquidation_price  exact Binance USD-M isolated liquidation price (bracket by notional)
-estimate_heatmap   liquidation heatmap from a market frame (models: oi-flow, volume, fixed-offset)
+estimate_heatmap   liquidation heatmap from a market frame (models: turnover = default, oi-flow,
+                   volume, fixed-offset)
+calibrate_leverage_mix  fit the turnover model's leverage mix to realized liquidations or OI
+LeverageDensity  a continuous (log-normal) leverage distribution
 make_synthetic_market  a seeded, clearly labelled synthetic market for tests and teaching
 simulate_market  an agent-based SIMULATED market whose every position is known (market, truth)
 load_demo        the bundled SIMULATED demo market (the offline default); serve_demo serves it
@@ -26,7 +29,8 @@ from liqlib.brackets import (
     load_leverage_brackets,
     lp_factors,
 )
-from liqlib.config import EngineParams, LeverageMix, default_mix
+from liqlib.calibrate import MixCalibration, calibrate_leverage_mix
+from liqlib.config import EngineParams, LeverageDensity, LeverageMix, default_mix
 from liqlib.demo import load_demo, serve_demo
 from liqlib.engine import Heatmap
 from liqlib.errors import (
@@ -39,7 +43,7 @@ from liqlib.errors import (
     LiqlibError,
     UnknownSymbolError,
 )
-from liqlib.models import MODELS, estimate_heatmap
+from liqlib.models import DEFAULT_MODEL, MODELS, estimate_heatmap
 from liqlib.plot import plot_market
 from liqlib.report import record, versions
 from liqlib.sim import LogNormalLeverage, SimConfig, simulate_market
@@ -48,7 +52,11 @@ from liqlib.synthetic import make_synthetic_market
 from liqlib.truth import MarketTruth
 
 __all__ = [
+    "DEFAULT_MODEL",
     "MODELS",
+    "LeverageDensity",
+    "MixCalibration",
+    "calibrate_leverage_mix",
     "BracketTable",
     "EngineParams",
     "Heatmap",
