@@ -11,6 +11,7 @@ estimate_heatmap   liquidation heatmap from a market frame (models: turnover = d
                    volume, fixed-offset)
 calibrate_leverage_mix  fit the turnover model's leverage mix to realized liquidations or OI
 LeverageDensity  a continuous (log-normal) leverage distribution
+evaluate         every model vs realized liquidations or a simulation's truth, out of sample
 make_synthetic_market  a seeded, clearly labelled synthetic market for tests and teaching
 simulate_market  an agent-based SIMULATED market whose every position is known (market, truth)
 load_demo        the bundled SIMULATED demo market (the offline default); serve_demo serves it
@@ -19,7 +20,7 @@ resample_market  coarser bars from a market frame
 
 __version__ = "0.1.0"
 
-from liqlib import columns
+from liqlib import columns, evaluate
 from liqlib.bars import resample_market
 from liqlib.brackets import (
     BracketTable,
@@ -87,6 +88,7 @@ __all__ = [
     "__version__",
     "clear_cache",
     "columns",
+    "evaluate",
     "default_cache_dir",
     "describe_datasets",
     "load_market",

@@ -89,6 +89,14 @@ def _split_for(market: pd.DataFrame) -> dict:
     return {} if has else {"split": "even"}
 
 
+def _runnable(market: pd.DataFrame, models: Iterable[str] | None) -> tuple[str, ...]:
+    """The models asked for; by default every model the market has the columns for."""
+    if models is not None:
+        return tuple(models)
+    has_volume = any(c in market.columns for c in (QUOTE_VOLUME, VOLUME))
+    return tuple(m for m in MODELS if has_volume or MODELS[m].flow != "volume")
+
+
 def _configs(models: Iterable[str] | None, configs: Mapping[str, dict] | None) -> dict:
     names = tuple(MODELS) if models is None else tuple(models)
     out = {}
@@ -123,7 +131,8 @@ def model_predictions(
     market : pandas.DataFrame
         The market (``lq.load_market``, ``lq.simulate_market``, the Coinglass loader...).
     models : iterable of str, optional
-        Names from ``lq.MODELS`` (default: all of them, with their defaults).
+        Names from ``lq.MODELS`` (default: all of them, with their defaults, except "volume"
+        on a market without volume columns).
     bar : str
         Bar length of the sums (``"30min"``, ``"1h"``...).
     configs : dict of str to dict, optional
@@ -139,7 +148,7 @@ def model_predictions(
     """
     base = {**_split_for(market), **common}
     out = {}
-    for label, kw in _configs(models, configs).items():
+    for label, kw in _configs(_runnable(market, models), configs).items():
         kw = dict(kw)
         model = kw.pop("model")
         hm = estimate_heatmap(market, model, **{**base, **kw})
@@ -308,7 +317,7 @@ def compare_on_simulation(
     start = split_period(realized, at=score_from) if score_from is not None else None
     rows = {}
     base = {**_split_for(market), **common}
-    for label, kw in _configs(models, configs).items():
+    for label, kw in _configs(_runnable(market, models), configs).items():
         kw = dict(kw)
         model = kw.pop("model")
         hm = estimate_heatmap(market, model, **{**base, **kw})
