@@ -10,7 +10,11 @@ plot_liquidation_map  the liquidation map at one time: bars by price and leverag
 make_heatmap_explorer  the interactive heatmap explorer (ipywidgets + plotly)
 record           record a key figure in a notebook (read back by tests and reports)
 liquidation_price  exact Binance USD-M isolated liquidation price (bracket by notional)
-estimate_heatmap   liquidation heatmap from a market frame (models: oi-flow, volume, fixed-offset)
+estimate_heatmap   liquidation heatmap from a market frame (models: turnover = default, oi-flow,
+                   volume, fixed-offset)
+calibrate_leverage_mix  fit the turnover model's leverage mix to realized liquidations or OI
+LeverageDensity  a continuous (log-normal) leverage distribution
+evaluate         every model vs realized liquidations or a simulation's truth, out of sample
 make_synthetic_market  a seeded, clearly labelled synthetic market for tests and teaching
 simulate_market  an agent-based SIMULATED market whose every position is known (market, truth)
 load_demo        the bundled SIMULATED demo market (the offline default); serve_demo serves it
@@ -77,9 +81,14 @@ _LAZY = {
     "SimConfig": "liqlib.sim",
     "simulate_market": "liqlib.sim",
     "MarketTruth": "liqlib.truth",
+    "DEFAULT_MODEL": "liqlib.models",
+    "LeverageDensity": "liqlib.config",
+    "MixCalibration": "liqlib.calibrate",
+    "calibrate_leverage_mix": "liqlib.calibrate",
 }
 
 if TYPE_CHECKING:  # static analysers see the eager imports
+    from liqlib import evaluate
     from liqlib.bars import resample_market
     from liqlib.brackets import (
         BracketTable,
@@ -89,11 +98,12 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         load_leverage_brackets,
         lp_factors,
     )
-    from liqlib.config import EngineParams, LeverageMix, default_mix
+    from liqlib.calibrate import MixCalibration, calibrate_leverage_mix
+    from liqlib.config import EngineParams, LeverageDensity, LeverageMix, default_mix
     from liqlib.datasource import DATA_SOURCES, load_data, shared_data_file
     from liqlib.demo import DEMO_SYMBOL, demo_days, load_demo, serve_demo, use_demo_mirror
     from liqlib.engine import Heatmap
-    from liqlib.models import MODELS, estimate_heatmap
+    from liqlib.models import DEFAULT_MODEL, MODELS, estimate_heatmap
     from liqlib.plot import plot_heatmap, plot_liquidation_map, plot_market
     from liqlib.report import record, versions
     from liqlib.sim import LogNormalLeverage, SimConfig, simulate_market
@@ -109,7 +119,15 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.widgets import make_heatmap_explorer
 
 
+#: Submodules reachable as attributes (``lq.evaluate.out_of_sample``), imported on first use.
+_SUBMODULES = ("evaluate", "validate", "demo", "sim")
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"liqlib.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'liqlib' has no attribute {name!r}")
@@ -172,4 +190,9 @@ __all__ = [
     "SimConfig",
     "simulate_market",
     "MarketTruth",
+    "DEFAULT_MODEL",
+    "LeverageDensity",
+    "MixCalibration",
+    "calibrate_leverage_mix",
+    "evaluate",
 ]

@@ -463,6 +463,7 @@ def lp_factors(
     symbol: str = "BTCUSDT",
     as_of: str | None = None,
     brackets: BracketTable | None = None,
+    effective: bool = False,
 ) -> np.ndarray:
     """Liquidation-price factors ``k`` (LP = k * entry) for a fixed position notional.
 
@@ -472,6 +473,11 @@ def lp_factors(
         One leverage per tier (x).
     notional_usd : float
         The representative position notional (USD) that picks the bracket.
+    effective : bool
+        Read the leverages as *effective* leverage (notional / margin left), which
+        cross-margined positions and positions that lost margin reach beyond the bracket's
+        maximum: skip the maximum check (the formula holds up to ``1 / MMR``, where the
+        liquidation price meets the entry). False: a leverage above the maximum fails.
 
     Returns
     -------
@@ -488,7 +494,10 @@ def lp_factors(
     lev = _numbers("leverages", leverages, "the leverages (x)")
     n = np.full(lev.shape, float(_numbers("notional_usd", notional_usd, "a notional (USD)")))
     idx = table.bracket_index(n)
-    _check_leverage(table, lev, idx, n)
+    if not effective:
+        _check_leverage(table, lev, idx, n)
+    elif np.any(~np.isfinite(lev)) or np.any(lev < 1):
+        raise InputError("effective leverage must be a finite number >= 1: fix the leverages")
     mmr = np.asarray(table.mmr)[idx]
     cum = np.asarray(table.cum_usd)[idx]
     k_long = (1.0 - 1.0 / lev - cum / n) / (1.0 - mmr)

@@ -153,6 +153,27 @@ def _numeric(market: pd.DataFrame, col: str) -> np.ndarray:
         )
 
 
+#: Volume columns every model refuses when negative or infinite, whether it uses them or not.
+VOLUME_COLUMNS = (VOLUME, QUOTE_VOLUME, TAKER_BUY_VOLUME, TAKER_BUY_QUOTE_VOLUME)
+
+
+def check_volumes(market: pd.DataFrame) -> None:
+    """One contract for every model: volumes present in ``market`` are finite and >= 0.
+
+    A model that ignores volume still refuses a frame whose volume is impossible: such a
+    frame is damaged, and its prices cannot be trusted either.
+    """
+    for col in VOLUME_COLUMNS:
+        if col in market.columns:
+            x = _numeric(market, col)
+            bad = (x < 0) | np.isinf(x)
+            if np.any(bad):
+                _fail(
+                    f"market column {col!r} has negative or infinite volume "
+                    f"({_when(market.index, bad)}): drop or repair those rows"
+                )
+
+
 def _price_column(market: pd.DataFrame, col: str, *, required: bool) -> np.ndarray | None:
     if col not in market.columns:
         if required:

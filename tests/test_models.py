@@ -45,16 +45,17 @@ def _flat_market(prices, oi):
 
 
 def test_registry_and_unknown_model(market):
-    assert set(MODELS) == {"oi-flow", "volume", "fixed-offset"}
+    assert set(MODELS) == {"turnover", "oi-flow", "volume", "fixed-offset"}
     assert all(spec.description for spec in MODELS.values())
     with pytest.raises(
-        InputError, match=r"unknown: use one of \['fixed-offset', 'oi-flow', 'volume'\]"
+        InputError,
+        match=r"unknown: use one of \['fixed-offset', 'oi-flow', 'turnover', 'volume'\]",
     ):
         estimate_heatmap(market, model="magic")
 
 
-def test_default_model_is_oi_flow(market):
-    hm = estimate_heatmap(market, n_bins=100, max_columns=30)
+def test_oi_flow_by_name(market):
+    hm = estimate_heatmap(market, "oi-flow", n_bins=100, max_columns=30)
     assert hm.model == "oi-flow"
     assert hm.params.flow == "oi" and hm.params.sweep and hm.params.liquidation == "binance"
     assert hm.long_usd.shape == (30, 100)

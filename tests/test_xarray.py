@@ -19,7 +19,8 @@ def hm():
 def test_to_xarray_holds_the_heatmap_numbers(hm):
     ds = hm.to_xarray()
     assert dict(ds["usd"].sizes) == {"side": 2, "time": 40, "price": 60}
-    assert dict(ds["usd_by_tier"].sizes) == {"side": 2, "time": 40, "tier": 5, "price": 60}
+    n_tiers = len(hm.leverages)
+    assert dict(ds["usd_by_tier"].sizes) == {"side": 2, "time": 40, "tier": n_tiers, "price": 60}
     np.testing.assert_array_equal(ds["usd"].sel(side="long").values, hm.long_usd)
     np.testing.assert_array_equal(ds["usd"].sel(side="short").values, hm.short_usd)
     np.testing.assert_array_equal(ds["usd_by_tier"].sel(side="long").values, hm.long_usd_by_tier)
@@ -35,7 +36,7 @@ def test_to_xarray_holds_the_heatmap_numbers(hm):
     np.testing.assert_array_equal(
         ds["usd"].sel(side="long", time=t.tz_localize(None)).values, hm.long_usd[7]
     )
-    assert ds.attrs["model"] == "oi-flow" and ds.attrs["synthetic"] == 1
+    assert ds.attrs["model"] == hm.model == lq.DEFAULT_MODEL and ds.attrs["synthetic"] == 1
     # per-tier USD sums to the total
     np.testing.assert_allclose(ds["usd_by_tier"].sum("tier"), ds["usd"], rtol=1e-12, atol=1e-6)
 

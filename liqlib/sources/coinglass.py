@@ -701,7 +701,8 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
         Binance's own rows in the same file read ~0.000015), not the settled rate as a
         fraction that ``funding_rate`` means. ``attrs``: ``symbol`` "BTCUSDT", ``source``,
         ``interval`` "30m", ``synthetic`` False, ``start``, ``end``, ``gaps``,
-        ``dropped_rows``, ``dropped_open_bar``.
+        ``dropped_rows``, ``dropped_open_bar``, ``oi_timing`` "close" (a row's open interest
+        is the state after its bar; the "turnover" model reads it).
     realized : pandas.DataFrame
         The same bars: ``long_usd``, ``short_usd`` (USD liquidated, summed over exchanges);
         ``attrs`` ``symbol`` "BTC", ``bar`` "30min", ``source``, ``synthetic`` False.
@@ -797,6 +798,7 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
         "missing_bars": missing_bars,
         "dropped_rows": int(len(raw) - rows.size),
         "dropped_open_bar": dropped_open.isoformat() if dropped_open is not None else None,
+        "oi_timing": "close",
     }
     realized = pd.DataFrame({"long_usd": lg, "short_usd": sh}, index=index)
     realized.attrs = {
