@@ -25,6 +25,7 @@ from liqlib.errors import InputError
 
 __all__ = [
     "check_answer",
+    "exercise_answers",
     "hand_map",
     "liquidation_odds",
     "make_calculator_widget",
@@ -241,3 +242,29 @@ def make_calculator_widget(
     box = w.VBox([*controls.values(), result])
     box.controls = controls
     return box
+
+
+def exercise_answers(
+    entry_usd: float,
+    size_usd: float,
+    hand: pd.DataFrame,
+    odds: pd.DataFrame,
+    *,
+    symbol: str = "BTCUSDT",
+) -> dict[str, float]:
+    """The answers of notebook 00's exercises, computed from its parameters (kept here so the
+    exercise cells do not show them).
+
+    Returns
+    -------
+    dict
+        ``"1"``: margin (USD) of ``5 * size_usd`` at 20x; ``"2"``: liquidation price (USD) of
+        a 25x short of ``size_usd`` at ``entry_usd``; ``"3"``: USD of shorts in ``hand``;
+        ``"4"``: % of 10x longs liquidated in ``odds`` (NaN when 10x is not in it).
+    """
+    return {
+        "1": 5 * size_usd / 20,
+        "2": position(entry_usd, 25, "short", size_usd, symbol=symbol)["liquidation_usd"],
+        "3": float(hand.loc[hand["side"] == "short", "size_usd"].sum()),
+        "4": float(odds.loc[10.0, "long_pct"]) if 10.0 in odds.index else float("nan"),
+    }

@@ -213,3 +213,22 @@ def test_story_figures_name_their_data(market, hm):
         assert "SYNTHETIC" in fig.get_suptitle()
     t = calculator.positions_table([dict(entry_usd=100.0, leverage=10, side="long", size_usd=5.0)])
     assert plot_hand_map(calculator.hand_map(t, 1.0), 1.0, 100.0).axes
+
+
+def test_guidance_measures(market, hm):
+    from liqlib import guidance
+
+    win = guidance.compare_windows(market, ("30min", "12h"), n_bins=200)
+    assert win["candles"].tolist() == [30, 720]
+    levels = guidance.support_resistance(market, "6h")
+    recent = market.loc[market.index > market.index[-1] - pd.Timedelta("6h")]
+    assert levels["support"] == recent["mark_low"].fillna(recent["low"]).min()
+    assert levels["resistance"] == recent["mark_high"].fillna(recent["high"]).max()
+    reach = guidance.reach_by_distance(hm, market, horizon="6h", every="2h")
+    assert reach["zones"].sum() > 0 and reach["reached_pct"].dropna().between(0, 100).all()
+    bias = guidance.bias_vs_direction(hm, market, horizon="6h", every="2h")
+    assert int(bias.to_numpy().sum()) == bias.attrs["n_maps"] > 0
+    toward = bias.loc["shorts above", "up"] + bias.loc["longs below", "down"]
+    assert bias.attrs["toward_pct"] == pytest.approx(100 * toward / bias.attrs["n_maps"])
+    with pytest.raises(lq.InputError, match="window"):
+        guidance.compare_windows(market, ("1min",))
