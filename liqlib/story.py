@@ -24,6 +24,7 @@ __all__ = [
     "hourly_liquidations",
     "hourly_oi_change",
     "imbalance",
+    "summarize_case",
     "summarize_report",
     "top_hours",
 ]
@@ -86,6 +87,19 @@ def top_hours(hourly: pd.DataFrame, column: str = "total_usd", n: int = 3) -> pd
     return rows.nlargest(int(n), column)
 
 
+def _mark_or_trade(market: pd.DataFrame, mark: str, trade: str) -> pd.Series:
+    """The mark-price column where present, filled from the trade column; NaN rows dropped."""
+    cols = [c for c in (mark, trade) if c in market]
+    if not cols:
+        raise InputError(
+            f"market has neither {mark!r} nor {trade!r}: pass a frame of lq.load_market"
+        )
+    out = market[cols[0]]
+    for c in cols[1:]:
+        out = out.fillna(market[c])
+    return out.dropna()
+
+
 def biggest_drop(market: pd.DataFrame, within: str = "24h") -> dict:
     """The largest fall from a high to a later low within ``within`` (mark prices if present).
 
@@ -96,9 +110,10 @@ def biggest_drop(market: pd.DataFrame, within: str = "24h") -> dict:
         USD/coin) and ``drop_pct`` (negative %).
     """
     span = pd.Timedelta(within)
-    high = market[C.MARK_HIGH].fillna(market[C.HIGH]) if C.MARK_HIGH in market else market[C.HIGH]
-    low = market[C.MARK_LOW].fillna(market[C.LOW]) if C.MARK_LOW in market else market[C.LOW]
-    high, low = high.dropna(), low.dropna()
+    high, low = (
+        _mark_or_trade(market, C.MARK_HIGH, C.HIGH),
+        _mark_or_trade(market, C.MARK_LOW, C.LOW),
+    )
     if high.empty:
         raise InputError("market has no prices: load a window with candles")
     peak = high.rolling(span).max().reindex(low.index).ffill()
@@ -194,3 +209,29 @@ def summarize_report(
         "price will go."
     )
     return " ".join(lines)
+
+
+def summarize_case(symbol: str, rec: dict, data_note: str) -> str:
+    """One paragraph on one symbol of a case study, made only from ``rec``
+    (:func:`liqlib.case.case_records`) and ``data_note`` (what the data are)."""
+    text = [
+        f"**{symbol}** ({data_note}). The biggest fall in the price data was "
+        f"{rec['drop_pct']:.2f} %, to {rec['low_usd']:,.6g} USD at "
+        f"{pd.Timestamp(rec['low_time']):%Y-%m-%d %H:%M} UTC.",
+        f"Of the {rec['zones']} hot zones on the map before it, price reached "
+        f"{rec['zones_reached']}.",
+        f"The {rec['model']} model swept {_usd(rec['swept_long_usd'])} of longs and "
+        f"{_usd(rec['swept_short_usd'])} of shorts.",
+    ]
+    if rec["top_hours"]:
+        text.append(
+            f"Its biggest sweep hour began {pd.Timestamp(rec['top_hours'][0]):%Y-%m-%d %H:%M} UTC."
+        )
+    rho = rec.get("sweeps_vs_oi_spearman")
+    if rho is not None and np.isfinite(rho):
+        text.append(
+            f"Hourly sweeps and open-interest falls have a Spearman correlation of {rho:.2f}."
+        )
+    else:
+        text.append("Open interest was not available, so sweeps were not compared with it.")
+    return " ".join(text)
