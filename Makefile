@@ -1,5 +1,6 @@
 # liqlib: two commands on a fresh machine.
-#   make report   create .venv, install, run the notebook suite headless, write reports/*.html
+#   make report   create .venv, install, run every NN notebook headless (20-report = a BTCUSDT
+#                 report), write reports/*.html and reports/index.html
 #   make test     create .venv, install, lint and run every test tier
 PYTHON ?= python3
 VENV   := .venv

@@ -70,6 +70,46 @@ def typed_value(text: str):
     return _resolve_type(text)
 
 
+#: parameter names that look like credentials: never papermill parameters (they would be
+#: written into the executed notebook and its report)
+SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL")
+
+REPORT_NOTEBOOK = "20-report.ipynb"
+
+
+def refuse_secrets(params: dict) -> None:
+    """A parameter named like a credential is refused (one line): pass secrets by environment.
+
+    Example
+    -------
+    >>> refuse_secrets({"SYMBOL": "BTCUSDT"})
+    >>> refuse_secrets({"COINGLASS_API_KEY": "x"})
+    Traceback (most recent call last):
+    ...
+    liqlib.errors.LiqlibError: -p COINGLASS_API_KEY looks like a secret: papermill ...
+    """
+    for name in params:
+        if any(word in name.upper() for word in SECRET_WORDS):
+            raise LiqlibError(
+                f"-p {name} looks like a secret: papermill parameters are written into the "
+                "executed notebook and its report; set it as an environment variable instead"
+            )
+
+
+def _report_run(args: argparse.Namespace, params: dict) -> tuple[list[Path], dict[str, str]]:
+    """``--symbol``: the report notebook alone, its parameters and its output name."""
+    nb = Path(args.notebooks_dir) / REPORT_NOTEBOOK
+    params["SYMBOL"] = args.symbol.upper()
+    if args.window:
+        params["WINDOW"] = args.window
+    if args.end:
+        params["END"] = args.end
+    stem = f"20-report-{args.symbol.upper()}-{params.get('WINDOW', 'default')}"
+    if args.end:
+        stem += f"-{args.end.replace(':', '').replace(' ', 'T')}"
+    return [nb], {str(nb): stem}
+
+
 def _choose_data(args: argparse.Namespace, stack: ExitStack) -> str:
     """Serve what the run needs and return the DATA value for the notebooks."""
     from liqlib.demo import serve_demo
@@ -102,7 +142,15 @@ def _choose_data(args: argparse.Namespace, stack: ExitStack) -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     from liqlib.report import run_suite
 
-    notebooks = [Path(p) for p in args.notebook] or default_notebooks(Path(args.notebooks_dir))
+    params = {name: typed_value(value) for name, value in (args.param or [])}
+    refuse_secrets(params)
+    stems: dict[str, str] = {}
+    if args.symbol:
+        notebooks, stems = _report_run(args, params)
+    elif args.window or args.end:
+        raise LiqlibError("--window and --end belong to a symbol report: add --symbol BTCUSDT")
+    else:
+        notebooks = [Path(p) for p in args.notebook] or default_notebooks(Path(args.notebooks_dir))
     if not notebooks:
         print(f"liqlib report: no notebooks found in {args.notebooks_dir}", file=sys.stderr)
         return 2
@@ -110,14 +158,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     if missing:
         print(f"liqlib report: notebook {missing[0]} not found: check the path", file=sys.stderr)
         return 2
-    params = {name: typed_value(value) for name, value in (args.param or [])}
     os.environ.setdefault("LIQLIB_PROGRESS", "0")  # no progress bars in reports
     with ExitStack() as stack:
         data = _choose_data(args, stack)
         params.setdefault("DATA", data)
         result = run_suite(
-            notebooks, args.out, params, timeout_s=args.timeout, show_code=args.show_code
-        )
+            notebooks, args.out, params, timeout_s=args.timeout, show_code=args.show_code,
+            stems=stems,
+        )  # fmt: skip
     for page in result.pages:
         print(f"liqlib report: wrote {page}")
     for nb, message in result.failures.items():
@@ -138,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         "--data", choices=("auto", "demo", "binance"), default="auto",
         help="market for the notebooks' DATA parameter (default: auto)",
     )  # fmt: skip
+    rep.add_argument(
+        "--symbol", help="run only the report notebook (20-report) for this symbol, e.g. BTCUSDT"
+    )
+    rep.add_argument("--window", help="with --symbol: the report window, e.g. 24h or 12h")
+    rep.add_argument("--end", help="with --symbol: the window's end (UTC), e.g. 2025-11-05")
     rep.add_argument("--mirror", help="serve this local archive mirror on 127.0.0.1 for the run")
     rep.add_argument("--timeout", type=int, default=600, help="per-cell timeout, seconds")
     rep.add_argument("--show-code", action="store_true", help="keep code cells in the HTML")

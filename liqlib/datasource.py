@@ -29,7 +29,7 @@ from liqlib.errors import DataNotFoundError, DownloadError, InputError
 from liqlib.store import MARKET_KINDS, load_market
 from liqlib.synthetic import make_synthetic_market
 
-__all__ = ["DATA_SOURCES", "load_data", "shared_data_file"]
+__all__ = ["DATA_SOURCES", "load_data", "shared_data_dir", "shared_data_file"]
 
 SHARED_DATA_ENV = "LIQLIB_SHARED_DATA"
 
@@ -120,7 +120,14 @@ def shared_data_file(relative: str) -> Path | None:
     >>> shared_data_file("no/such/file.csv") is None
     True
     """
+    root = shared_data_dir()
+    path = None if root is None else root / relative
+    return path if path is not None and path.is_file() else None
+
+
+def shared_data_dir() -> Path | None:
+    """The folder of real data held offline (``../shared/data`` beside the repository, or
+    ``$LIQLIB_SHARED_DATA``), or None when it is absent."""
     env = os.environ.get(SHARED_DATA_ENV)
     root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
-    path = root / relative
-    return path if path.is_file() else None
+    return root if root.is_dir() else None

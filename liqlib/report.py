@@ -75,8 +75,10 @@ def run_notebook(
     parameters: Mapping[str, Any] | None = None,
     *,
     timeout_s: int = 600,
+    stem: str | None = None,
 ) -> Path:
-    """Execute one notebook with papermill into ``out_dir``; returns the executed copy.
+    """Execute one notebook with papermill into ``out_dir``; returns the executed copy
+    (named ``stem + ".ipynb"`` when ``stem`` is given, else like the notebook).
 
     The notebook runs with its own folder as the working directory and a finite per-cell
     timeout, so a hang becomes a failure instead of a stuck job.
@@ -86,7 +88,7 @@ def run_notebook(
     disable_output_widget_sync()
     notebook, out_dir = Path(notebook), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / notebook.name
+    target = out_dir / (notebook.name if stem is None else f"{stem}.ipynb")
     pm.execute_notebook(
         str(notebook),
         str(target),
@@ -104,8 +106,10 @@ def to_html(
 ) -> Path:
     """Convert an executed notebook to a standalone HTML file next to it (or at html_path).
 
-    ``show_code=False`` keeps only prose and outputs (the form of scheduled reports).
+    ``show_code=False`` keeps only prose and outputs (the form of scheduled reports), and
+    drops what the kernel wrote to stderr (warnings, logs): it stays in the executed notebook.
     """
+    import nbformat
     from nbconvert import HTMLExporter
 
     executed = Path(executed)
@@ -115,7 +119,12 @@ def to_html(
         exclude_input_prompt=not show_code,
         exclude_output_prompt=not show_code,
     )
-    body, _ = exporter.from_filename(str(executed))
+    nb = nbformat.read(str(executed), as_version=4)
+    if not show_code:
+        for cell in nb.cells:
+            if "outputs" in cell:
+                cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+    body, _ = exporter.from_notebook_node(nb)
     html_path.write_text(body, encoding="utf-8")
     return html_path
 
@@ -144,31 +153,45 @@ def run_suite(
     *,
     timeout_s: int = 600,
     show_code: bool = True,
+    stems: Mapping[str, str] | None = None,
 ) -> SuiteResult:
     """Run every notebook, write one HTML report each and an ``index.html`` linking them.
 
     A notebook that fails does not stop the others: its one-line error is collected in
     ``failures`` (and its partly executed copy is kept as the log). Parameters a notebook does
     not declare are ignored by papermill with a warning, so one mapping serves the suite.
+    ``stems`` renames outputs (notebook path -> file stem), e.g. one report per symbol.
     """
     result = SuiteResult()
-    entries = []
     for nb in notebooks:
         nb = Path(nb)
-        executed = Path(out_dir) / nb.name
+        stem = (stems or {}).get(str(nb))
+        executed = Path(out_dir) / (nb.name if stem is None else f"{stem}.ipynb")
         try:
-            run_notebook(nb, out_dir, parameters, timeout_s=timeout_s)
+            run_notebook(nb, out_dir, parameters, timeout_s=timeout_s, stem=stem)
         except Exception as exc:  # one notebook's failure must not stop the rest
             # a cell error (PapermillExecutionError), a timeout, a dead kernel, a notebook
             # papermill cannot read: each becomes one line naming the notebook and its log
             result.failures[str(nb)] = failure_line(exc, executed)
             continue
-        page = to_html(executed, show_code=show_code)
-        result.pages.append(page)
-        entries.append((page, read_records(executed)))
+        result.pages.append(to_html(executed, show_code=show_code))
+    entries = [(page, read_records(page.with_suffix(".ipynb"))) for page in report_pages(out_dir)]
     if entries:
         result.index = write_index(Path(out_dir), entries, parameters or {})
     return result
+
+
+def report_pages(out_dir: str | Path) -> list[Path]:
+    """Every report in ``out_dir``: HTML pages next to their executed notebook, by name, so
+    an index lists earlier runs into the same folder too."""
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.glob("*.html")
+        if p.name != "index.html" and p.with_suffix(".ipynb").is_file()
+    )
 
 
 def _title(page: Path) -> str:
@@ -183,9 +206,11 @@ def _title(page: Path) -> str:
 
 def write_index(out_dir: Path, entries: list[tuple[Path, dict]], parameters: Mapping) -> Path:
     """``index.html``: one line per report (what, window, data source, when made)."""
-    made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = []
     for page, rec in entries:
+        made = dt.datetime.fromtimestamp(page.stat().st_mtime, dt.UTC).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        )
         window = rec.get("window", "")
         source = rec.get("data_note", parameters.get("DATA", ""))
         rows.append(
