@@ -290,7 +290,12 @@ def split_period(frame: pd.DataFrame, at=None, fraction: float = 0.5) -> pd.Time
     if not isinstance(frame, pd.DataFrame | pd.Series) or len(frame) < 2:
         raise InputError("frame must be a DataFrame with at least 2 rows: pass the market")
     if at is not None:
-        ts = pd.Timestamp(at)
+        try:
+            ts = pd.Timestamp(at)
+        except (ValueError, TypeError):
+            raise InputError(
+                f"split time {at!r} is not a time: pass e.g. '2026-05-30 12:00' (UTC)"
+            ) from None
         return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     if not isinstance(fraction, int | float) or not 0 < fraction < 1:
         raise InputError(f"fraction={fraction!r} must lie strictly between 0 and 1: e.g. 0.5")

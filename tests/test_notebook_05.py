@@ -13,7 +13,7 @@ from liqlib import evaluate as ev
 from liqlib.report import read_records, run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05-validation.ipynb"
-PARAMS = {"SEEDS": [1], "SIM_DAYS": 1.5, "LIVE_POSITIONS": 4_000, "N_BOOT": 30}
+PARAMS = {"SEEDS": [1], "SIM_DAYS": 1.5, "LIVE_POSITIONS": 4_000, "N_BOOT": 30, "N_BINS": 600}
 
 
 @pytest.mark.notebook
@@ -28,6 +28,7 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     scen = ev.evaluate_scenarios(
         ev.SCENARIOS, PARAMS["SEEDS"], days=PARAMS["SIM_DAYS"],
         live_positions=PARAMS["LIVE_POSITIONS"], n_boot=PARAMS["N_BOOT"],
+        n_bins=PARAMS["N_BINS"],
     )  # fmt: skip
     skill = scen["skill_pooled"].dropna().groupby(level=["scenario", "prediction"]).mean()
     for (scenario, model), value in skill.items():
@@ -37,7 +38,7 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     market, truth = lq.load_demo(truth=True)
     demo = ev.evaluate_market(
         market, truth.liquidations, truth=truth, n_boot=PARAMS["N_BOOT"],
-        mix=ev.told_mix(ev.SCENARIOS["continuous (default)"].leverage), n_bins=400,
+        mix=ev.told_mix(ev.SCENARIOS["continuous (default)"].leverage), n_bins=PARAMS["N_BINS"],
         max_columns=400, symbol=market.attrs["symbol"],
     )  # fmt: skip
     for model, row in demo.density.iterrows():
@@ -49,6 +50,7 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     if lq.shared_data_file("raw/btc-liquidations-analysis/data/coinglass_BTC_regime_30m_0.05y.csv"):
         assert set(rec["real_second_half_spearman"]) >= {"oi-flow", "range x OI"}
+        assert "turnover (calibrated)" in rec["real_out_of_sample_spearman"]
         assert "real window, second half: oi-flow" in text
     else:
         assert rec["real_second_half_spearman"] is None and "section 4 is skipped" in text
