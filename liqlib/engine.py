@@ -304,26 +304,15 @@ def _check_size(params: EngineParams, n: int) -> None:
         )
 
 
-def prepare_inputs(market: pd.DataFrame, params: EngineParams) -> EngineInputs:
-    """Validate ``market`` once (vectorised) and turn it into kernel arrays.
+def checked_prices(market: pd.DataFrame, params: EngineParams):
+    """The price arrays every model needs, validated once (one-line errors naming the fault).
 
-    Parameters
-    ----------
-    market : pandas.DataFrame
-        UTC DatetimeIndex, sorted and unique; columns named in :mod:`liqlib.columns`:
-        open/high/low/close (required), mark_high/mark_low/mark_close (optional, used for
-        sweeps), oi_coin or oi_usd (``flow="oi"``, ``calibrate``), quote_volume and
-        taker_buy_quote_volume (``split="taker"``, ``flow="volume"``).
-    params : EngineParams
-
-    Raises
-    ------
-    InputError
-        Naming the parameter or column at fault.
+    Returns ``(times, open, high, low, close, mark_close, sweep_lo, sweep_hi)``: trade OHLC
+    (USD/coin), mark close or None, and the sweep range (mark low/high where present, else
+    trade low/high).
     """
     times = _validate_index(market)
-    n = len(times)
-    _check_size(params, n)
+    _check_size(params, len(times))
     o = _price_column(market, OPEN, required=True)
     h = _price_column(market, HIGH, required=True)
     lo = _price_column(market, LOW, required=True)
@@ -343,6 +332,28 @@ def prepare_inputs(market: pd.DataFrame, params: EngineParams) -> EngineInputs:
         _fail(
             f"market has mark_high below mark_low ({_when(times, sweep_hi < sweep_lo)}): repair them"
         )
+    return times, o, h, lo, c, mc, sweep_lo, sweep_hi
+
+
+def prepare_inputs(market: pd.DataFrame, params: EngineParams) -> EngineInputs:
+    """Validate ``market`` once (vectorised) and turn it into kernel arrays.
+
+    Parameters
+    ----------
+    market : pandas.DataFrame
+        UTC DatetimeIndex, sorted and unique; columns named in :mod:`liqlib.columns`:
+        open/high/low/close (required), mark_high/mark_low/mark_close (optional, used for
+        sweeps), oi_coin or oi_usd (``flow="oi"``, ``calibrate``), quote_volume and
+        taker_buy_quote_volume (``split="taker"``, ``flow="volume"``).
+    params : EngineParams
+
+    Raises
+    ------
+    InputError
+        Naming the parameter or column at fault.
+    """
+    times, o, h, lo, c, mc, sweep_lo, sweep_hi = checked_prices(market, params)
+    n = len(times)
 
     needs_oi = params.flow == "oi" or params.calibrate
     oi = _oi_coin(market, c, mc) if needs_oi else None

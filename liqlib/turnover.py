@@ -77,29 +77,22 @@ from numba import njit
 from liqlib.brackets import lp_factors
 from liqlib.columns import (
     CLOSE,
-    HIGH,
-    LOW,
     MARK_CLOSE,
-    MARK_HIGH,
-    MARK_LOW,
     OI_COIN,
     OI_USD,
-    OPEN,
 )
 from liqlib.config import EngineParams
 from liqlib.engine import (
     EngineOutputs,
     Heatmap,
-    _check_size,
     _deposit,
     _exact_total,
     _fail,
     _grid,
-    _price_column,
     _rescale,
-    _validate_index,
     _when,
     build_heatmap,
+    checked_prices,
 )
 
 __all__ = [
@@ -404,28 +397,8 @@ def prepare_turnover(
     InputError
         Naming the column or parameter at fault (no open interest, bad prices...).
     """
-    times = _validate_index(market)
+    times, o, h, lo, c, mc, sweep_lo, sweep_hi = checked_prices(market, params)
     n = len(times)
-    _check_size(params, n)
-    o = _price_column(market, OPEN, required=True)
-    h = _price_column(market, HIGH, required=True)
-    lo = _price_column(market, LOW, required=True)
-    c = _price_column(market, CLOSE, required=True)
-    bad = (h < lo) | (o > h) | (o < lo) | (c > h) | (c < lo)
-    if np.any(bad):
-        _fail(
-            f"market rows have open/close outside [low, high] ({_when(times, bad)}): "
-            "repair the OHLC values"
-        )
-    mh = _price_column(market, MARK_HIGH, required=False)
-    ml = _price_column(market, MARK_LOW, required=False)
-    mc = _price_column(market, MARK_CLOSE, required=False)
-    sweep_lo = lo if ml is None else np.where(np.isnan(ml), lo, ml)
-    sweep_hi = h if mh is None else np.where(np.isnan(mh), h, mh)
-    if np.any(sweep_hi < sweep_lo):
-        _fail(
-            f"market has mark_high below mark_low ({_when(times, sweep_hi < sweep_lo)}): repair them"
-        )
     timing = resolve_timing(market, params.oi_timing)
     oi_after = oi_after_candle(market, timing)
     px_close = c if mc is None else np.where(np.isnan(mc), c, mc)
