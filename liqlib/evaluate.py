@@ -42,7 +42,7 @@ import pandas as pd
 from liqlib import validate as lv
 from liqlib.calibrate import MixCalibration, calibrate_leverage_mix
 from liqlib.columns import QUOTE_VOLUME, TAKER_BUY_QUOTE_VOLUME, TAKER_BUY_VOLUME, VOLUME
-from liqlib.config import LeverageMix
+from liqlib.config import LeverageDensity, LeverageMix
 from liqlib.errors import InputError
 from liqlib.models import MODELS, estimate_heatmap
 from liqlib.sim import LogNormalLeverage, SimConfig, simulate_market
@@ -68,6 +68,8 @@ __all__ = [
     "model_predictions",
     "out_of_sample",
     "split_period",
+    "told_density",
+    "told_kw",
     "told_mix",
 ]
 
@@ -134,6 +136,25 @@ def told_mix(
     return LeverageMix(tuple(tiers), tuple(float(x) for x in w))
 
 
+def told_density(
+    leverage: LogNormalLeverage, size_leverage_exponent: float = 1.0
+) -> LeverageDensity:
+    """The simulator's continuous leverage distribution as the USD density of *opened*
+    positions, for the turnover model (``mix_basis="opened"``).
+
+    Sizes scale like ``(10 / L) ** e``, so the USD density is the count density times
+    ``L ** -e``: a log-normal with the same sigma and the median moved to
+    ``median * exp(-e * sigma**2)``.
+    """
+    if not isinstance(leverage, LogNormalLeverage):
+        raise InputError("leverage must be a LogNormalLeverage")
+    median = leverage.median * float(np.exp(-size_leverage_exponent * leverage.sigma**2))
+    return LeverageDensity(
+        median=max(median, leverage.min_leverage * 1.01), sigma=leverage.sigma,
+        min_leverage=leverage.min_leverage, max_leverage=150.0,
+    )  # fmt: skip
+
+
 @dataclass
 class Evaluation:
     """Scores of several models on one market: density (simulated only) and per bar."""
@@ -167,6 +188,7 @@ def evaluate_market(
     n_boot: int = 500,
     seed: int = 0,
     keep_heatmaps: bool = False,
+    model_kw: Mapping[str, dict] | None = None,
     **estimate_kw,
 ) -> Evaluation:
     """Estimate with every model and score it against the truth, beside the naive baselines.
@@ -188,13 +210,19 @@ def evaluate_market(
         estimated but not scored, and anything fitted before it is scored out of sample.
     n_boot, seed
         Day-block bootstrap replicates and seed of the CIs.
+    model_kw : dict of model -> dict, optional
+        Settings for one model only, over ``estimate_kw`` (e.g. the turnover model's density).
     **estimate_kw
         Passed to :func:`liqlib.estimate_heatmap` (``mix``, ``n_bins``, ``split``...).
     """
     start = None if score_from is None else pd.Timestamp(score_from)
     if start is not None and start.tzinfo is None:
         start = start.tz_localize("UTC")
-    heatmaps = {name: estimate_heatmap(market, model=name, **estimate_kw) for name in models}
+    extra = dict(model_kw or {})
+    heatmaps = {
+        name: estimate_heatmap(market, model=name, **{**estimate_kw, **extra.get(name, {})})
+        for name in models
+    }
     predictions = {name: lv.to_bars(lv.heatmap_predicted(hm), bar) for name, hm in heatmaps.items()}
     predictions.update(lv.naive_baselines(market, bar))
     real = lv.to_bars(realized[["long_usd", "short_usd"]], bar)
@@ -217,6 +245,13 @@ def evaluate_market(
     return Evaluation(density, per_bar, heatmaps if keep_heatmaps else {})
 
 
+def told_kw(leverage) -> dict:
+    """Per-model settings when told the truth: the turnover model takes a density."""
+    if isinstance(leverage, LogNormalLeverage):
+        return {"turnover": {"mix": told_density(leverage)}}
+    return {}
+
+
 def evaluate_scenarios(
     scenarios: Mapping[str, Scenario],
     seeds: Iterable[int],
@@ -231,6 +266,9 @@ def evaluate_scenarios(
 ) -> pd.DataFrame:
     """Every model on every simulated scenario and seed, told the true leverage mix.
 
+    The simulator's mix is a mix of *opened* positions (``mix_basis="opened"``: the turnover
+    model converts it to the mix of the standing book, which holds low leverage longer).
+
     Returns one row per (scenario, seed, model or baseline) with the density medians
     (models only), Spearman of the per-bar totals with its CI, the paired CI against the
     ``range x OI`` baseline, the share of bars predicted zero and predicted / realized.
@@ -244,7 +282,8 @@ def evaluate_scenarios(
             market, truth = simulate_market(int(seed), config=cfg)
             ev = evaluate_market(
                 market, truth.liquidations, truth=truth, models=models, bar=bar,
-                n_boot=n_boot, seed=int(seed), mix=told_mix(sc.leverage),
+                n_boot=n_boot, seed=int(seed), mix=told_mix(sc.leverage), mix_basis="opened",
+                model_kw=told_kw(sc.leverage),
                 n_bins=n_bins, max_columns=max_columns, symbol=market.attrs["symbol"],
             )  # fmt: skip
             for pred, r in ev.per_bar.iterrows():

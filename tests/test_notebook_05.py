@@ -38,7 +38,9 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     market, truth = lq.load_demo(truth=True)
     demo = ev.evaluate_market(
         market, truth.liquidations, truth=truth, n_boot=PARAMS["N_BOOT"],
-        mix=ev.told_mix(ev.SCENARIOS["continuous (default)"].leverage), n_bins=PARAMS["N_BINS"],
+        mix=ev.told_mix(ev.SCENARIOS["continuous (default)"].leverage), mix_basis="opened",
+        model_kw=ev.told_kw(ev.SCENARIOS["continuous (default)"].leverage),
+        n_bins=PARAMS["N_BINS"],
         max_columns=400, symbol=market.attrs["symbol"],
     )  # fmt: skip
     for model, row in demo.density.iterrows():
