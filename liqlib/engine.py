@@ -528,6 +528,24 @@ def _exact_total(raw, lo, hi, s, t):
 
 
 @njit(cache=True)
+def _snapshot(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j, per_tier):
+    """Write the inventory as output column ``j`` (and refresh the exact per-tier totals)."""
+    for s in range(2):
+        for t in range(raw.shape[1]):
+            sc = scale[s, t]
+            acc = 0.0
+            for b in range(lo[s, t], hi[s, t] + 1):
+                r = raw[s, t, b]
+                acc += r
+                v = r * sc
+                out[s, j, b] += v
+                if per_tier:
+                    out_tier[s, j, t, b] = v
+            tot[s, t] = acc
+            overflow[s, j] += (ovf_lo[s, t] + ovf_hi[s, t]) * sc
+
+
+@njit(cache=True)
 def _kernel(
     edges,
     k,
@@ -701,19 +719,7 @@ def _kernel(
                             _rescale(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, nb, f)
         # 6. snapshot
         if j < col_end.size and i == col_end[j]:
-            for s in range(2):
-                for t in range(nt):
-                    sc = scale[s, t]
-                    acc = 0.0
-                    for b in range(lo[s, t], hi[s, t] + 1):
-                        r = raw[s, t, b]
-                        acc += r
-                        v = r * sc
-                        out[s, j, b] += v
-                        if per_tier:
-                            out_tier[s, j, t, b] = v
-                    tot[s, t] = acc
-                    overflow[s, j] += (ovf_lo[s, t] + ovf_hi[s, t]) * sc
+            _snapshot(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j, per_tier)
             j += 1
 
 

@@ -90,6 +90,7 @@ from liqlib.engine import (
     _fail,
     _grid,
     _rescale,
+    _snapshot,
     _when,
     build_heatmap,
     checked_prices,
@@ -588,19 +589,7 @@ def _turnover_kernel(
                     tier_liq[s, t, i] = liq
         # 4. snapshot
         if j < col_end.size and i == col_end[j]:
-            for s in range(2):
-                for t in range(nt):
-                    sc = scale[s, t]
-                    acc = 0.0
-                    for b in range(lo[s, t], hi[s, t] + 1):
-                        r = raw[s, t, b]
-                        acc += r
-                        v = r * sc
-                        out[s, j, b] += v
-                        if per_tier:
-                            out_tier[s, j, t, b] = v
-                    tot[s, t] = acc
-                    overflow[s, j] += (ovf_lo[s, t] + ovf_hi[s, t]) * sc
+            _snapshot(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j, per_tier)
             j += 1
 
 
