@@ -15,11 +15,12 @@ Usage: ``python benchmarks/bench_engine.py``
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from timing import median_time
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -46,15 +47,6 @@ print(peak, rss)
 """
 
 
-def _median_time(fn, runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def main() -> None:
     from reference_engine import reference_run
 
@@ -65,9 +57,9 @@ def main() -> None:
     params = EngineParams(n_bins=1_000, max_columns=1_000)
     market = make_synthetic_market(N_CANDLES, seed=0)
     estimate(market, params)  # warm-up: numba compilation excluded
-    full = _median_time(lambda: estimate(market, params))
+    full = median_time(lambda _i: estimate(market, params), RUNS)
     inputs = prepare_inputs(market, params)
-    kernel = _median_time(lambda: run_inputs(inputs))
+    kernel = median_time(lambda _i: run_inputs(inputs), RUNS)
     print(
         f"engine 30d 1m (synthetic), {params.n_bins} bins, 5 tiers x 2 sides, "
         f"{params.max_columns} columns"

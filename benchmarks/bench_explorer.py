@@ -14,19 +14,11 @@ Usage: ``python benchmarks/bench_explorer.py``
 
 from __future__ import annotations
 
-import statistics
 import time
 
+from timing import median_time
+
 RUNS = 25
-
-
-def _median_ms(change, runs: int = RUNS) -> float:
-    times = []
-    for i in range(runs):
-        t0 = time.perf_counter()
-        change(i)
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -80,7 +72,7 @@ def main() -> None:
     }
     for name, change in rows.items():
         target = 50 if "re-estimate +" in name else 20
-        med = _median_ms(change)
+        med = median_time(change, RUNS) * 1e3
         flag = "ok" if med <= target else "OVER"
         print(f"{name}: median {med:.1f} ms (target <= {target} ms, {flag})")
 

@@ -11,22 +11,11 @@ Usage: ``python benchmarks/bench_turnover.py``
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
+from timing import median_time
 
 N_CANDLES = 43_200
 RUNS = 7
-
-
-def _median_time(fn, runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -42,18 +31,18 @@ def main() -> None:
         ("5 point tiers (oi-flow's mix)", {"mix": lq.default_mix("BTCUSDT")}),
     ):
         lq.estimate_heatmap(market, "turnover", **kw, **extra)  # warm-up
-        full = _median_time(lambda extra=extra: lq.estimate_heatmap(market, **kw, **extra))
+        full = median_time(lambda _i, extra=extra: lq.estimate_heatmap(market, **kw, **extra), RUNS)
         print(
             f"turnover end-to-end, {label}: median {full:.4f} s, {N_CANDLES / full:,.0f} candles/s"
         )
     p = EngineParams(flow="turnover", mix=lq.MODELS["turnover"].default_mix, **kw)
     inputs = prepare_turnover(market, p)
-    kernel = _median_time(lambda: run_turnover(inputs))
+    kernel = median_time(lambda _i: run_turnover(inputs), RUNS)
     print(
         f"turnover kernel only, 24 tiers: median {kernel:.4f} s, {N_CANDLES / kernel:,.0f} candles/s"
     )
     basis = prepare_turnover(market, p, stock_weights=np.ones(24))
-    rec = _median_time(lambda: run_turnover(basis, record_tiers=True))
+    rec = median_time(lambda _i: run_turnover(basis, record_tiers=True), RUNS)
     print(
         f"calibration basis run (24 tiers recorded): median {rec:.4f} s, "
         f"{N_CANDLES / rec:,.0f} candles/s"

@@ -221,6 +221,27 @@ def _registry(root: Path) -> dict:
         ) from None
 
 
+def _verified_files(root: Path) -> tuple[dict, dict[str, bytes]]:
+    """The registry and every registered file's bytes, each read once and checked."""
+    reg = _registry(root)
+    blobs = {}
+    for rel, digest in reg["files"].items():
+        path = root / rel
+        if not path.is_file():
+            raise CorruptDataError(
+                f"demo file {rel} is missing: restore it with `git checkout data/demo` or "
+                "rebuild with `make demo-data`"
+            )
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise CorruptDataError(
+                f"demo file {rel} does not match its sha256 in {REGISTRY_FILE}: restore it "
+                "with `git checkout data/demo` or rebuild with `make demo-data`"
+            )
+        blobs[rel] = data
+    return reg, blobs
+
+
 def verify_demo(root: str | Path | None = None) -> dict:
     """Check every demo file against the sha256 in ``registry.json``; returns the registry.
 
@@ -229,38 +250,22 @@ def verify_demo(root: str | Path | None = None) -> dict:
     CorruptDataError
         Naming the first file that is missing or whose hash does not match, and the fix.
     """
-    root = demo_dir() if root is None else Path(root)
-    reg = _registry(root)
-    for rel, digest in reg["files"].items():
-        path = root / rel
-        if not path.is_file():
-            raise CorruptDataError(
-                f"demo file {rel} is missing: restore it with `git checkout data/demo` or "
-                "rebuild with `make demo-data`"
-            )
-        if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            raise CorruptDataError(
-                f"demo file {rel} does not match its sha256 in {REGISTRY_FILE}: restore it "
-                "with `git checkout data/demo` or rebuild with `make demo-data`"
-            )
-    return reg
+    return _verified_files(demo_dir() if root is None else Path(root))[0]
 
 
-def _read_kind(root: Path, kind: str, periods: list[str], interval: str | None):
+def _read_kind(blobs: dict[str, bytes], kind: str, periods: list[str], interval: str | None):
     frames = []
     for period in periods:
         rel = ARCHIVE + archive_path(kind, DEMO_SYMBOL, period, interval)
-        raw = (root / rel).read_bytes()
-        csv, name = binance.unzip_single_csv(raw, rel)
+        csv, name = binance.unzip_single_csv(blobs[rel], rel)
         frames.append(binance.KINDS[kind].parser(csv, source=f"demo {name}"))
     return pd.concat(frames).sort_index()
 
 
-def _read_truth(root: Path, attrs: dict) -> MarketTruth:
-    with np.load(root / TRUTH_FILE, allow_pickle=False) as z:
+def _read_truth(blobs: dict[str, bytes], attrs: dict) -> MarketTruth:
+    with np.load(io.BytesIO(blobs[TRUTH_FILE]), allow_pickle=False) as z:
         a = {k: z[k] for k in z.files}
-    with gzip.open(root / LIQUIDATIONS_FILE, "rb") as fh:
-        liq = pd.read_csv(fh)
+    liq = pd.read_csv(io.BytesIO(gzip.decompress(blobs[LIQUIDATIONS_FILE])))
     index = pd.to_datetime(liq.pop("time_ms"), unit="ms", utc=True).rename(C.TIME)
     liq.index = pd.DatetimeIndex(index)
     return MarketTruth(
@@ -305,13 +310,13 @@ def load_demo(
         A file does not match its registry hash.
     """
     root = demo_dir() if root is None else Path(root)
-    reg = verify_demo(root)
+    reg, blobs = _verified_files(root)
     days = list(reg["days"])
     pieces = {
-        "klines": _read_kind(root, "klines", days, "1m"),
-        "markPriceKlines": _read_kind(root, "markPriceKlines", days, "1m"),
-        "metrics": _read_kind(root, "metrics", days, None),
-        "fundingRate": _read_kind(root, "fundingRate", sorted({d[:7] for d in days}), None),
+        "klines": _read_kind(blobs, "klines", days, "1m"),
+        "markPriceKlines": _read_kind(blobs, "markPriceKlines", days, "1m"),
+        "metrics": _read_kind(blobs, "metrics", days, None),
+        "fundingRate": _read_kind(blobs, "fundingRate", sorted({d[:7] for d in days}), None),
     }
     grid = pd.date_range(days[0], periods=len(days) * 1440, freq="1min", tz="UTC", name=C.TIME)
     market = align_market(pieces, grid.as_unit("ns"))
@@ -328,7 +333,7 @@ def load_demo(
     if interval != "1m":
         market = resample_market(market, interval)
     if truth:
-        return market, _read_truth(root, dict(market.attrs))
+        return market, _read_truth(blobs, dict(market.attrs))
     return market
 
 

@@ -46,6 +46,7 @@ from liqlib.plot import (
     HEAT_CMAPS,
     LONG_COLOR,
     SHORT_COLOR,
+    _duration,
     _source_label,
     heat_cmap,
     synthetic_label,
@@ -785,14 +786,6 @@ class HeatmapExplorer(W.VBox):
             f"{hm.price_edges.size - 1} price bins · last estimate + figure {est[0]:.0f} ms"
         )
         self.status.value = f"<span style='color:#555;font-size:12px'>{text}</span> {extra}"
-
-
-def _duration(td: pd.Timedelta) -> str:
-    s = int(td.total_seconds())
-    for unit, name in ((86400, "d"), (3600, "h"), (60, "min")):
-        if s % unit == 0 and s >= unit:
-            return f"{s // unit} {name}"
-    return f"{s} s"
 
 
 def make_heatmap_explorer(

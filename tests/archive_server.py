@@ -559,11 +559,13 @@ class ArchiveServer:
             self.log.append((path, query))
 
 
-class _Handler(BaseHTTPRequestHandler):
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """Base of the tests' loopback servers: keep-alive, no Nagle, quiet, with a ``state``."""
+
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers; faults close explicitly
 
-    def __init__(self, server_state: ArchiveServer, *args, **kwargs):
-        self.state = server_state
+    def __init__(self, state, *args, **kwargs):
+        self.state = state
         super().__init__(*args, **kwargs)
 
     def setup(self) -> None:
@@ -574,6 +576,8 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
 
+
+class _Handler(LoopbackHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         path = unquote(parts.path)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import socket
 import threading
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pandas as pd
 import pytest
+from archive_server import LoopbackHandler
 
 import liqlib as lq
 from liqlib.errors import CorruptDataError, DataNotFoundError, DownloadError, InputError
@@ -223,20 +223,7 @@ class FakeCoinglass:
         return 200, json.dumps({"code": "0", "msg": "success", "data": data}).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def __init__(self, state: FakeCoinglass, *args, **kwargs):
-        self.state = state
-        super().__init__(*args, **kwargs)
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format, *args):
-        pass
-
+class _Handler(LoopbackHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query))
