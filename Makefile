@@ -37,8 +37,8 @@ format: $(STAMP)  ## also strips notebook outputs: notebooks are committed witho
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-demo-data: $(STAMP)  ## rebuild data/demo (SIMULATED, fixed seed) and its sha256 registry
-	$(BIN)/python -c 'from liqlib.demo import main; main()'
+demo-data: $(STAMP)  ## rebuild liqlib/datasets/demo (SIMULATED, fixed seed) and its sha256 registry
+	$(BIN)/python -c 'from liqlib.sim.demo import main; main()'
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

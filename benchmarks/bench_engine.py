@@ -32,9 +32,9 @@ RUNS = 7
 
 _MEMORY_SCRIPT = """
 import resource, sys, tracemalloc
-from liqlib.config import EngineParams
-from liqlib.engine import estimate
-from liqlib.synthetic import make_synthetic_market
+from liqlib.estimate.config import EngineParams
+from liqlib.estimate.oi_flow import estimate
+from liqlib.sim.synthetic import make_synthetic_market
 p = EngineParams(n_bins=1000, max_columns=1000)
 estimate(make_synthetic_market(1000), p)  # compile / load the numba cache first
 df = make_synthetic_market({n})
@@ -50,9 +50,10 @@ print(peak, rss)
 def main() -> None:
     from reference_engine import reference_run
 
-    from liqlib.config import EngineParams
-    from liqlib.engine import estimate, prepare_inputs, run_inputs
-    from liqlib.synthetic import make_synthetic_market
+    from liqlib.estimate.config import EngineParams
+    from liqlib.estimate.inputs import prepare_inputs
+    from liqlib.estimate.oi_flow import estimate, run_inputs
+    from liqlib.sim.synthetic import make_synthetic_market
 
     params = EngineParams(n_bins=1_000, max_columns=1_000)
     market = make_synthetic_market(N_CANDLES, seed=0)

@@ -23,7 +23,7 @@ RUNS = 25
 
 def main() -> None:
     import liqlib as lq
-    from liqlib.plot import HEAT_CMAPS
+    from liqlib.viz.plot import HEAT_CMAPS
 
     market = lq.make_synthetic_market(10_080, seed=7)
     t0 = time.perf_counter()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from liqlib.sim import simulate_market
+from liqlib.sim.market import simulate_market
 
 DAYS = 3.0
 BURN_IN = 6.0

@@ -20,9 +20,9 @@ RUNS = 7
 
 def main() -> None:
     import liqlib as lq
-    from liqlib.config import EngineParams
-    from liqlib.synthetic import make_synthetic_market
-    from liqlib.turnover import prepare_turnover, run_turnover
+    from liqlib.estimate.config import EngineParams
+    from liqlib.estimate.turnover import prepare_turnover, run_turnover
+    from liqlib.sim.synthetic import make_synthetic_market
 
     market = make_synthetic_market(N_CANDLES, seed=0)
     kw = dict(n_bins=1_000, max_columns=1_000)

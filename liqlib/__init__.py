@@ -26,11 +26,12 @@ verify_cache     check (and repair) every cached file: recorded sha256, schema, 
 requests, plotly, nbformat...) are imported on first use of a name (PEP 562).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from typing import TYPE_CHECKING
 
-from liqlib import columns
+from liqlib import _compat
+from liqlib.data import columns
 from liqlib.errors import (
     CacheError,
     ChecksumError,
@@ -38,59 +39,68 @@ from liqlib.errors import (
     DataNotFoundError,
     DownloadError,
     InputError,
+    LiqlibDeprecationWarning,
     LiqlibError,
     UnknownSymbolError,
 )
 
+_compat.install()
+
 #: Public name -> module that defines it; imported on first attribute access.
 _LAZY = {
-    "BracketTable": "liqlib.brackets",
-    "bracket_tables": "liqlib.brackets",
-    "get_bracket_table": "liqlib.brackets",
-    "liquidation_price": "liqlib.brackets",
-    "load_leverage_brackets": "liqlib.brackets",
-    "lp_factors": "liqlib.brackets",
-    "EngineParams": "liqlib.config",
-    "LeverageMix": "liqlib.config",
-    "default_mix": "liqlib.config",
-    "Heatmap": "liqlib.engine",
-    "MODELS": "liqlib.models",
-    "estimate_heatmap": "liqlib.models",
-    "plot_market": "liqlib.plot",
-    "plot_heatmap": "liqlib.plot",
-    "plot_liquidation_map": "liqlib.plot",
-    "make_heatmap_explorer": "liqlib.widgets",
-    "record": "liqlib.report",
-    "versions": "liqlib.report",
-    "clear_cache": "liqlib.store",
-    "default_cache_dir": "liqlib.store",
-    "describe_datasets": "liqlib.store",
-    "load_market": "liqlib.store",
-    "make_synthetic_market": "liqlib.synthetic",
-    "verify_cache": "liqlib.store",
-    "resample_market": "liqlib.bars",
-    "DATA_SOURCES": "liqlib.datasource",
-    "load_data": "liqlib.datasource",
-    "shared_data_file": "liqlib.datasource",
-    "DEMO_SYMBOL": "liqlib.demo",
-    "demo_days": "liqlib.demo",
-    "load_demo": "liqlib.demo",
-    "serve_demo": "liqlib.demo",
-    "use_demo_mirror": "liqlib.demo",
-    "LogNormalLeverage": "liqlib.sim",
-    "SimConfig": "liqlib.sim",
-    "simulate_market": "liqlib.sim",
-    "MarketTruth": "liqlib.truth",
-    "DEFAULT_MODEL": "liqlib.models",
-    "LeverageDensity": "liqlib.config",
-    "MixCalibration": "liqlib.calibrate",
-    "calibrate_leverage_mix": "liqlib.calibrate",
+    "BracketTable": "liqlib.estimate.brackets",
+    "bracket_tables": "liqlib.estimate.brackets",
+    "get_bracket_table": "liqlib.estimate.brackets",
+    "liquidation_price": "liqlib.estimate.brackets",
+    "load_leverage_brackets": "liqlib.estimate.brackets",
+    "lp_factors": "liqlib.estimate.brackets",
+    "EngineParams": "liqlib.estimate.config",
+    "LeverageMix": "liqlib.estimate.config",
+    "default_mix": "liqlib.estimate.config",
+    "Heatmap": "liqlib.estimate.heatmap",
+    "MODELS": "liqlib.estimate.registry",
+    "estimate_heatmap": "liqlib.estimate.registry",
+    "plot_market": "liqlib.viz.plot",
+    "plot_heatmap": "liqlib.viz.plot",
+    "plot_liquidation_map": "liqlib.viz.plot",
+    "make_heatmap_explorer": "liqlib.viz.explorer",
+    "record": "liqlib.report.run",
+    "versions": "liqlib.report.run",
+    "clear_cache": "liqlib.data.store",
+    "default_cache_dir": "liqlib.data.store",
+    "describe_datasets": "liqlib.data.store",
+    "load_market": "liqlib.data.store",
+    "make_synthetic_market": "liqlib.sim.synthetic",
+    "verify_cache": "liqlib.data.store",
+    "resample_market": "liqlib.data.bars",
+    "DATA_SOURCES": "liqlib.sim.datasource",
+    "load_data": "liqlib.sim.datasource",
+    "shared_data_file": "liqlib.sim.datasource",
+    "DEMO_SYMBOL": "liqlib.sim.demo",
+    "demo_days": "liqlib.sim.demo",
+    "load_demo": "liqlib.sim.demo",
+    "serve_demo": "liqlib.sim.demo",
+    "use_demo_mirror": "liqlib.sim.demo",
+    "LogNormalLeverage": "liqlib.sim.market",
+    "SimConfig": "liqlib.sim.market",
+    "simulate_market": "liqlib.sim.market",
+    "MarketTruth": "liqlib.sim.truth",
+    "DEFAULT_MODEL": "liqlib.estimate.registry",
+    "LeverageDensity": "liqlib.estimate.config",
+    "MixCalibration": "liqlib.estimate.calibrate",
+    "calibrate_leverage_mix": "liqlib.estimate.calibrate",
 }
 
 if TYPE_CHECKING:  # static analysers see the eager imports
-    from liqlib import evaluate
-    from liqlib.bars import resample_market
-    from liqlib.brackets import (
+    from liqlib.data.bars import resample_market
+    from liqlib.data.store import (
+        clear_cache,
+        default_cache_dir,
+        describe_datasets,
+        load_market,
+        verify_cache,
+    )
+    from liqlib.estimate.brackets import (
         BracketTable,
         bracket_tables,
         get_bracket_table,
@@ -98,36 +108,47 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         load_leverage_brackets,
         lp_factors,
     )
-    from liqlib.calibrate import MixCalibration, calibrate_leverage_mix
-    from liqlib.config import EngineParams, LeverageDensity, LeverageMix, default_mix
-    from liqlib.datasource import DATA_SOURCES, load_data, shared_data_file
-    from liqlib.demo import DEMO_SYMBOL, demo_days, load_demo, serve_demo, use_demo_mirror
-    from liqlib.engine import Heatmap
-    from liqlib.models import DEFAULT_MODEL, MODELS, estimate_heatmap
-    from liqlib.plot import plot_heatmap, plot_liquidation_map, plot_market
-    from liqlib.report import record, versions
-    from liqlib.sim import LogNormalLeverage, SimConfig, simulate_market
-    from liqlib.store import (
-        clear_cache,
-        default_cache_dir,
-        describe_datasets,
-        load_market,
-        verify_cache,
+    from liqlib.estimate.calibrate import MixCalibration, calibrate_leverage_mix
+    from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix, default_mix
+    from liqlib.estimate.heatmap import Heatmap
+    from liqlib.estimate.registry import DEFAULT_MODEL, MODELS, estimate_heatmap
+    from liqlib.report.run import record, versions
+    from liqlib.sim.datasource import DATA_SOURCES, load_data, shared_data_file
+    from liqlib.sim.demo import (
+        DEMO_SYMBOL,
+        demo_days,
+        load_demo,
+        serve_demo,
+        use_demo_mirror,
     )
-    from liqlib.synthetic import make_synthetic_market
-    from liqlib.truth import MarketTruth
-    from liqlib.widgets import make_heatmap_explorer
+    from liqlib.sim.market import LogNormalLeverage, SimConfig, simulate_market
+    from liqlib.sim.synthetic import make_synthetic_market
+    from liqlib.sim.truth import MarketTruth
+    from liqlib.validate import evaluate
+    from liqlib.viz.explorer import make_heatmap_explorer
+    from liqlib.viz.plot import plot_heatmap, plot_liquidation_map, plot_market
 
 
-#: Submodules reachable as attributes (``lq.evaluate.out_of_sample``), imported on first use.
-_SUBMODULES = ("evaluate", "validate", "demo", "sim")
+#: Submodules reachable as attributes (``lq.evaluate.out_of_sample``, ``lq.viz.plot_zones``),
+#: imported on first use: the seven stages and two modules users reach directly.
+_SUBMODULES = {
+    "data": "liqlib.data",
+    "estimate": "liqlib.estimate",
+    "sim": "liqlib.sim",
+    "validate": "liqlib.validate",
+    "viz": "liqlib.viz",
+    "stories": "liqlib.stories",
+    "report": "liqlib.report",
+    "evaluate": "liqlib.validate.evaluate",
+    "demo": "liqlib.sim.demo",
+}
 
 
 def __getattr__(name: str):
     if name in _SUBMODULES:
         import importlib
 
-        return importlib.import_module(f"liqlib.{name}")
+        return importlib.import_module(_SUBMODULES[name])
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'liqlib' has no attribute {name!r}")
@@ -164,6 +185,7 @@ __all__ = [
     "DownloadError",
     "InputError",
     "LiqlibError",
+    "LiqlibDeprecationWarning",
     "UnknownSymbolError",
     "__version__",
     "clear_cache",

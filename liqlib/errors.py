@@ -43,3 +43,11 @@ class DownloadError(LiqlibError, ConnectionError):
 
 class CacheError(LiqlibError, OSError):
     """The local cache cannot be written or read."""
+
+
+class LiqlibDeprecationWarning(FutureWarning):
+    """A name or import path liqlib will remove; the message names the new one.
+
+    A ``FutureWarning`` so users see it by default (``DeprecationWarning`` is hidden outside
+    ``__main__``), as pvlib and scikit-learn do.
+    """

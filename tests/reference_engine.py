@@ -1,15 +1,15 @@
 """A plain, per-candle, pure-Python reference of the engine kernel (no numpy in the loop).
 
-Same semantics as :func:`liqlib.engine.run_inputs`, written the obvious way: every bin is a
+Same semantics as :func:`liqlib.estimate.oi_flow.run_inputs`, written the obvious way: every bin is a
 list element, fades and closes multiply every bin, sweeps scan every bin. It is slow on
 purpose-free grounds (clarity first) and serves two uses: the equality test (fast == reference
 to 1e-9 relative on small inputs) and the speed ratio in ``benchmarks/bench_engine.py``.
 
 Example
 -------
->>> from liqlib.config import EngineParams
->>> from liqlib.engine import prepare_inputs
->>> from liqlib.synthetic import make_synthetic_market
+>>> from liqlib.estimate.config import EngineParams
+>>> from liqlib.estimate.engine import prepare_inputs
+>>> from liqlib.sim.synthetic import make_synthetic_market
 >>> inp = prepare_inputs(make_synthetic_market(50), EngineParams(n_bins=40, max_columns=5))
 >>> reference_run(inp).out.shape
 (2, 5, 40)
@@ -21,7 +21,8 @@ import math
 
 import numpy as np
 
-from liqlib.engine import CALIBRATE_FLOOR_USD, EngineInputs, EngineOutputs
+from liqlib.estimate.inputs import EngineInputs, EngineOutputs
+from liqlib.estimate.kernels import CALIBRATE_FLOOR_USD
 
 
 def _bin_of(edges: list[float], p: float) -> int:

@@ -47,9 +47,9 @@ from archive_server import (
 )
 
 import liqlib as lq
-from liqlib import columns as C
-from liqlib.cache import RECORD_KEY, content_sha256
-from liqlib.sources import binance as B
+from liqlib.data import columns as C
+from liqlib.data.cache import RECORD_KEY, content_sha256
+from liqlib.data.sources.binance import archive as B
 
 DAY = "2025-11-04"
 KLINES = "binance/BTCUSDT/klines-5m/2025-11-04.parquet"

@@ -1,0 +1,23 @@
+"""Stage 1, data: market frames from the archive, the cache or a venue's REST API.
+
+Columns (:mod:`.columns`), time parsing (:mod:`.time`), HTTP with retries (:mod:`.http`), the
+validation contract (:mod:`.contract`), the self-healing cache (:mod:`.cache`), the aligned market
+frame (:mod:`.store`, ``load_market``), coarser bars (:mod:`.bars`), realized-liquidation bar
+frames (:mod:`.realized`) and one subpackage per venue (:mod:`.sources`).
+Submodules load on first use, so ``import liqlib.data`` stays quick.
+"""
+
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submodules=[
+        "bars", "cache", "columns", "contract", "http", "realized", "serve", "sources", "store",
+        "time",
+    ],
+    submod_attrs={
+        "store": ["load_market", "describe_datasets", "verify_cache", "clear_cache",
+                  "default_cache_dir", "MARKET_KINDS"],
+        "bars": ["resample_market"],
+    },
+)  # fmt: skip

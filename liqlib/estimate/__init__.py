@@ -1,0 +1,24 @@
+"""Stage 2, estimate: liquidation heatmaps from a market frame.
+
+Brackets and liquidation prices (:mod:`.brackets`), configuration (:mod:`.config`), the result
+type (:mod:`.heatmap`), validated inputs (:mod:`.inputs`), the numba pieces models share
+(:mod:`.kernels`), one module per model (:mod:`.turnover`, :mod:`.oi_flow`), the model registry
+(:mod:`.registry`, ``estimate_heatmap``) and calibration (:mod:`.calibrate`).
+"""
+
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submodules=[
+        "brackets", "calibrate", "config", "heatmap", "inputs", "kernels", "oi_flow", "registry",
+        "turnover",
+    ],
+    submod_attrs={
+        "registry": ["estimate_heatmap", "MODELS", "DEFAULT_MODEL", "ModelSpec"],
+        "heatmap": ["Heatmap"],
+        "config": ["EngineParams", "LeverageMix", "LeverageDensity", "default_mix"],
+        "brackets": ["liquidation_price", "get_bracket_table", "BracketTable"],
+        "calibrate": ["calibrate_leverage_mix", "MixCalibration"],
+    },
+)  # fmt: skip

@@ -1,0 +1,261 @@
+"""The result type of every model: :class:`Heatmap` (time x price USD per side, flows,
+predicted liquidations), and :func:`build_heatmap` that wraps a kernel's outputs into one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from liqlib.errors import InputError
+from liqlib.estimate.config import EngineParams
+from liqlib.estimate.inputs import FLOW_NAMES, SIDE_NAMES, EngineInputs, EngineOutputs
+
+
+@dataclass(frozen=True, eq=False)
+class Heatmap:
+    """An estimated liquidation heatmap.
+
+    Attributes
+    ----------
+    times : pandas.DatetimeIndex
+        One per column (UTC): the open time of the column's last candle; the column is the
+        inventory after that candle closed.
+    price_edges : numpy.ndarray, shape (B+1,)
+        Bin edges (USD/coin).
+    long_usd, short_usd : numpy.ndarray, shape (columns, B)
+        USD of long / short positions whose liquidation price lies in each bin.
+    long_usd_by_tier, short_usd_by_tier : numpy.ndarray (columns, tiers, B) or None
+        The same per leverage tier, when ``per_tier=True``.
+    overflow_long_usd, overflow_short_usd : numpy.ndarray, shape (columns,)
+        USD whose liquidation price falls outside the grid (kept so USD is conserved).
+    price : numpy.ndarray, shape (columns,)
+        Trade close (USD/coin) of each column's last candle.
+    predicted_long_usd, predicted_short_usd : pandas.Series
+        The model's predicted liquidations per candle (USD), indexed by candle time.
+    flows : pandas.DataFrame
+        Per candle and side, USD liquidated, opened, closed, faded and added by calibration
+        (columns ``liquidated_long_usd`` ...): opened - closed - liquidated - faded +
+        calibrated = what remains.
+    leverages : tuple of float
+        The tiers' leverages.
+    model : str
+        Name of the model (``lq.MODELS``).
+    params : EngineParams
+        Every parameter used.
+    source : dict
+        What the market frame said of its data (``symbol``, ``interval``, ``source``,
+        ``synthetic``, ``start``, ``end``, ``archive_url``), so figures can name it.
+    """
+
+    times: pd.DatetimeIndex
+    price_edges: np.ndarray
+    long_usd: np.ndarray
+    short_usd: np.ndarray
+    overflow_long_usd: np.ndarray
+    overflow_short_usd: np.ndarray
+    price: np.ndarray
+    predicted_long_usd: pd.Series
+    predicted_short_usd: pd.Series
+    flows: pd.DataFrame
+    leverages: tuple[float, ...]
+    model: str
+    params: EngineParams
+    long_usd_by_tier: np.ndarray | None = None
+    short_usd_by_tier: np.ndarray | None = None
+    source: dict = field(default_factory=dict)
+
+    @property
+    def bin_centers(self) -> np.ndarray:
+        """Bin centres (USD/coin): geometric for a log grid, arithmetic otherwise."""
+        e = self.price_edges
+        if self.params.grid == "log" and self.params.price_edges is None:
+            return np.sqrt(e[:-1] * e[1:])
+        return 0.5 * (e[:-1] + e[1:])
+
+    def column_at(self, at) -> int:
+        """Index of the last column at or before ``at`` (str or Timestamp, UTC)."""
+        try:
+            ts = pd.Timestamp(at)
+        except (TypeError, ValueError):
+            ts = pd.NaT
+        if pd.isna(ts):
+            raise InputError(
+                f"at={at!r} is not a time: pass e.g. '2025-11-04 21:35' (UTC) or a Timestamp"
+            )
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        j = int(self.times.searchsorted(ts, side="right")) - 1
+        if j < 0:
+            raise InputError(
+                f"at={ts} precedes the heatmap, which starts {self.times[0]}: choose a later time"
+            )
+        return j
+
+    def liquidation_map(self, at=None) -> pd.DataFrame:
+        """The 1-D liquidation profile at one time.
+
+        Parameters
+        ----------
+        at : str or pandas.Timestamp, optional
+            Time (UTC); the last column at or before it is used. None = the last column.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by bin centre (``price``, USD/coin), columns ``long_usd``, ``short_usd``,
+            ``cum_long_usd`` (long USD liquidated if price falls to that level: cumulative
+            from the current price downwards, 0 above it) and ``cum_short_usd`` (from the
+            current price upwards, 0 below it). ``attrs["price"]`` is the current price.
+
+        Example
+        -------
+        >>> from liqlib.sim.synthetic import make_synthetic_market
+        >>> hm = estimate(make_synthetic_market(500), EngineParams(n_bins=100))
+        >>> list(hm.liquidation_map().columns)
+        ['long_usd', 'short_usd', 'cum_long_usd', 'cum_short_usd']
+        """
+        j = len(self.times) - 1 if at is None else self.column_at(at)
+        px = float(self.price[j])
+        centers = self.bin_centers
+        below = centers < px
+        above = centers > px
+        lg = np.where(below, self.long_usd[j], 0.0)
+        sh = np.where(above, self.short_usd[j], 0.0)
+        cum_long = np.where(below, lg[::-1].cumsum()[::-1], 0.0)
+        cum_short = np.where(above, sh.cumsum(), 0.0)
+        df = pd.DataFrame(
+            {
+                "long_usd": self.long_usd[j],
+                "short_usd": self.short_usd[j],
+                "cum_long_usd": cum_long,
+                "cum_short_usd": cum_short,
+            },
+            index=pd.Index(centers, name="price"),
+        )
+        df.attrs["price"] = px
+        df.attrs["time"] = self.times[j]
+        return df
+
+    def to_xarray(self):
+        """The heatmap as an :class:`xarray.Dataset`, to ``.sel``, resample and save.
+
+        Returns
+        -------
+        xarray.Dataset
+            Dims ``side`` (``"long"``, ``"short"``) x ``time`` x ``price`` [x ``tier``]:
+
+            - ``usd`` (side, time, price): USD whose liquidation price lies in the bin;
+            - ``usd_by_tier`` (side, time, tier, price), when estimated with ``per_tier=True``;
+            - ``overflow_usd`` (side, time): USD whose liquidation price is off the grid;
+            - ``close`` (time): trade close of each column's last candle (USD/coin).
+
+            Coordinates: ``time`` (UTC, stored timezone-naive: ``attrs["time_zone"]`` says
+            UTC), ``price`` (bin centre, USD/coin) with ``price_lower`` / ``price_upper`` (bin
+            edges), ``tier`` (leverage, x). Attributes are netCDF-safe (str, int, float):
+            model, units, bracket symbol and the data source (``synthetic`` is 1 for
+            SYNTHETIC data).
+
+        Example
+        -------
+        >>> from liqlib.sim.synthetic import make_synthetic_market
+        >>> hm = estimate(make_synthetic_market(500), EngineParams(n_bins=50, max_columns=20))
+        >>> ds = hm.to_xarray()
+        >>> dict(ds["usd"].sizes)
+        {'side': 2, 'time': 20, 'price': 50}
+        """
+        import xarray as xr  # late: xarray is only needed here
+
+        time = self.times.tz_convert("UTC").tz_localize(None)
+        coords = {
+            "side": list(SIDE_NAMES),
+            "time": ("time", time, {"time_zone": "UTC", "long_name": "column end (UTC)"}),
+            "price": ("price", self.bin_centers, {"units": "USD/coin", "long_name": "bin centre"}),
+            "price_lower": ("price", self.price_edges[:-1], {"units": "USD/coin"}),
+            "price_upper": ("price", self.price_edges[1:], {"units": "USD/coin"}),
+        }
+        usd_attrs = {"units": "USD", "long_name": "USD whose liquidation price is in the bin"}
+        data = {
+            "usd": (
+                ("side", "time", "price"),
+                np.stack([self.long_usd, self.short_usd]),
+                usd_attrs,
+            ),
+            "overflow_usd": (
+                ("side", "time"),
+                np.stack([self.overflow_long_usd, self.overflow_short_usd]),
+                {"units": "USD", "long_name": "USD whose liquidation price is off the grid"},
+            ),
+            "close": ("time", np.asarray(self.price, dtype=float), {"units": "USD/coin"}),
+        }
+        if self.long_usd_by_tier is not None and self.short_usd_by_tier is not None:
+            coords["tier"] = ("tier", np.asarray(self.leverages), {"units": "x (leverage)"})
+            data["usd_by_tier"] = (
+                ("side", "time", "tier", "price"),
+                np.stack([self.long_usd_by_tier, self.short_usd_by_tier]),
+                usd_attrs,
+            )
+        attrs = {
+            "title": "liqlib estimated liquidation heatmap",
+            "model": self.model,
+            "bracket_symbol": self.params.symbol,
+            "calibrated": int(self.params.calibrate),
+            "time_zone": "UTC",
+            "synthetic": int(bool(self.source.get("synthetic", False))),
+        }
+        for key in ("symbol", "interval", "source", "start", "end", "archive_url"):
+            if self.source.get(key) is not None:
+                attrs[f"data_{key}"] = str(self.source[key])
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
+    def totals(self) -> pd.DataFrame:
+        """USD per side at each column (in the grid plus overflow)."""
+        return pd.DataFrame(
+            {
+                "long_usd": self.long_usd.sum(axis=1) + self.overflow_long_usd,
+                "short_usd": self.short_usd.sum(axis=1) + self.overflow_short_usd,
+            },
+            index=self.times,
+        )
+
+
+SOURCE_KEYS = ("symbol", "interval", "source", "synthetic", "start", "end", "archive_url")
+
+
+def build_heatmap(
+    inputs: EngineInputs,
+    outputs: EngineOutputs,
+    params: EngineParams,
+    model: str,
+    source: dict | None = None,
+) -> Heatmap:
+    """Wrap kernel outputs into a :class:`Heatmap`."""
+    times = inputs.times
+    cols = times[inputs.col_end]
+    flows = pd.DataFrame(
+        {
+            f"{name}_{side}_usd": outputs.flows[f, s]
+            for f, name in enumerate(FLOW_NAMES)
+            for s, side in enumerate(SIDE_NAMES)
+        },
+        index=times,
+    )
+    return Heatmap(
+        times=cols,
+        price_edges=inputs.edges,
+        long_usd=outputs.out[0],
+        short_usd=outputs.out[1],
+        overflow_long_usd=outputs.overflow[0],
+        overflow_short_usd=outputs.overflow[1],
+        price=inputs.close[inputs.col_end],
+        predicted_long_usd=pd.Series(outputs.flows[0, 0], index=times, name="predicted_long_usd"),
+        predicted_short_usd=pd.Series(outputs.flows[0, 1], index=times, name="predicted_short_usd"),
+        flows=flows,
+        leverages=params.resolved_mix().leverages,
+        model=model,
+        params=params,
+        long_usd_by_tier=outputs.out_tier[0] if inputs.per_tier else None,
+        short_usd_by_tier=outputs.out_tier[1] if inputs.per_tier else None,
+        source={k: v for k, v in (source or {}).items() if k in SOURCE_KEYS},
+    )

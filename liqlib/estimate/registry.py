@@ -1,0 +1,200 @@
+"""Named heatmap models, one interface: ``lq.estimate_heatmap(market, model=..., **params)``.
+
+=============  ==========================================================================
+model          what it does
+=============  ==========================================================================
+turnover       the default: a warm-started book that holds a share of open interest at
+               every leverage of a continuous distribution (exact bracket prices), churns
+               (positions close at random and reopen at the candle's prices) and is swept
+               by price; see :mod:`liqlib.estimate.turnover`. Fit its mix with
+               ``lq.calibrate_leverage_mix``
+oi-flow        rises in open interest open positions (split by taker flow or a long/short
+               ratio), placed at their exact Binance liquidation price; price sweeps levels;
+               unexplained falls in open interest close positions proportionally
+volume         the same, but positions are seeded from traded volume (a fraction of quote
+               volume each candle) when no open interest is available; levels fade with a
+               1,440-candle half-life unless told otherwise
+fixed-offset   the common public baseline: liquidation at entry * (1 -/+ 1/L), no maintenance
+               margin, no sweeping; a floor for every comparison
+=============  ==========================================================================
+
+Example
+-------
+>>> from liqlib.sim.synthetic import make_synthetic_market
+>>> hm = estimate_heatmap(make_synthetic_market(1_000), model="oi-flow", n_bins=100)
+>>> hm.model
+'oi-flow'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+import pandas as pd
+
+from liqlib.errors import InputError
+from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix
+from liqlib.estimate.heatmap import Heatmap
+from liqlib.estimate.inputs import check_volumes
+from liqlib.estimate.oi_flow import estimate
+from liqlib.estimate.turnover import estimate_turnover
+
+__all__ = ["DEFAULT_MODEL", "MODELS", "ModelSpec", "estimate_heatmap"]
+
+_MODEL_FIELDS = ("flow", "liquidation", "sweep")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A named model: its description and the engine settings it fixes."""
+
+    name: str
+    description: str
+    flow: str
+    liquidation: str
+    sweep: bool
+    default_fade_half_life_candles: float | None = None
+    default_mix: LeverageMix | LeverageDensity | None = None
+
+
+#: The "turnover" model's default leverage distribution (share of open interest by *effective*
+#: leverage): log-normal, median 10x, sigma 0.9, 1.5-200x in 24 cells. A prior from public
+#: statistics (``../shared/data/README.md``), not fitted to any market: Hyperliquid's on-chain
+#: open interest sits mostly at 0-7x (median ~4x), BitMEX's contract-weighted effective
+#: leverage averaged 22-39x, Binance users pick >= 20x for most trades; median 10x lies between
+#: the first two, and sigma 0.9 puts 68 % of the USD between 4x and 25x. The range goes past
+#: Binance's 125-150x entry maximum because effective leverage (cross margin, lost margin)
+#: reaches 1 / MMR = 250x, where the liquidation price meets the price; 200x keeps levels at
+#: least 0.1 % away. Calibrate it for a market with ``lq.calibrate_leverage_mix``.
+TURNOVER_DEFAULT_MIX = LeverageDensity(median=10.0, sigma=0.9, min_leverage=1.5, max_leverage=200.0)
+
+MODELS: dict[str, ModelSpec] = {
+    "turnover": ModelSpec(
+        "turnover",
+        "warm-started churning inventory: each leverage cell holds a share of open interest "
+        "(a continuous leverage distribution, exact bracket prices), positions close at "
+        "random and reopen at the candle's prices, price sweeps levels; starts from the "
+        "stationary book of positions opened before the window",
+        flow="turnover",
+        liquidation="binance",
+        sweep=True,
+        default_mix=TURNOVER_DEFAULT_MIX,
+    ),
+    "oi-flow": ModelSpec(
+        "oi-flow",
+        "open-interest flow: OI rises open positions at their exact liquidation price "
+        "(bracket MMR and cum), price sweeps levels, unexplained OI falls close positions",
+        flow="oi",
+        liquidation="binance",
+        sweep=True,
+    ),
+    "volume": ModelSpec(
+        "volume",
+        "volume-seeded: a fraction of each candle's quote volume opens positions (for windows "
+        "without open interest); exact liquidation prices, sweeping, 1,440-candle fade",
+        flow="volume",
+        liquidation="binance",
+        sweep=True,
+        default_fade_half_life_candles=1440.0,
+    ),
+    "fixed-offset": ModelSpec(
+        "fixed-offset",
+        "public baseline: liquidation at entry*(1-/+1/L), no maintenance margin, no sweeping",
+        flow="oi",
+        liquidation="fixed-offset",
+        sweep=False,
+    ),
+}
+
+
+def _coerce_mix(mix) -> LeverageMix | None:
+    if mix is None or isinstance(mix, LeverageMix):
+        return mix
+    if isinstance(mix, LeverageDensity):
+        return mix
+    if isinstance(mix, dict):
+        return LeverageMix(tuple(mix), tuple(mix.values()))
+    if isinstance(mix, tuple | list) and len(mix) == 2:
+        return LeverageMix(tuple(mix[0]), tuple(mix[1]))
+    raise InputError(
+        "mix must be a LeverageMix, a {leverage: weight} dict or (leverages, weights): "
+        "e.g. mix={10: 0.5, 25: 0.5}"
+    )
+
+
+#: The model ``lq.estimate_heatmap`` uses when none is named.
+DEFAULT_MODEL = "turnover"
+
+
+def estimate_heatmap(
+    market: pd.DataFrame,
+    model: str = DEFAULT_MODEL,
+    params: EngineParams | None = None,
+    **overrides,
+) -> Heatmap:
+    """Estimate a liquidation heatmap with a named model.
+
+    Parameters
+    ----------
+    market : pandas.DataFrame
+        A frame from ``lq.load_market`` (or :func:`liqlib.sim.synthetic.make_synthetic_market`).
+    model : str
+        One of :data:`MODELS`; default :data:`DEFAULT_MODEL` ("turnover"). "oi-flow" is kept
+        unchanged under its name for reproducibility.
+    params : EngineParams, optional
+        A full parameter set; ``overrides`` replace single fields of it.
+    **overrides
+        Any :class:`~liqlib.estimate.config.EngineParams` field (``n_bins``, ``mix``, ``calibrate``,
+        ``split``, ``fade_half_life_candles``, ``position_notional_usd``, ``symbol``...).
+        ``mix`` may also be a ``{leverage: weight}`` dict.
+
+    Returns
+    -------
+    Heatmap
+
+    Raises
+    ------
+    InputError
+        On an unknown model or parameter, or any bad input (naming it).
+
+    Example
+    -------
+    >>> from liqlib.sim.synthetic import make_synthetic_market
+    >>> m = make_synthetic_market(500)
+    >>> hm = estimate_heatmap(m, "fixed-offset", mix={10: 0.6, 20: 0.4}, n_bins=50)
+    >>> hm.leverages
+    (10.0, 20.0)
+    """
+    spec = MODELS.get(model) if isinstance(model, str) else None
+    if spec is None:
+        raise InputError(f"model {model!r} is unknown: use one of {sorted(MODELS)}")
+    valid = {f.name for f in fields(EngineParams) if not f.name.startswith("_")}
+    unknown = sorted(set(overrides) - valid)
+    if unknown:
+        raise InputError(
+            f"unknown parameter {unknown[0]!r}: use one of {sorted(valid - set(_MODEL_FIELDS))}"
+        )
+    fixed = sorted(set(overrides) & set(_MODEL_FIELDS))
+    if fixed:
+        raise InputError(
+            f"parameter {fixed[0]!r} is set by the model: choose another model from "
+            f"{sorted(MODELS)} instead"
+        )
+    if "mix" in overrides:
+        overrides["mix"] = _coerce_mix(overrides["mix"])
+    base = params if params is not None else EngineParams()
+    if not isinstance(base, EngineParams):
+        raise InputError("params must be an EngineParams: build one with lq.EngineParams(...)")
+    settings = dict(flow=spec.flow, liquidation=spec.liquidation, sweep=spec.sweep)
+    fade = overrides.get("fade_half_life_candles", base.fade_half_life_candles)
+    if fade is None and spec.default_fade_half_life_candles is not None:
+        settings["fade_half_life_candles"] = spec.default_fade_half_life_candles
+    mix = overrides.get("mix", base.mix)
+    if mix is None and spec.default_mix is not None:
+        settings["mix"] = spec.default_mix
+    p = replace(base, **{**overrides, **settings})
+    if isinstance(market, pd.DataFrame):
+        check_volumes(market)
+    if p.flow == "turnover":
+        return estimate_turnover(market, p, model=spec.name)
+    return estimate(market, p, model=spec.name)

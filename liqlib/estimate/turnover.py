@@ -1,0 +1,648 @@
+"""The "turnover" estimator: a warm-started, churning inventory with leverage as a distribution.
+
+Real open interest is mostly older than any window you load, it is *net* (positions open and
+close all the time, gross turnover being many times the net change) and it is spread over a
+continuum of leverages. This model follows all three:
+
+- **stock, not flow**: the mix gives each leverage tier's share of the open interest; each
+  side (long, short) of tier ``t`` holds ``leveraged_share * w_t * OI`` USD at all times
+  (every contract has a long and a short, so both sides hold a share of the same OI);
+- **leverage as a distribution**: a :class:`~liqlib.estimate.config.LeverageDensity` is cut into cells
+  of equal width in log leverage; a cell's positions are spread over the exact bracket
+  liquidation prices of every leverage inside it (``LP`` from ``k`` at the cell's two ends,
+  bracket by ``position_notional_usd``), so small moves liquidate a little and large ones a
+  lot. A :class:`~liqlib.estimate.config.LeverageMix` gives point tiers instead;
+- **churn**: positions close at random (a constant hazard: mean holding time
+  ``hold_hours * (10 / L) ** hold_leverage_exponent``) and the book is refilled to its target
+  at the candle's prices, so fresh high-leverage levels always sit next to the price;
+- **warm start**: the book starts from the *stationary* inventory of positions opened before
+  the window (below), not empty.
+
+Per candle ``i``, for each side and tier, in this order:
+
+1. **hazard closes**: the tier keeps ``exp(-dt / hold)`` of its USD (``faded`` flow);
+2. **sweep**: levels the candle reached are liquidated and removed, as in the "oi-flow"
+   engine (mark-price low/high when present, else trade price);
+3. **back to target**: the difference ``leveraged_share * w_t * OI_i - inventory`` is opened
+   (``opened``) when positive, spread uniformly over the LPs ``[k_a low, k_b high]`` of the
+   candle's trade range, or closed proportionally (``closed``) when negative. A share
+   ``intrabar_exposure`` of the new USD is opened *before* the candle's extremes and swept
+   by them again (an entry at the high with 100x is liquidated by a 1 % fall inside the same
+   candle); the rest after them. ``OI_i`` is the open interest after the candle (USD at the
+   close; see *Timing*);
+4. **snapshot** at the end of each block of candles, as in :mod:`liqlib.estimate.oi_flow`.
+
+The USD swept in steps 2 and 3 is the candle's predicted liquidations. Each tier evolves on its
+own and linearly in its weight, so the liquidations of any mix over the same tiers are the
+weighted sum of the tiers' own (:func:`run_turnover` can record them; this is how
+:func:`liqlib.estimate.calibrate.calibrate_leverage_mix` fits a mix).
+
+**Warm start.** For a tier with log distance ``D = |log k|`` between entry and LP, hazard
+``lambda`` per candle and a driftless log price with volatility ``sigma`` per candle, the
+positions alive today were opened ``tau`` candles ago with weight ``exp(-lambda tau)`` and
+survive only if the price has not touched their LP since. With ``u`` the log distance of the
+LP from today's price (method of images, then the Laplace transform over ``tau``), their
+density is ``g(u) ~ exp(-a |u - D|) - exp(-a (u + D))`` for ``u > 0``, ``a = sqrt(2 lambda) /
+sigma``: zero at the price (just swept), a peak at ``u = D``, exponential tails. Cells
+average ``g`` over their range of ``D``. ``sigma`` is the Parkinson estimate
+``mean(log(high / low) ** 2) / (4 log 2)`` over the first day of candles (at least 10 of
+them). The first candle's open price and open interest anchor it.
+
+**Timing.** Open interest in a row of ``lq.load_market`` or ``lq.simulate_market`` is the state
+at the candle's *open* (``oi_timing="open"``): the state after candle ``i`` is then the row
+``i + 1``. The Coinglass regime loader gives the state after the candle (``"close"``). The
+default ``"auto"`` reads ``market.attrs["oi_timing"]`` (set by the Coinglass loader) and
+otherwise assumes "open". Missing values in between are interpolated linearly in time
+(five-minute metrics on one-minute candles), the last value carried forward at the end.
+
+Example
+-------
+>>> from liqlib.sim.synthetic import make_synthetic_market
+>>> from liqlib.estimate.config import EngineParams, LeverageDensity
+>>> p = EngineParams(flow="turnover", mix=LeverageDensity(n_tiers=8), n_bins=200, max_columns=20)
+>>> hm = estimate_turnover(make_synthetic_market(1_000), p)
+>>> hm.long_usd.shape, bool(hm.predicted_long_usd.sum() > 0)
+((20, 200), True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from liqlib.data.columns import (
+    CLOSE,
+    MARK_CLOSE,
+    OI_COIN,
+    OI_USD,
+)
+from liqlib.estimate.brackets import lp_factors
+from liqlib.estimate.config import EngineParams
+from liqlib.estimate.heatmap import Heatmap, build_heatmap
+from liqlib.estimate.inputs import EngineOutputs, _fail, _grid, _when, checked_prices
+from liqlib.estimate.kernels import _deposit, _exact_total, _rescale, _snapshot
+
+__all__ = [
+    "TurnoverInputs",
+    "estimate_turnover",
+    "expected_lifetime",
+    "oi_after_candle",
+    "prepare_turnover",
+    "run_turnover",
+    "stationary_inventory",
+]
+
+#: Candles of the first day (at least this many) used for the warm start's volatility.
+MIN_VOL_CANDLES = 10
+#: Points per cell at which the stationary profile is averaged over the cell's distances.
+CELL_SAMPLES = 9
+
+
+@dataclass(frozen=True, eq=False)
+class TurnoverInputs:
+    """Validated arrays of one "turnover" run. Prices USD/coin, amounts USD.
+
+    ``ka``, ``kb`` (2, T): smallest and largest ``LP / entry`` of each side's tier (equal for
+    point tiers); ``stock`` (2, T): target USD per USD of open interest; ``survive`` (T,):
+    share kept per candle by the hazard (``hazard_per_candle`` = lambda); ``target_usd`` (n,):
+    open interest after each candle (USD); ``init_*``: the warm-start inventory.
+    """
+
+    times: pd.DatetimeIndex
+    edges: np.ndarray
+    ka: np.ndarray
+    kb: np.ndarray
+    stock: np.ndarray
+    survive: np.ndarray
+    entry_lo: np.ndarray
+    entry_hi: np.ndarray
+    sweep_lo: np.ndarray
+    sweep_hi: np.ndarray
+    close: np.ndarray
+    target_usd: np.ndarray
+    exposure: float
+    init_raw: np.ndarray  # (2, T, B)
+    init_ovf_lo: np.ndarray  # (2, T)
+    init_ovf_hi: np.ndarray  # (2, T)
+    col_end: np.ndarray
+    per_tier: bool
+    sigma_per_candle: float
+    candle_hours: float
+    oi_timing: str
+    hazard_per_candle: np.ndarray  # (T,) lambda
+
+    @property
+    def n_candles(self) -> int:
+        return int(self.entry_lo.size)
+
+    @property
+    def n_tiers(self) -> int:
+        return int(self.survive.size)
+
+
+# --------------------------------------------------------------------------------------------
+# inputs
+# --------------------------------------------------------------------------------------------
+
+
+def _candle_hours(times: pd.DatetimeIndex, market: pd.DataFrame) -> float:
+    if len(times) >= 2:
+        step = np.median(np.diff(times.as_unit("ns").asi8)) / 3.6e12
+        if step > 0:
+            return float(step)
+    interval = market.attrs.get("interval")
+    try:
+        return pd.Timedelta(str(interval).replace("m", "min")).total_seconds() / 3600.0
+    except (ValueError, TypeError):
+        _fail("market has one row and no attrs['interval']: give it at least two candles")
+
+
+def oi_after_candle(market: pd.DataFrame, timing: str = "auto") -> np.ndarray:
+    """Open interest after each candle's close, in coins (interpolated, see module *Timing*).
+
+    Parameters
+    ----------
+    market : pandas.DataFrame
+        With ``oi_coin`` or ``oi_usd`` (then divided by the mark close, else the close).
+    timing : {"auto", "open", "close"}
+        Where a row's open interest sits in its candle (see :data:`liqlib.estimate.config.OI_TIMINGS`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        Coins; ``[0]`` of the row before shifting is the state before the first candle.
+
+    Example
+    -------
+    >>> idx = pd.date_range("2025-01-01", periods=4, freq="1min", tz="UTC")
+    >>> m = pd.DataFrame({"close": 1.0, "oi_coin": [10.0, np.nan, 12.0, np.nan]}, index=idx)
+    >>> oi_after_candle(m, "open").tolist()
+    [11.0, 12.0, 12.0, 12.0]
+    """
+    t = resolve_timing(market, timing)
+    close = market[CLOSE].to_numpy(dtype=float)
+    x = None
+    col = OI_COIN
+    if OI_COIN in market.columns and market[OI_COIN].notna().any():
+        x = market[OI_COIN].to_numpy(dtype=float)
+    elif OI_USD in market.columns and market[OI_USD].notna().any():
+        col = OI_USD
+        px = close
+        if MARK_CLOSE in market.columns:
+            mc = market[MARK_CLOSE].to_numpy(dtype=float)
+            px = np.where(np.isfinite(mc) & (mc > 0), mc, close)
+        x = market[OI_USD].to_numpy(dtype=float) / px
+    if x is None:
+        _fail(
+            f"model 'turnover' needs open interest but market has no {OI_COIN!r} or {OI_USD!r} "
+            "values: load a market with metrics, or use model='volume'"
+        )
+    bad = (x < 0) | np.isinf(x)
+    if np.any(bad):
+        _fail(
+            f"market column {col!r} has negative or infinite open interest "
+            f"({_when(market.index, bad)}): drop or repair those rows"
+        )
+    s = pd.Series(x).interpolate(limit_area="inside")  # on the timeline of the states
+    if t == "open":
+        s = s.shift(-1)
+    s = s.ffill().bfill()
+    return s.to_numpy(dtype=float)
+
+
+def resolve_timing(market: pd.DataFrame, timing: str) -> str:
+    """``"open"`` or ``"close"``: ``timing``, or for "auto" ``market.attrs["oi_timing"]``."""
+    if timing == "auto":
+        timing = str(market.attrs.get("oi_timing", "open"))
+    if timing not in ("open", "close"):
+        _fail(f"oi_timing {timing!r} is unknown: use 'open', 'close' or 'auto'")
+    return timing
+
+
+def _oi_before_first(market: pd.DataFrame) -> float:
+    for col in (OI_COIN, OI_USD):
+        if col in market.columns:
+            v = market[col].dropna()
+            if len(v):
+                x = float(v.iloc[0])
+                if col == OI_USD:
+                    x /= float(market[CLOSE].iloc[0])
+                return x
+    return float("nan")
+
+
+def _sigma_per_candle(h: np.ndarray, lo: np.ndarray, c: np.ndarray, per_day: int) -> float:
+    """Parkinson volatility (log, per candle) over the first day (>= MIN_VOL_CANDLES candles)."""
+    m = min(h.size, max(per_day, MIN_VOL_CANDLES))
+    r = np.log(h[:m] / lo[:m])
+    s2 = float(np.mean(r * r)) / (4.0 * math.log(2.0))
+    if s2 > 0:
+        return math.sqrt(s2)
+    d = np.diff(np.log(c[: m + 1]))
+    s = float(np.std(d)) if d.size else 0.0
+    return s if s > 0 else 1e-4
+
+
+def _stationary_g(u: np.ndarray, dist: float, a: float) -> np.ndarray:
+    """Integral over [0, u] of exp(-a|v - dist|) - exp(-a(v + dist)) (u >= 0), times a."""
+    u = np.maximum(u, 0.0)
+    below = np.exp(-a * np.maximum(dist - u, 0.0))
+    above = 2.0 - np.exp(-a * np.maximum(u - dist, 0.0))
+    h = np.where(u < dist, below, above)
+    e = math.exp(-a * dist)
+    return h - e - e * (1.0 - np.exp(-a * u))
+
+
+def stationary_inventory(
+    edges: np.ndarray,
+    price: float,
+    ka: np.ndarray,
+    kb: np.ndarray,
+    a: np.ndarray,
+    usd: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The warm-start book: the stationary density of live positions, per side and tier.
+
+    Parameters
+    ----------
+    edges : numpy.ndarray, shape (B+1,)
+        Price bin edges (USD/coin).
+    price : float
+        Current price (USD/coin).
+    ka, kb : numpy.ndarray, shape (2, T)
+        Smallest and largest ``LP / entry`` of each side's tier.
+    a : numpy.ndarray, shape (T,)
+        ``sqrt(2 lambda) / sigma`` of each tier (1 / log price).
+    usd : numpy.ndarray, shape (2, T)
+        USD each side's tier holds.
+
+    Returns
+    -------
+    raw : numpy.ndarray, shape (2, T, B)
+        USD per price bin.
+    ovf_lo, ovf_hi : numpy.ndarray, shape (2, T)
+        USD below / above the grid.
+
+    Example
+    -------
+    >>> e = np.geomspace(50.0, 200.0, 401)
+    >>> k = np.array([[0.9], [1.1]])
+    >>> raw, lo, hi = stationary_inventory(e, 100.0, k, k, np.array([30.0]), np.ones((2, 1)))
+    >>> round(float(raw.sum() + lo.sum() + hi.sum()), 9)
+    2.0
+    """
+    nt = ka.shape[1]
+    nb = edges.size - 1
+    raw = np.zeros((2, nt, nb))
+    ovf_lo = np.zeros((2, nt))
+    ovf_hi = np.zeros((2, nt))
+    log_e = np.log(edges)
+    lp = math.log(price)
+    for s in range(2):
+        u = (lp - log_e) if s == 0 else (log_e - lp)  # log distance of each edge from price
+        for t in range(nt):
+            dists = _cell_distances(ka, kb, s, t)
+            cum = np.zeros(edges.size)
+            total = 0.0
+            for dist in dists:
+                cum += _stationary_g(u, float(dist), float(a[t]))
+                total += 2.0 * (1.0 - math.exp(-a[t] * dist))
+            if total <= 0.0:
+                continue
+            cum *= usd[s, t] / total
+            full = usd[s, t]
+            if s == 0:  # u falls with the edge index: bin b holds cum[b] - cum[b+1]
+                raw[s, t] = np.maximum(cum[:-1] - cum[1:], 0.0)
+                ovf_lo[s, t] = max(full - cum[0], 0.0)
+            else:
+                raw[s, t] = np.maximum(cum[1:] - cum[:-1], 0.0)
+                ovf_hi[s, t] = max(full - cum[-1], 0.0)
+    return raw, ovf_lo, ovf_hi
+
+
+def _cell_distances(ka: np.ndarray, kb: np.ndarray, s: int, t: int) -> np.ndarray:
+    d0, d1 = sorted((abs(math.log(ka[s, t])), abs(math.log(kb[s, t]))))
+    return np.array([d0]) if d1 - d0 < 1e-12 else np.linspace(d0, d1, CELL_SAMPLES)
+
+
+def expected_lifetime(ka: np.ndarray, kb: np.ndarray, lam: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Expected life (candles) of a position of each tier: ``(1 - exp(-a D)) / lambda``.
+
+    A position closes at rate ``lambda`` per candle or is liquidated when the log price first
+    falls by ``D`` (longs; the mean over both sides and over the cell's distances is taken),
+    with a driftless log price of volatility ``sigma`` per candle (``a = sqrt(2 lambda) /
+    sigma``). The stock a tier holds is its opening flow times this.
+
+    Example
+    -------
+    >>> k = np.array([[0.5], [1.5]])
+    >>> float(expected_lifetime(k, k, np.array([0.01]), np.array([1e3]))[0])
+    100.0
+    """
+    out = np.zeros(lam.size)
+    for t in range(lam.size):
+        life = 0.0
+        for s in range(2):
+            dist = _cell_distances(ka, kb, s, t)
+            life += float(np.mean(1.0 - np.exp(-a[t] * dist))) / lam[t]
+        out[t] = life / 2.0
+    return out
+
+
+def _k_ranges(params: EngineParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tier leverages and (ka, kb): the LP / entry range of each side's tier."""
+    mix = params.resolved_mix()
+    lev = np.asarray(mix.leverages, dtype=float)
+    cells = params.leverage_cells()
+    if cells is None:
+        k = params.lp_factors()
+        return lev, k.copy(), k.copy()
+    ke = lp_factors(
+        cells,
+        float(params.position_notional_usd),
+        symbol=params.symbol,
+        as_of=params.brackets_as_of,
+        brackets=params.brackets,
+        effective=True,
+    )
+    ka = np.vstack([ke[0, :-1], ke[1, 1:]])
+    kb = np.vstack([ke[0, 1:], ke[1, :-1]])
+    return lev, ka, kb
+
+
+def prepare_turnover(
+    market: pd.DataFrame, params: EngineParams, stock_weights: np.ndarray | None = None
+) -> TurnoverInputs:
+    """Validate ``market`` once and build the arrays of a "turnover" run (module docstring).
+
+    ``stock_weights`` (T,), when given, replaces the mix's weights as each tier's USD per USD
+    of open interest (before ``leveraged_share``; any values >= 0, e.g. all ones to record
+    every tier's own liquidations for a calibration).
+
+    Raises
+    ------
+    InputError
+        Naming the column or parameter at fault (no open interest, bad prices...).
+    """
+    times, o, h, lo, c, mc, sweep_lo, sweep_hi = checked_prices(market, params)
+    n = len(times)
+    timing = resolve_timing(market, params.oi_timing)
+    oi_after = oi_after_candle(market, timing)
+    px_close = c if mc is None else np.where(np.isnan(mc), c, mc)
+    target = oi_after * px_close
+
+    lev, ka, kb = _k_ranges(params)
+    hours = _candle_hours(times, market)
+    hold = params.hold_hours * (10.0 / lev) ** params.hold_leverage_exponent
+    lam = hours / hold
+    survive = np.exp(-lam)
+    sigma = _sigma_per_candle(h, lo, c, int(round(24.0 / hours)))
+    a = np.sqrt(2.0 * lam) / sigma
+    w = np.asarray(params.resolved_mix().weights, dtype=float)
+    if stock_weights is not None:
+        w = np.asarray(stock_weights, dtype=float)
+        if w.shape != lev.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
+            _fail(f"stock_weights must be {lev.size} finite numbers >= 0, one per tier")
+    elif params.mix_basis == "opened":
+        w = w * expected_lifetime(ka, kb, lam, a)
+        w = w / w.sum()
+    stock = np.vstack([w, w]) * float(params.leveraged_share)
+
+    edges = _grid(params, np.vstack([ka[0], kb[1]]), lo, h, sweep_lo, sweep_hi)
+    nb = edges.size - 1
+    if params.warm_start:
+        oi0 = _oi_before_first(market)
+        if not math.isfinite(oi0):
+            oi0 = oi_after[0]
+        init_raw, init_lo, init_hi = stationary_inventory(
+            edges, float(o[0]), ka, kb, a, stock * oi0 * float(o[0])
+        )
+    else:
+        nt = lev.size
+        init_raw, init_lo, init_hi = np.zeros((2, nt, nb)), np.zeros((2, nt)), np.zeros((2, nt))
+    ncols = min(int(params.max_columns), n)
+    col_end = ((np.arange(ncols, dtype=np.int64) + 1) * n) // ncols - 1
+    return TurnoverInputs(
+        times=times,
+        edges=edges,
+        ka=np.ascontiguousarray(ka),
+        kb=np.ascontiguousarray(kb),
+        stock=np.ascontiguousarray(stock),
+        survive=np.ascontiguousarray(survive),
+        entry_lo=np.ascontiguousarray(lo),
+        entry_hi=np.ascontiguousarray(h),
+        sweep_lo=np.ascontiguousarray(sweep_lo, dtype=float),
+        sweep_hi=np.ascontiguousarray(sweep_hi, dtype=float),
+        close=np.ascontiguousarray(c),
+        target_usd=np.ascontiguousarray(target, dtype=float),
+        exposure=float(params.intrabar_exposure),
+        init_raw=init_raw,
+        init_ovf_lo=init_lo,
+        init_ovf_hi=init_hi,
+        col_end=col_end,
+        per_tier=bool(params.per_tier),
+        sigma_per_candle=sigma,
+        candle_hours=hours,
+        oi_timing=timing,
+        hazard_per_candle=lam,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# kernel
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _sweep_tier(edges, raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, pl, ph):
+    """Liquidate side ``s`` tier ``t`` at a candle reaching [pl, ph]; returns the USD removed."""
+    nb = edges.size - 1
+    grid_removed = 0.0
+    if s == 0:  # longs: bins whose upper edge is above the low, and anything above the grid
+        removed = ovf_hi[0, t]
+        ovf_hi[0, t] = 0.0
+        b = hi[0, t]
+        while b >= lo[0, t] and edges[b + 1] > pl:
+            grid_removed += raw[0, t, b]
+            raw[0, t, b] = 0.0
+            b -= 1
+        hi[0, t] = b
+        empty = b < lo[0, t]
+    else:  # shorts: bins whose lower edge is at or below the high, and anything below
+        removed = ovf_lo[1, t]
+        ovf_lo[1, t] = 0.0
+        b = lo[1, t]
+        while b <= hi[1, t] and edges[b] <= ph:
+            grid_removed += raw[1, t, b]
+            raw[1, t, b] = 0.0
+            b += 1
+        lo[1, t] = b
+        empty = b > hi[1, t]
+    if empty:
+        tot[s, t] = 0.0
+        lo[s, t] = nb
+        hi[s, t] = -1
+    elif grid_removed > 0.0:
+        before = tot[s, t]
+        tot[s, t] = before - grid_removed
+        if tot[s, t] < 0.5 * before:
+            tot[s, t] = _exact_total(raw, lo, hi, s, t)
+    return (removed + grid_removed) * scale[s, t]
+
+
+@njit(cache=True)
+def _turnover_kernel(
+    edges,
+    ka,
+    kb,
+    stock,
+    survive,
+    entry_lo,
+    entry_hi,
+    sweep_lo,
+    sweep_hi,
+    target,
+    exposure,
+    raw,
+    ovf_lo,
+    ovf_hi,
+    col_end,
+    per_tier,
+    out,
+    out_tier,
+    overflow,
+    flows,
+    tier_liq,
+):
+    nb = edges.size - 1
+    nt = survive.size
+    n = entry_lo.size
+    record = tier_liq.shape[2] > 0
+    tot = np.zeros((2, nt))
+    scale = np.ones((2, nt))
+    lo = np.full((2, nt), nb, dtype=np.int64)
+    hi = np.full((2, nt), -1, dtype=np.int64)
+    for s in range(2):  # the warm start's extent
+        for t in range(nt):
+            for b in range(nb):
+                if raw[s, t, b] > 0.0:
+                    if b < lo[s, t]:
+                        lo[s, t] = b
+                    hi[s, t] = b
+                    tot[s, t] += raw[s, t, b]
+    j = 0
+    for i in range(n):
+        pl = sweep_lo[i]
+        ph = sweep_hi[i]
+        goal_oi = target[i]
+        for s in range(2):
+            for t in range(nt):
+                # 1. hazard closes
+                f = survive[t]
+                m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * scale[s, t]
+                if f < 1.0 and m > 0.0:
+                    flows[3, s, i] += m * (1.0 - f)
+                    _rescale(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, nb, f)
+                # 2. sweep the levels the candle reached
+                liq = _sweep_tier(edges, raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, pl, ph)
+                # 3. back to the target: open (part before the extremes, part after) or close
+                if goal_oi == goal_oi:
+                    goal = stock[s, t] * goal_oi
+                    m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * scale[s, t]
+                    d = goal - m
+                    if d > 0.0:
+                        a = ka[s, t] * entry_lo[i]
+                        b = kb[s, t] * entry_hi[i]
+                        first = d * exposure
+                        if first > 0.0:
+                            _deposit(
+                                edges, raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, first, a, b
+                            )
+                            liq += _sweep_tier(
+                                edges, raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, pl, ph
+                            )
+                        rest = d - first
+                        if rest > 0.0:
+                            _deposit(
+                                edges, raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, rest, a, b
+                            )
+                        flows[1, s, i] += d
+                    elif d < 0.0 and m > 0.0:
+                        flows[2, s, i] -= d
+                        _rescale(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, nb, goal / m)
+                flows[0, s, i] += liq
+                if record:
+                    tier_liq[s, t, i] = liq
+        # 4. snapshot
+        if j < col_end.size and i == col_end[j]:
+            _snapshot(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j, per_tier)
+            j += 1
+
+
+def run_turnover(
+    inputs: TurnoverInputs, *, record_tiers: bool = False
+) -> tuple[EngineOutputs, np.ndarray | None]:
+    """Run the kernel on prepared inputs.
+
+    Returns
+    -------
+    outputs : EngineOutputs
+        As :func:`liqlib.estimate.oi_flow.run_inputs` (``flows`` in the order of ``FLOW_NAMES``;
+        "calibrated" stays 0; the warm-start book counts as opened in the first candle, so
+        opened - closed - liquidated - faded = what remains).
+    tier_liquidated : numpy.ndarray of shape (2, T, n), or None
+        USD liquidated per side, tier and candle, when ``record_tiers``.
+    """
+    ncols = inputs.col_end.size
+    nt, n = inputs.n_tiers, inputs.n_candles
+    nb = inputs.edges.size - 1
+    res = EngineOutputs(
+        out=np.zeros((2, ncols, nb)),
+        out_tier=np.zeros((2, ncols if inputs.per_tier else 0, nt, nb)),
+        overflow=np.zeros((2, ncols)),
+        flows=np.zeros((5, 2, n)),
+    )
+    tier_liq = np.zeros((2, nt, n if record_tiers else 0))
+    _turnover_kernel(
+        inputs.edges,
+        inputs.ka,
+        inputs.kb,
+        inputs.stock,
+        inputs.survive,
+        inputs.entry_lo,
+        inputs.entry_hi,
+        inputs.sweep_lo,
+        inputs.sweep_hi,
+        inputs.target_usd,
+        inputs.exposure,
+        inputs.init_raw.copy(),
+        inputs.init_ovf_lo.copy(),
+        inputs.init_ovf_hi.copy(),
+        inputs.col_end,
+        inputs.per_tier,
+        res.out,
+        res.out_tier,
+        res.overflow,
+        res.flows,
+        tier_liq,
+    )
+    if n:  # the warm start counts as opened in the first candle, so the flows add up
+        warm = inputs.init_raw.sum(axis=2) + inputs.init_ovf_lo + inputs.init_ovf_hi
+        res.flows[1, :, 0] += warm.sum(axis=1)
+    return res, (tier_liq if record_tiers else None)
+
+
+def estimate_turnover(
+    market: pd.DataFrame, params: EngineParams, model: str = "turnover"
+) -> Heatmap:
+    """Validate, run the "turnover" kernel and wrap the result in a :class:`Heatmap`.
+
+    Use :func:`liqlib.estimate.registry.estimate_heatmap` (``model="turnover"``) rather than this.
+    """
+    inputs = prepare_turnover(market, params)
+    outputs, _ = run_turnover(inputs)
+    return build_heatmap(inputs, outputs, params, model, dict(market.attrs))

@@ -1,0 +1,11 @@
+"""Stage 7, report: papermill runs of the notebook suite, HTML pages and their index, the
+``liqlib`` command line, and ``record`` (key figures a notebook leaves for tests and reports).
+"""
+
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submodules=["cache_cli", "cli", "run"],
+    submod_attrs={"run": ["record", "versions", "run_suite"]},
+)

@@ -1,0 +1,61 @@
+"""``liqlib cache verify`` and ``liqlib cache clear``: the cache from the command line.
+
+Registered by :func:`add_parser` in :mod:`liqlib.report.cli`; :func:`run` returns the exit status
+(0: the cache is sound, 1: problems remain, 2: bad usage or a liqlib error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from liqlib.errors import LiqlibError
+
+
+def add_parser(sub) -> None:
+    """Add ``cache verify`` / ``cache clear`` to the ``liqlib`` sub-parsers."""
+    cache = sub.add_parser("cache", help="check, repair or clear the local data cache")
+    actions = cache.add_subparsers(dest="action", required=True)
+    verify = actions.add_parser(
+        "verify", help="check every cached file (sha256, schema, contract); --repair mends"
+    )
+    verify.add_argument(
+        "--repair", action="store_true", help="quarantine and re-download bad files"
+    )
+    clear = actions.add_parser("clear", help="delete cached files (all, or one symbol's)")
+    clear.add_argument("--symbol", help="only this symbol, e.g. BTCUSDT")
+    for p in (verify, clear):
+        p.add_argument(
+            "--cache-dir", help="cache folder (default: $LIQLIB_CACHE_DIR or data/cache)"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute ``liqlib cache <action>``."""
+    from liqlib.data.store import clear_cache, resolve_cache_dir, verify_cache
+
+    try:
+        root = resolve_cache_dir(args.cache_dir)
+        if args.action == "clear":
+            removed = clear_cache(args.symbol, cache_dir=root)
+            print(f"liqlib cache clear: removed {removed} files from {root}")
+            return 0
+        report = verify_cache(root, repair=args.repair)
+    except LiqlibError as err:
+        print(f"liqlib cache {args.action}: {err}", file=sys.stderr)
+        return 2
+    counts = report["status"].value_counts().to_dict() if len(report) else {}
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "empty"
+    print(f"liqlib cache verify: {len(report)} files in {root}: {summary}")
+    for row in report[report["status"] != "ok"].itertuples():
+        note = f" -> {row.action}" if row.action else ""
+        print(f"  {row.status:<12} {row.path}: {row.detail}{note}")
+    problems = report.attrs.get("problems", 0)
+    if problems:
+        print(
+            f"liqlib cache verify: {problems} problems remain; run `liqlib cache verify "
+            "--repair` to mend them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -1,0 +1,133 @@
+"""One switch for every notebook and report: which market to run on (``DATA``).
+
+===========  =================================================================================
+``DATA``     market
+===========  =================================================================================
+demo         the bundled **SIMULATED** demo market (``lq.load_demo``): offline, the default
+binance      real Binance USD-M data through ``lq.load_market`` (the archive, or the mirror in
+             ``$LIQLIB_BINANCE_ARCHIVE_URL``); if the source lacks what the notebook needs,
+             the demo is used instead and ``attrs["data_note"]`` says so in one line
+synthetic    a seeded random walk (``lq.make_synthetic_market``), for unit-size experiments
+===========  =================================================================================
+
+Example
+-------
+>>> m = load_data("synthetic", n_candles=600)
+>>> m.attrs["data_note"]
+'SYNTHETIC random walk (liqlib.sim.synthetic, seed=0), 600 candles of 1min'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from liqlib.data.store import MARKET_KINDS, load_market
+from liqlib.errors import DataNotFoundError, DownloadError, InputError
+from liqlib.sim.demo import load_demo
+from liqlib.sim.synthetic import make_synthetic_market
+
+__all__ = ["DATA_SOURCES", "load_data", "shared_data_dir", "shared_data_file"]
+
+SHARED_DATA_ENV = "LIQLIB_SHARED_DATA"
+
+DATA_SOURCES = ("demo", "binance", "synthetic")
+
+
+def _demo(interval: str, start, end) -> pd.DataFrame:
+    market = load_demo(interval)
+    lo = pd.Timestamp(start, tz="UTC") if start else market.index[0]
+    hi = pd.Timestamp(end, tz="UTC") if end else market.index[-1] + pd.Timedelta(1, "ns")
+    inside = market.loc[(market.index >= lo) & (market.index < hi)]
+    if len(inside) == 0:  # a window of another source: the whole demo instead
+        inside = market
+    out = inside.copy()
+    out.attrs = dict(market.attrs)
+    return out
+
+
+def load_data(
+    data: str,
+    symbol: str = "BTCUSDT",
+    start: str | None = None,
+    end: str | None = None,
+    interval: str = "5m",
+    *,
+    needs: tuple[str, ...] = MARKET_KINDS,
+    n_candles: int = 10_080,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The market a notebook runs on, with a one-line ``attrs["data_note"]`` saying what it is.
+
+    Parameters
+    ----------
+    data : {"demo", "binance", "synthetic"}
+        See the module docstring.
+    symbol, start, end, interval
+        The real window (``data="binance"``); for the demo, ``start``/``end`` select part of
+        its 14 days when they fall inside it (UTC), else the whole demo is used.
+    needs : tuple of str
+        Archive kinds the notebook cannot do without (``data="binance"``); if the source
+        lacks any of them, the demo is used and the note names what was missing.
+    n_candles, seed
+        Size and seed of the synthetic market (``data="synthetic"``, 1-minute candles).
+
+    Raises
+    ------
+    InputError
+        An unknown ``data`` value.
+    """
+    if data not in DATA_SOURCES:
+        raise InputError(f"DATA={data!r} is unknown: use one of {list(DATA_SOURCES)}")
+    if data == "synthetic":
+        market = make_synthetic_market(n_candles, seed=seed)
+        market.attrs["data_note"] = (
+            f"SYNTHETIC random walk (liqlib.sim.synthetic, seed={seed}), {n_candles} candles of 1min"
+        )
+        return market
+    if data == "binance":
+        try:
+            market = load_market(symbol, start, end, interval=interval, include=needs)
+        except (DataNotFoundError, DownloadError) as err:
+            market = _demo(interval, None, None)
+            market.attrs["data_note"] = (
+                f"real {symbol} data unavailable ({str(err).split(':')[0]}): running on the "
+                "bundled SIMULATED demo market instead"
+            )
+            return market
+        market.attrs["data_note"] = (
+            f"real Binance USD-M data: {symbol} {market.index[0]:%Y-%m-%d %H:%M} to "
+            f"{market.index[-1]:%Y-%m-%d %H:%M} UTC, {interval} bars, from {market.attrs['archive_url']}"
+        )
+        return market
+    market = _demo(interval, start, end)
+    market.attrs["data_note"] = (
+        f"SIMULATED demo market {market.attrs['symbol']} (liqlib.sim, seed="
+        f"{market.attrs['sim_seed']}): {market.index[0]:%Y-%m-%d} to "
+        f"{market.index[-1]:%Y-%m-%d %H:%M} UTC, {interval} bars; not real trading"
+    )
+    return market
+
+
+def shared_data_file(relative: str) -> Path | None:
+    """A file of the real data held offline beside the repository (``../shared/data``, or
+    ``$LIQLIB_SHARED_DATA``), or None when it is absent (e.g. on a user's machine).
+
+    Example
+    -------
+    >>> shared_data_file("no/such/file.csv") is None
+    True
+    """
+    root = shared_data_dir()
+    path = None if root is None else root / relative
+    return path if path is not None and path.is_file() else None
+
+
+def shared_data_dir() -> Path | None:
+    """The folder of real data held offline (``../shared/data`` beside the repository, or
+    ``$LIQLIB_SHARED_DATA``), or None when it is absent."""
+    env = os.environ.get(SHARED_DATA_ENV)
+    root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    return root if root.is_dir() else None

@@ -1,0 +1,147 @@
+"""What a simulated market really held: the ground truth a heatmap estimate is scored against.
+
+A :class:`MarketTruth` comes with every market :func:`liqlib.sim.market.simulate_market` makes. It
+holds, at regular snapshots, the USD notional of every live position binned by its exact
+liquidation price (per side and leverage bucket), and, for every candle, the USD notional the
+simulator really liquidated. Everything in it is **SIMULATED**.
+
+Units: prices in USD/coin, amounts in USD notional (quantity x liquidation price for
+liquidations, quantity x mark price at the snapshot for live positions), times in UTC.
+
+Example
+-------
+>>> import numpy as np, pandas as pd
+>>> t = MarketTruth(
+...     times=pd.date_range("2025-01-01", periods=2, freq="1h", tz="UTC", name="time"),
+...     price=np.array([100.0, 101.0]),
+...     price_edges=np.geomspace(50, 200, 5),
+...     leverage_edges=np.array([1.0, 10.0, 150.0]),
+...     long_usd=np.zeros((2, 2, 4)),
+...     short_usd=np.zeros((2, 2, 4)),
+...     liquidations=pd.DataFrame(
+...         {"long_usd": [0.0], "short_usd": [0.0]},
+...         index=pd.DatetimeIndex(["2025-01-01"], tz="UTC", name="time"),
+...     ),
+... )
+>>> t.tier_labels
+('1-10x', '10-150x')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from liqlib.errors import InputError
+
+__all__ = ["DEFAULT_LEVERAGE_EDGES", "MarketTruth"]
+
+#: Leverage buckets (x) in which the truth is reported: each common discrete tier (2, 5, 10,
+#: 25, 50, 100/125x) falls in a bucket of its own.
+DEFAULT_LEVERAGE_EDGES = (1.0, 3.0, 7.0, 15.0, 35.0, 75.0, 150.0)
+
+LIQUIDATION_COLUMNS = ("long_usd", "short_usd")
+
+
+@dataclass(frozen=True, eq=False)
+class MarketTruth:
+    """The real state of a simulated market.
+
+    Attributes
+    ----------
+    times : pandas.DatetimeIndex, shape (S,)
+        Snapshot times (UTC): the open time of the candle after whose close the snapshot
+        was taken (the same convention as :attr:`liqlib.estimate.heatmap.Heatmap.times`).
+    price : numpy.ndarray, shape (S,)
+        Mark close (USD/coin) of that candle.
+    price_edges : numpy.ndarray, shape (B+1,)
+        Liquidation-price bin edges (USD/coin), strictly increasing.
+    leverage_edges : numpy.ndarray, shape (T+1,)
+        Leverage bucket edges (x); bucket ``t`` holds leverages in ``[edges[t], edges[t+1])``
+        (the last bucket includes its upper edge).
+    long_usd, short_usd : numpy.ndarray, shape (S, T, B)
+        USD notional (quantity x mark price at the snapshot) of live long / short positions
+        whose liquidation price lies in each bin, per leverage bucket. Positions whose
+        liquidation price falls outside the grid are counted in ``overflow_*``.
+    liquidations : pandas.DataFrame
+        One row per candle (UTC index named ``time``): ``long_usd`` and ``short_usd``, the
+        USD notional liquidated in that candle (quantity x liquidation price), and optionally
+        ``long_count`` / ``short_count``.
+    overflow_long_usd, overflow_short_usd : numpy.ndarray, shape (S,)
+        USD of live positions whose liquidation price lies outside ``price_edges``.
+    attrs : dict
+        Provenance: ``synthetic`` (always True), ``source``, ``symbol``, ``seed`` and the
+        simulator's configuration.
+    """
+
+    times: pd.DatetimeIndex
+    price: np.ndarray
+    price_edges: np.ndarray
+    leverage_edges: np.ndarray
+    long_usd: np.ndarray
+    short_usd: np.ndarray
+    liquidations: pd.DataFrame
+    overflow_long_usd: np.ndarray | None = None
+    overflow_short_usd: np.ndarray | None = None
+    attrs: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s = len(self.times)
+        nt = len(self.leverage_edges) - 1
+        nb = len(self.price_edges) - 1
+        if not isinstance(self.times, pd.DatetimeIndex) or self.times.tz is None:
+            raise InputError("truth times must be a UTC DatetimeIndex: build it with tz='UTC'")
+        for name in ("long_usd", "short_usd"):
+            arr = getattr(self, name)
+            if np.shape(arr) != (s, nt, nb):
+                raise InputError(
+                    f"truth {name} has shape {np.shape(arr)}, expected (snapshots, tiers, bins)"
+                    f" = {(s, nt, nb)}: build it on the truth's own grids"
+                )
+        if np.shape(self.price) != (s,):
+            raise InputError(f"truth price has shape {np.shape(self.price)}, expected ({s},)")
+        missing = [c for c in LIQUIDATION_COLUMNS if c not in self.liquidations.columns]
+        if missing:
+            raise InputError(
+                f"truth liquidations lack column {missing[0]!r}: give long_usd and short_usd"
+            )
+        for name in ("overflow_long_usd", "overflow_short_usd"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.zeros(s))
+
+    @property
+    def tier_labels(self) -> tuple[str, ...]:
+        """One label per leverage bucket, e.g. ``'7-15x'``."""
+        e = self.leverage_edges
+        return tuple(f"{e[i]:g}-{e[i + 1]:g}x" for i in range(len(e) - 1))
+
+    @property
+    def bin_centers(self) -> np.ndarray:
+        """Geometric bin centres (USD/coin)."""
+        e = np.asarray(self.price_edges, dtype=float)
+        return np.sqrt(e[:-1] * e[1:])
+
+    def side_usd(self, side: str) -> np.ndarray:
+        """USD per snapshot and price bin of ``side`` ("long" or "short"), summed over tiers."""
+        if side not in ("long", "short"):
+            raise InputError(f"side {side!r} is unknown: use 'long' or 'short'")
+        return (self.long_usd if side == "long" else self.short_usd).sum(axis=1)
+
+    def totals(self) -> pd.DataFrame:
+        """USD of live positions per side at each snapshot (grid plus overflow)."""
+        return pd.DataFrame(
+            {
+                "long_usd": self.long_usd.sum(axis=(1, 2)) + self.overflow_long_usd,
+                "short_usd": self.short_usd.sum(axis=(1, 2)) + self.overflow_short_usd,
+            },
+            index=self.times,
+        )
+
+    def realized(self, bar: str | None = None) -> pd.DataFrame:
+        """Realized liquidations (USD) per candle, or summed into bars of ``bar`` (e.g. "1h")."""
+        liq = self.liquidations[list(LIQUIDATION_COLUMNS)]
+        if bar is None:
+            return liq
+        return liq.resample(bar, label="left", closed="left").sum()

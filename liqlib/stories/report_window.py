@@ -1,0 +1,169 @@
+"""The window of a scheduled report: its parameters checked once, its market loaded (with a
+warm-up before it) and its heatmap cut to the window.
+
+Example
+-------
+>>> cfg = ReportConfig.from_parameters(
+...     data="demo", symbol="BTCUSDT", exchange="binance", window="24h", end="",
+...     warmup="2D", interval="5m", model="oi-flow", alert_pct=2.0)
+>>> cfg.window
+Timedelta('1 days 00:00:00')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pandas as pd
+
+from liqlib.errors import InputError
+from liqlib.estimate.heatmap import Heatmap
+from liqlib.estimate.registry import MODELS
+from liqlib.sim.datasource import DATA_SOURCES, load_data
+
+__all__ = ["EXCHANGES", "MODEL_NEEDS", "ReportConfig", "load_report_market", "slice_heatmap"]
+
+EXCHANGES = ("binance",)
+
+#: archive kinds each model cannot do without
+MODEL_NEEDS = {
+    "oi-flow": ("klines", "markPriceKlines", "metrics"),
+    "volume": ("klines", "markPriceKlines"),
+    "fixed-offset": ("klines", "markPriceKlines", "metrics"),
+}
+
+
+def _duration(name: str, text: str) -> pd.Timedelta:
+    try:
+        td = pd.Timedelta(str(text))
+    except ValueError:
+        td = pd.NaT
+    if pd.isna(td) or td <= pd.Timedelta(0):
+        raise InputError(f"{name}={text!r} is not a positive duration: use e.g. '24h' or '2D'")
+    return td
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """A report's parameters, checked: see :meth:`from_parameters`."""
+
+    data: str
+    symbol: str
+    exchange: str
+    window: pd.Timedelta
+    end: pd.Timestamp | None
+    warmup: pd.Timedelta
+    interval: str
+    model: str
+    alert_pct: float
+
+    @classmethod
+    def from_parameters(
+        cls, *, data, symbol, exchange, window, end, warmup, interval, model, alert_pct
+    ) -> ReportConfig:
+        """Check a notebook's parameters once; a bad value is a one-line InputError.
+
+        ``end`` = "" means the end of the data (the latest complete hour online, the demo's
+        last candle offline). ``window`` and ``warmup`` are durations ("24h", "2D").
+        """
+        if data not in DATA_SOURCES:
+            raise InputError(f"DATA={data!r} is unknown: use one of {list(DATA_SOURCES)}")
+        if exchange not in EXCHANGES:
+            raise InputError(f"EXCHANGE={exchange!r} is not supported yet: use 'binance'")
+        if model not in MODELS:
+            raise InputError(f"MODEL={model!r} is unknown: use one of {sorted(MODELS)}")
+        if isinstance(alert_pct, bool) or not isinstance(alert_pct, int | float) or alert_pct <= 0:
+            raise InputError(f"ALERT_PCT={alert_pct!r} must be a distance > 0 (%): e.g. 2.0")
+        if not isinstance(symbol, str) or not symbol.isalnum():
+            raise InputError(f"SYMBOL={symbol!r} is not a symbol: use e.g. 'BTCUSDT'")
+        stamp = None
+        if end:
+            try:
+                stamp = pd.Timestamp(end)
+            except ValueError:
+                stamp = pd.NaT
+            if pd.isna(stamp):
+                raise InputError(f"END={end!r} is not a time: use e.g. '2025-11-05' or ''")
+            stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        return cls(
+            data, symbol.upper(), exchange, _duration("WINDOW", window), stamp,
+            _duration("WARMUP", warmup), interval, model, float(alert_pct),
+        )  # fmt: skip
+
+    def window_text(self, market: pd.DataFrame) -> str:
+        """``SYMBOL 2025-11-04 00:00 to 2025-11-05 00:00 UTC (24h)`` for a loaded window."""
+        start = market.index[-1] + (market.index[1] - market.index[0]) - self.window
+        end = market.index[-1] + (market.index[1] - market.index[0])
+        name = market.attrs.get("symbol", self.symbol)
+        return f"{name} {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC ({_short(self.window)})"
+
+
+def _short(td: pd.Timedelta) -> str:
+    hours = td / pd.Timedelta(hours=1)
+    return f"{hours:g}h" if hours < 48 else f"{hours / 24:g}d"
+
+
+def load_report_market(cfg: ReportConfig) -> pd.DataFrame:
+    """The market of the report: ``warmup + window`` up to ``end`` (see :func:`load_data`:
+    real data fall back to the SIMULATED demo, saying so in ``attrs["data_note"]``).
+
+    When the source gives another period (the demo has its own dates), the last
+    ``warmup + window`` of it is used.
+    """
+    end = cfg.end
+    if end is None and cfg.data == "binance":
+        end = pd.Timestamp.now(tz="UTC").floor("h")
+    start = None if end is None else end - cfg.window - cfg.warmup
+    market = load_data(
+        cfg.data,
+        cfg.symbol,
+        None if start is None else start.isoformat(),
+        None if end is None else end.isoformat(),
+        interval=cfg.interval,
+        needs=MODEL_NEEDS[cfg.model],
+        n_candles=int((cfg.window + cfg.warmup) / pd.Timedelta(minutes=1)),
+    )
+    last = market.index[-1] + (market.index[1] - market.index[0])
+    out = market.loc[market.index >= last - cfg.window - cfg.warmup].copy()
+    out.attrs = dict(market.attrs)
+    if len(out) < 3:
+        raise InputError(
+            f"the window holds {len(out)} candles of {cfg.interval}: widen WINDOW or use a "
+            "shorter INTERVAL"
+        )
+    return out
+
+
+def slice_heatmap(hm: Heatmap, start) -> Heatmap:
+    """The heatmap's columns and predictions from ``start`` (UTC) on; the warm-up is cut.
+
+    Parameters
+    ----------
+    hm : liqlib.Heatmap
+    start : str or pandas.Timestamp
+
+    Returns
+    -------
+    liqlib.Heatmap
+        A copy holding only the columns at or after ``start``.
+    """
+    ts = pd.Timestamp(start)
+    keep = hm.times >= ts
+    if not keep.any():
+        raise InputError(f"start={start!r} is after the heatmap's last column: choose earlier")
+    cut = {
+        name: getattr(hm, name)[keep]
+        for name in ("long_usd", "short_usd", "overflow_long_usd", "overflow_short_usd", "price")
+    }
+    for name in ("long_usd_by_tier", "short_usd_by_tier"):
+        if getattr(hm, name) is not None:
+            cut[name] = getattr(hm, name)[keep]
+    return dataclasses.replace(
+        hm,
+        times=hm.times[keep],
+        predicted_long_usd=hm.predicted_long_usd.loc[hm.predicted_long_usd.index >= ts],
+        predicted_short_usd=hm.predicted_short_usd.loc[hm.predicted_short_usd.index >= ts],
+        flows=hm.flows.loc[hm.flows.index >= ts],
+        **cut,
+    )

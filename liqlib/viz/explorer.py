@@ -1,0 +1,853 @@
+"""The interactive liquidation-heatmap explorer: ipywidgets controls around one plotly figure.
+
+``lq.make_heatmap_explorer(market)`` returns a :class:`HeatmapExplorer` (an ipywidgets
+``VBox``). Its figure is one plotly ``FigureWidget`` built once and updated in place: hover
+shows a readout at the cursor (time, price, USD in the cell, distance from the price then),
+zoom and pan run in the browser without a kernel round trip, and every control change sends
+only what changed (a colour scale is a few hundred bytes; a new estimate one float32 array).
+
+Why plotly and not matplotlib/ipympl: measured on this project's machines (see the explorer
+notes in ``../shared/NOTEBOOKS.md``), a plotly heatmap restyle of a 500 x 600 grid on a
+uniform price grid takes ~73 ms in Chromium and gives hover at the cursor; ipympl takes
+115-180 ms per redraw with the readout in a footer. ``interact`` and ``Output`` widgets can
+hang headless and are never used here. The explorer therefore estimates on a **linear**
+(uniform) price grid, and sends arrays as base64 typed-array specs (plotly's own JSON
+encoding), which costs ~1 ms in Python instead of ~60 ms for nested lists.
+
+The explorer shows the result in a browser only; a notebook should draw a static figure
+(:func:`liqlib.plot_heatmap`) above it so HTML reports and headless runs show the result.
+
+Example
+-------
+>>> import liqlib as lq
+>>> ex = lq.make_heatmap_explorer(lq.make_synthetic_market(2_000), n_bins=100)
+>>> ex.controls["timeframe"].value
+'24h'
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from copy import deepcopy
+from dataclasses import replace
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from liqlib.data import columns as C
+from liqlib.errors import InputError, LiqlibError
+from liqlib.estimate.config import EngineParams, LeverageMix
+from liqlib.estimate.heatmap import build_heatmap
+from liqlib.estimate.inputs import EngineInputs, prepare_inputs
+from liqlib.estimate.oi_flow import run_inputs
+from liqlib.estimate.registry import MODELS
+from liqlib.viz.plot import (
+    HEAT_CMAPS,
+    LONG_COLOR,
+    SHORT_COLOR,
+    _duration,
+    _source_label,
+    heat_cmap,
+    synthetic_label,
+    tier_colors,
+)
+
+__all__ = ["SCALES", "SIDES", "TIMEFRAMES", "HeatmapExplorer", "make_heatmap_explorer"]
+
+#: Timeframe presets (the names Coinglass users know), each ending at the end-time slider.
+TIMEFRAMES: dict[str, pd.Timedelta] = {
+    name: pd.Timedelta(name.replace("d", "D")) for name in ("12h", "24h", "3d", "7d", "30d", "90d")
+}
+SIDES = ("both", "long", "short")
+#: Colour scales: linear to the visible maximum, log over 3 decades below it, or linear
+#: clipped at the 99th percentile of the visible non-zero cells (one hot cell does not wash
+#: out the rest).
+SCALES = ("percentile", "linear", "log")
+LOG_DECADES = 3.0
+PERCENTILE = 99.0
+BACKGROUND = "#0d0016"  # hidden (below-threshold) cells and the plot background
+PRICE_LINE = "#ff4d6d"
+MAX_BARS = 200  # predicted-liquidation bars under the heat, per window
+MAP_BARS = 125  # liquidation-map bars per tier at most (every SVG bar costs browser redraw time)
+MAX_LINE_POINTS = 2_000  # price-line points per window (a min/max envelope beyond that)
+
+
+def _f8(a) -> np.ndarray:
+    """A 1-D float64 array: plotly's widget sends those as binary buffers (no JSON lists)."""
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def _rows(a: np.ndarray) -> list[np.ndarray]:
+    """A 2-D array as a list of contiguous float32 rows.
+
+    plotly's FigureWidget serialises 1-D numeric arrays as binary buffers but turns 2-D arrays
+    into nested Python lists (~60 ms for 500 x 600); a list of rows goes as 500 buffers (~1 ms)
+    and plotly.js draws a list of typed-array rows as a 2-D z. (Base64 typed-array specs are
+    not used: the widget's front end echoes their decoded arrays back to the kernel as JSON,
+    hundreds of MB for this size, and the browser tab crashes.)
+    """
+    arr = np.ascontiguousarray(a, dtype=np.float32)
+    return list(arr)
+
+
+def _envelope(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """At most ~MAX_LINE_POINTS points of a line: the min and max of each bucket, in order."""
+    if x.size <= MAX_LINE_POINTS:
+        return _f8(x), _f8(y)
+    k = math.ceil(x.size / (MAX_LINE_POINTS // 2))
+    n = x.size // k * k
+    xs, ys = x[x.size - n :].reshape(-1, k), y[y.size - n :].reshape(-1, k)
+    lo, hi = np.nanargmin(ys, axis=1), np.nanargmax(ys, axis=1)
+    first, second = np.minimum(lo, hi), np.maximum(lo, hi)
+    rows = np.arange(xs.shape[0])
+    xo = np.column_stack([xs[rows, first], xs[rows, second]]).ravel()
+    yo = np.column_stack([ys[rows, first], ys[rows, second]]).ravel()
+    return _f8(xo), _f8(yo)
+
+
+def _epoch_ms(times: pd.DatetimeIndex) -> np.ndarray:
+    """Milliseconds since the epoch (what a plotly date axis reads), whatever the index unit."""
+    return (times.as_unit("ns").asi8 // 1_000_000).astype(np.float64)
+
+
+def _usd_text(x: float) -> str:
+    a = abs(x)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"${x / div:.3g}{suffix}"
+    return f"${x:.3g}"
+
+
+def _nice_ticks(vmax: float, n: int = 5) -> np.ndarray:
+    """Round USD ticks from 0 to at most ``vmax``."""
+    if not vmax > 0:
+        return np.array([0.0])
+    raw = vmax / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    return np.arange(0.0, vmax * (1 + 1e-9), step)
+
+
+def colorscale(cmap: str, scale: str, zmax: float, threshold_usd: float, n: int = 48) -> list[list]:
+    """Plotly colour scale for z in ``[0, zmax]`` (USD) under ``scale``, hiding cells below
+    ``threshold_usd`` (they take the background colour).
+
+    The z values sent to the browser stay USD (so the hover readout is exact); the scale is
+    expressed in where the colour stops sit.
+    """
+    cm = heat_cmap(cmap)
+    zmax = max(float(zmax), 1e-12)
+    if scale == "log":
+        zlo = zmax * 10.0**-LOG_DECADES
+        z = np.geomspace(zlo, zmax, n)
+        colour_pos = np.log(z / zlo) / np.log(zmax / zlo)
+        pos = np.concatenate([[0.0], z / zmax])
+        colour_pos = np.concatenate([[0.0], colour_pos])
+    else:
+        pos = np.linspace(0.0, 1.0, n)
+        colour_pos = pos
+    cut = min(max(float(threshold_usd) / zmax, 0.0), 0.999)
+    stops: list[list] = []
+    if cut > 0:
+        stops += [[0.0, BACKGROUND], [cut, BACKGROUND]]
+        first = float(np.interp(cut, pos, colour_pos))
+        stops.append([min(cut + 1e-6, 1.0), _hex(cm(first))])
+        keep = pos > cut + 1e-6
+    else:
+        keep = np.ones(pos.size, dtype=bool)
+    stops += [
+        [float(p), _hex(cm(float(c)))] for p, c in zip(pos[keep], colour_pos[keep], strict=True)
+    ]
+    stops[-1][0] = 1.0
+    if stops[0][0] != 0.0:
+        stops.insert(0, [0.0, stops[0][1]])
+    return stops
+
+
+def _hex(rgba) -> str:
+    r, g, b = (int(round(255 * c)) for c in rgba[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _truncate(inputs: EngineInputs, n: int, col_end: np.ndarray, weights) -> EngineInputs:
+    """The same inputs up to candle ``n`` (exclusive), with new columns and tier weights."""
+    cut = slice(0, n)
+    return replace(
+        inputs,
+        times=inputs.times[cut],
+        entry_lo=inputs.entry_lo[cut],
+        entry_hi=inputs.entry_hi[cut],
+        sweep_lo=inputs.sweep_lo[cut],
+        sweep_hi=inputs.sweep_hi[cut],
+        close=inputs.close[cut],
+        open_usd=inputs.open_usd[cut],
+        long_frac=inputs.long_frac[cut],
+        close_req=inputs.close_req[cut],
+        oi_prev_usd=inputs.oi_prev_usd[cut],
+        calib_target=np.ascontiguousarray(inputs.calib_target[:, cut]),  # numba: same layout
+        col_end=np.asarray(col_end, dtype=np.int64),
+        weights=np.asarray(weights, dtype=float),
+    )
+
+
+class HeatmapExplorer(W.VBox):
+    """Controls, figure and status line of the explorer (see :func:`make_heatmap_explorer`).
+
+    Attributes
+    ----------
+    figure : plotly.graph_objects.FigureWidget
+        The one figure, updated in place. Traces: 0 heat, 1 price line, 2-3 predicted long /
+        short liquidations, then one liquidation-map bar trace per tier, then the cumulative
+        long and short curves.
+    controls : dict of str to ipywidgets.Widget
+        ``timeframe``, ``end``, ``price``, ``side``, ``model``, ``threshold``, ``cmap``,
+        ``scale``, ``tier_<i>`` (toggle) and ``mix_<i>`` (weight slider) per tier.
+    hm : liqlib.Heatmap
+        The current estimate (columns over the window only, per tier).
+    timings_ms : dict of str to list of float
+        Python-side duration of every update, by kind (``estimate``, ``display``,
+        ``colour``): read by the benchmark.
+    """
+
+    def __init__(
+        self,
+        market: pd.DataFrame,
+        *,
+        model: str = "oi-flow",
+        params: EngineParams | None = None,
+        n_bins: int = 500,
+        max_columns: int = 600,
+        timeframe: str | None = None,
+        side: str = "both",
+        cmap: str = "coinglass",
+        scale: str = "percentile",
+        threshold_pct: float = 0.0,
+        height_px: int = 640,
+    ) -> None:
+        if model not in MODELS:
+            raise InputError(f"model {model!r} is unknown: use one of {sorted(MODELS)}")
+        if side not in SIDES:
+            raise InputError(f"side {side!r} is unknown: use one of {list(SIDES)}")
+        if scale not in SCALES:
+            raise InputError(f"scale {scale!r} is unknown: use one of {list(SCALES)}")
+        heat_cmap(cmap)  # fails on an unknown name
+        if timeframe is not None and timeframe not in TIMEFRAMES:
+            raise InputError(f"timeframe {timeframe!r} is unknown: use one of {list(TIMEFRAMES)}")
+        if not 0 <= float(threshold_pct) < 100:
+            raise InputError(f"threshold_pct {threshold_pct!r} must be in [0, 100): use e.g. 5")
+        base = params if params is not None else EngineParams()
+        if not isinstance(base, EngineParams):
+            raise InputError("params must be an EngineParams: build one with lq.EngineParams(...)")
+        # a uniform price grid: plotly draws it ~6x faster than a log grid (x0/dx, y0/dy)
+        self._base = replace(
+            base, grid="linear", n_bins=int(n_bins), max_columns=int(max_columns), per_tier=True
+        )
+        self.market = market
+        self._source = dict(market.attrs)
+        self._mix: LeverageMix = self._base.resolved_mix()
+        self._inputs: dict[str, EngineInputs] = {}
+        self._params: dict[str, EngineParams] = {}
+        self.timings_ms: dict[str, list[float]] = {"estimate": [], "display": [], "colour": []}
+        self._busy = False
+        inputs = self._prepared(model)  # validates the market once (InputError on bad data)
+        self._times = inputs.times
+        self._t_ms = _epoch_ms(self._times)
+        n = len(self._times)
+        step = self._times[1] - self._times[0] if n > 1 else pd.Timedelta("1min")
+        self._step = step
+        span = self._times[-1] - self._times[0] + step
+        if timeframe is None:
+            fitting = [k for k, v in TIMEFRAMES.items() if v <= span]
+            timeframe = fitting[-1] if fitting else "12h"
+        price_col = next(
+            (c for c in (C.MARK_CLOSE, C.CLOSE) if c in market and market[c].notna().any()),
+            C.CLOSE,
+        )
+        self._price_label = "mark price" if price_col == C.MARK_CLOSE else "trade price"
+        px = market[price_col].to_numpy(dtype=float)
+        self._price = np.where(np.isnan(px), inputs.close, px)
+
+        self.controls = self._make_controls(
+            model, timeframe, side, cmap, scale, float(threshold_pct), n
+        )
+        self.figure = self._make_figure(height_px)
+        self.status = W.HTML(layout=W.Layout(margin="0 0 0 8px"))
+        self.status.add_class("liqlib-status")
+        self.figure.add_class("liqlib-figure")
+        self.hm = None
+        self._z_usd = None
+        super().__init__(
+            [self._controls_box(), self.figure, self.status],
+            layout=W.Layout(width="100%"),
+        )
+        self._fit_price_range()
+        self._wire()
+        self._estimate()
+        self._sync_figure_state()
+
+    def _sync_figure_state(self) -> None:
+        """Make the figure's initial state (what a new view draws) its current state.
+
+        A FigureWidget sends updates as messages to the views that exist; a view created later
+        draws ``_widget_data`` / ``_widget_layout``, which plotly refreshes only when the
+        FigureWidget itself is displayed, not when a box holding it is.
+        """
+        fig = self.figure
+        fig._widget_layout = deepcopy(fig._layout_obj._props)
+        fig._widget_data = deepcopy(fig._data)
+
+    def _repr_mimebundle_(self, **kwargs):
+        self._sync_figure_state()
+        return super()._repr_mimebundle_(**kwargs)
+
+    # ------------------------------------------------------------------ estimate
+    def _prepared(self, model: str) -> EngineInputs:
+        if model not in self._inputs:
+            spec = MODELS[model]
+            p = replace(self._base, flow=spec.flow, liquidation=spec.liquidation, sweep=spec.sweep)
+            if p.fade_half_life_candles is None and spec.default_fade_half_life_candles:
+                p = replace(p, fade_half_life_candles=spec.default_fade_half_life_candles)
+            self._inputs[model] = prepare_inputs(self.market, p)
+            self._params[model] = p
+        return self._inputs[model]
+
+    def window(self) -> tuple[int, int, int]:
+        """``(first candle, last candle, candles per column)`` of the current window."""
+        i_end = int(self.controls["end"].value)
+        tf = TIMEFRAMES[self.controls["timeframe"].value]
+        i_start = int(self._times.searchsorted(self._times[i_end] - tf, side="right"))
+        n_win = i_end - i_start + 1
+        block = max(1, math.ceil(n_win / self._base.max_columns))
+        return i_start, i_end, block
+
+    def _weights(self) -> np.ndarray:
+        w = np.array([self.controls[f"mix_{t}"].value for t in range(self._mix.n_tiers)])
+        if not w.sum() > 0:
+            raise InputError("every mix weight is 0: raise one of the mix sliders")
+        return w / w.sum()
+
+    def _estimate(self) -> None:
+        """Re-estimate the window (columns only inside it) and update the whole figure."""
+        t0 = time.perf_counter()
+        model = self.controls["model"].value
+        inputs = self._prepared(model)
+        i_start, i_end, block = self.window()
+        col_end = np.arange(i_end, i_start - 1, -block)[::-1]
+        run = _truncate(inputs, i_end + 1, col_end, self._weights())
+        out = run_inputs(run)
+        self.hm = build_heatmap(run, out, self._params[model], model, self._source)
+        self._col_block = block
+        t1 = time.perf_counter()
+        self._update_display(full=True)
+        self.timings_ms["estimate"].append((time.perf_counter() - t0) * 1e3)
+        self._status(f"estimate {(t1 - t0) * 1e3:.0f} ms")
+
+    # ------------------------------------------------------------------ display
+    def values(self) -> np.ndarray:
+        """USD per (price bin, column) as drawn: selected side and tiers (float32)."""
+        return self._values_by_column().T
+
+    def _values_by_column(self) -> np.ndarray:
+        """USD per (column, price bin), float32: what is sent (plotly transposes it)."""
+        hm = self.hm
+        mask = [bool(self.controls[f"tier_{t}"].value) for t in range(len(hm.leverages))]
+        side = self.controls["side"].value
+        z = np.zeros((len(hm.times), hm.price_edges.size - 1), dtype=np.float32)
+        sides = (
+            (hm.long_usd, hm.long_usd_by_tier, "long"),
+            (hm.short_usd, hm.short_usd_by_tier, "short"),
+        )
+        for total, by_tier, s in sides:
+            if side not in ("both", s):
+                continue
+            if all(mask):
+                z += total  # the engine's own total: no per-tier sum needed
+            else:
+                for t in np.flatnonzero(mask):
+                    z += by_tier[:, t, :]
+        return z
+
+    def _visible_rows(self) -> slice:
+        lo, hi = self.controls["price"].value
+        e = self.hm.price_edges
+        return slice(int(np.searchsorted(e, lo, side="right")) - 1, int(np.searchsorted(e, hi)))
+
+    def _update_display(self, full: bool = False) -> None:
+        t0 = time.perf_counter()
+        hm = self.hm
+        zc = self._values_by_column()
+        z = zc.T
+        self._z_usd = z
+        edges = hm.price_edges
+        centers = 0.5 * (edges[:-1] + edges[1:])
+        col_ms = _epoch_ms(hm.times)
+        dx = float(self._col_block * self._step / pd.Timedelta(milliseconds=1))
+        fig = self.figure
+        with fig.batch_update():
+            heat = fig.data[0]
+            # z travels with its column times as date strings: after a restyle of z, plotly.js
+            # hover no longer formats numeric (ms) times as dates
+            self._set_rows(0, extra={"x": self._col_labels()}, z=z)
+            if full:
+                heat.y0 = float(centers[0])
+                heat.dy = float(edges[1] - edges[0])
+                inv = (1.0 / np.asarray(hm.price, dtype=np.float32))[:, None]
+                dist = centers.astype(np.float32)[None, :] * inv - np.float32(1.0)
+                self._set_rows(0, customdata=dist.T)
+                self._update_window_traces(col_ms, dx)
+            self._update_map()
+            self._update_colour()
+        self.timings_ms["display"].append((time.perf_counter() - t0) * 1e3)
+
+    def _col_labels(self) -> list[str]:
+        """Column end times as UTC date strings (what the readout shows)."""
+        return list(self.hm.times.strftime("%Y-%m-%d %H:%M"))
+
+    def _set_rows(self, trace: int, extra: dict | None = None, **arrays: np.ndarray) -> None:
+        """Set 2-D array properties of a trace as float32 rows (see :func:`_rows`).
+
+        plotly's validators would turn the rows back into nested lists, so the figure's data
+        are set directly and a restyle message carries the rows to the views.
+        """
+        fig = self.figure
+        rows = {name: _rows(a) for name, a in arrays.items()}
+        fig._data[trace].update(rows)
+        msg = {name: [r] for name, r in rows.items()}
+        for name, value in (extra or {}).items():  # 1-D arrays that must travel with them
+            fig._data[trace][name] = value
+            msg[name] = [value]
+        fig._send_restyle_msg(msg, trace_indexes=[trace])
+
+    def _update_window_traces(self, col_ms: np.ndarray, dx: float) -> None:
+        fig, hm = self.figure, self.hm
+        i_start, i_end, _ = self.window()
+        sl = slice(i_start, i_end + 1)
+        fig.data[1].x, fig.data[1].y = _envelope(self._t_ms[sl], self._price[sl])
+        longs = hm.predicted_long_usd.to_numpy()[sl]
+        shorts = hm.predicted_short_usd.to_numpy()[sl]
+        k = max(1, math.ceil(longs.size / MAX_BARS))
+        m = longs.size // k * k
+        start = longs.size - m  # whole blocks ending at the last candle
+        lb = longs[start:].reshape(-1, k).sum(axis=1)
+        sb = shorts[start:].reshape(-1, k).sum(axis=1)
+        t_ms = self._t_ms[sl][start:].reshape(-1, k)[:, 0]
+        width = float(k * self._step / pd.Timedelta(milliseconds=1))
+        bar_x = list(pd.to_datetime(t_ms + width / 2, unit="ms").strftime("%Y-%m-%d %H:%M:%S"))
+        for trace, y in ((fig.data[2], -lb), (fig.data[3], sb)):
+            # date strings: a restyle of the heat makes plotly.js re-guess the type of the
+            # shared time axis from its data, and numbers would make it linear
+            trace.x = bar_x
+            trace.y = _f8(y)
+            trace.width = width
+        per = pd.Timedelta(milliseconds=width)
+        fig.layout.yaxis2.title.text = f"predicted<br>liquidations<br>(USD per {_duration(per)})"
+        x0 = float(self._t_ms[i_start] - self._step / pd.Timedelta(milliseconds=1))
+        fig.layout.xaxis.range = [x0, float(col_ms[-1]) + dx / 2]
+        lo, hi = self.controls["price"].value
+        fig.layout.yaxis.range = [lo, hi]
+
+    def _update_map(self) -> None:
+        """Liquidation map at the window's end: USD per bin stacked by tier, cumulative curves."""
+        fig, hm = self.figure, self.hm
+        j = len(hm.times) - 1
+        side = self.controls["side"].value
+        px = float(hm.price[j])
+        edges = hm.price_edges
+        centers = 0.5 * (edges[:-1] + edges[1:])
+        first = 4
+        long_t = hm.long_usd_by_tier[j] if side in ("both", "long") else 0 * hm.long_usd_by_tier[j]
+        short_t = (
+            hm.short_usd_by_tier[j] if side in ("both", "short") else 0 * hm.short_usd_by_tier[j]
+        )
+        g = max(1, math.ceil(centers.size / MAP_BARS))  # bins per bar
+        nb = centers.size // g * g
+        bar_y = edges[0] + (np.arange(nb // g) + 0.5) * g * (edges[1] - edges[0])
+        for t in range(len(hm.leverages)):
+            on = self.controls[f"tier_{t}"].value
+            bars = fig.data[first + t]
+            bars.x = _f8((long_t[t] + short_t[t])[:nb].reshape(-1, g).sum(axis=1))
+            bars.y = _f8(bar_y)
+            bars.width = g * float(edges[1] - edges[0])
+            bars.visible = True if on else "legendonly"
+        mask = np.array([self.controls[f"tier_{t}"].value for t in range(len(hm.leverages))])
+        lg = (mask[:, None] * long_t).sum(axis=0)
+        sh = (mask[:, None] * short_t).sum(axis=0)
+        below, above = centers < px, centers > px
+        cum_long = np.where(below, np.where(below, lg, 0)[::-1].cumsum()[::-1], np.nan)
+        cum_short = np.where(above, np.where(above, sh, 0).cumsum(), np.nan)
+        n_t = len(hm.leverages)
+        fig.data[first + n_t].x = _f8(cum_long)
+        fig.data[first + n_t].y = _f8(centers)
+        fig.data[first + n_t + 1].x = _f8(cum_short)
+        fig.data[first + n_t + 1].y = _f8(centers)
+        when = hm.times[j].strftime("%Y-%m-%d %H:%M")
+        fig.layout.xaxis3.title.text = (
+            f"liquidation map at {when} UTC<br>(USD per ${g * (edges[1] - edges[0]):,.0f} of price)"
+        )
+        fig.layout.shapes[0].y0 = fig.layout.shapes[0].y1 = px
+
+    def _update_colour(self) -> None:
+        """Colour scale, threshold and price range only: no new arrays are sent."""
+        t0 = time.perf_counter()
+        z = self._z_usd
+        rows = self._visible_rows()
+        vis = z[rows]
+        vmax = float(vis.max()) if vis.size else 0.0
+        scale = self.controls["scale"].value
+        if scale == "percentile":
+            pos = vis[vis > 0]
+            zmax = float(np.percentile(pos, PERCENTILE)) if pos.size else 1.0
+        else:
+            zmax = vmax if vmax > 0 else 1.0
+        thr = self.controls["threshold"].value / 100.0 * vmax
+        fig = self.figure
+        with fig.batch_update():
+            heat = fig.data[0]
+            heat.zmin = 0.0
+            heat.zmax = zmax
+            heat.colorscale = colorscale(self.controls["cmap"].value, scale, zmax, thr)
+            ticks = _nice_ticks(zmax)
+            heat.colorbar.tickvals = ticks.tolist()
+            heat.colorbar.ticktext = [_usd_text(v) for v in ticks]
+            lo, hi = self.controls["price"].value
+            fig.layout.yaxis.range = [lo, hi]
+        self.timings_ms["colour"].append((time.perf_counter() - t0) * 1e3)
+
+    # ------------------------------------------------------------------ readout
+    def cell(self, time_utc, price_usd: float) -> dict:
+        """The readout of the cell under ``(time, price)``: what hovering there shows.
+
+        Returns
+        -------
+        dict
+            ``time`` (column end, UTC), ``price_lo`` / ``price_hi`` (bin edges, USD/coin),
+            ``usd`` (drawn USD in the cell), ``distance`` (bin centre / price then - 1).
+        """
+        hm = self.hm
+        j = hm.column_at(time_utc)
+        e = hm.price_edges
+        b = int(np.clip(np.searchsorted(e, price_usd, side="right") - 1, 0, e.size - 2))
+        centre = 0.5 * (e[b] + e[b + 1])
+        return {
+            "time": hm.times[j],
+            "price_lo": float(e[b]),
+            "price_hi": float(e[b + 1]),
+            "usd": float(self._z_usd[b, j]),
+            "distance": float(centre / hm.price[j] - 1.0),
+        }
+
+    def hottest_cell(self) -> dict:
+        """Time, price (bin centre) and USD of the hottest drawn cell in the visible range."""
+        rows = self._visible_rows()
+        vis = self._z_usd[rows]
+        b, j = np.unravel_index(int(np.argmax(vis)), vis.shape)
+        b += rows.start
+        e = self.hm.price_edges
+        return {
+            "time": self.hm.times[j],
+            "price": float(0.5 * (e[b] + e[b + 1])),
+            "usd": float(self._z_usd[b, j]),
+        }
+
+    # ------------------------------------------------------------------ widgets
+    def _make_controls(self, model, timeframe, side, cmap, scale, threshold_pct, n) -> dict:
+        style = {"description_width": "initial"}
+        c: dict[str, W.Widget] = {}
+        c["timeframe"] = W.ToggleButtons(
+            options=list(TIMEFRAMES), value=timeframe, description="timeframe",
+            style={**style, "button_width": "44px"},
+        )  # fmt: skip
+        c["end"] = W.IntSlider(
+            value=n - 1, min=0, max=n - 1, step=1, description="end", readout=False,
+            continuous_update=False, layout=W.Layout(width="420px"), style=style,
+        )  # fmt: skip
+        c["end_label"] = W.Label()
+        lo, hi = float(self._inputs[model].edges[0]), float(self._inputs[model].edges[-1])
+        c["price"] = W.FloatRangeSlider(
+            value=(lo, hi), min=lo, max=hi, step=(hi - lo) / 1000, description="price (USD)",
+            readout_format=",.0f", continuous_update=False, layout=W.Layout(width="420px"),
+            style=style,
+        )  # fmt: skip
+        c["side"] = W.ToggleButtons(
+            options=list(SIDES), value=side, description="side",
+            style={**style, "button_width": "52px"},
+        )  # fmt: skip
+        c["model"] = W.Dropdown(
+            options=list(MODELS), value=model, description="model",
+            layout=W.Layout(width="190px"), style=style,
+        )  # fmt: skip
+        c["threshold"] = W.FloatSlider(
+            value=threshold_pct, min=0.0, max=60.0, step=1.0,
+            description="hide cells below (% of visible max)", readout_format=".0f",
+            continuous_update=False, layout=W.Layout(width="420px"), style=style,
+        )  # fmt: skip
+        c["cmap"] = W.Dropdown(
+            options=list(HEAT_CMAPS), value=cmap, description="colours",
+            layout=W.Layout(width="220px"), style=style,
+        )  # fmt: skip
+        c["scale"] = W.ToggleButtons(
+            options=list(SCALES), value=scale, description="scale",
+            style={**style, "button_width": "76px"},
+        )  # fmt: skip
+        for t, (lev, w) in enumerate(zip(self._mix.leverages, self._mix.weights, strict=True)):
+            c[f"tier_{t}"] = W.ToggleButton(
+                value=True, description=f"{lev:g}x", tooltip=f"show the {lev:g}x tier",
+                layout=W.Layout(width="64px"),
+            )  # fmt: skip
+            c[f"mix_{t}"] = W.FloatSlider(
+                value=float(w), min=0.0, max=1.0, step=0.01, description=f"{lev:g}x share",
+                continuous_update=False, readout_format=".2f", style=style,
+                layout=W.Layout(width="210px"),
+            )  # fmt: skip
+        for name, widget in c.items():  # stable CSS hooks for browser tests and styling
+            widget.add_class(f"liqlib-{name.replace('_', '-')}")
+        return c
+
+    def _controls_box(self) -> W.Widget:
+        c = self.controls
+        nt = self._mix.n_tiers
+        row1 = W.HBox([c["timeframe"], c["end"], c["end_label"]])
+        row2 = W.HBox([c["price"], c["side"], c["model"]])
+        row3 = W.HBox([c["threshold"], c["cmap"], c["scale"]])
+        tiers = W.HBox(
+            [W.Label("leverage tiers (click to hide):")] + [c[f"tier_{t}"] for t in range(nt)]
+        )
+        mix = W.HBox([W.Label("mix (re-estimates):")] + [c[f"mix_{t}"] for t in range(nt)])
+        return W.VBox([row1, row2, row3, tiers, mix])
+
+    def _make_figure(self, height_px: int) -> go.FigureWidget:
+        hover = (
+            "<b>%{z:$,.4s}</b> would be liquidated here<br>"
+            "price %{y:$,.0f}, %{customdata:+.2%} from the price then<br>"
+            "%{x} UTC<extra></extra>"
+        )
+        traces = [
+            go.Heatmap(
+                z=[[0.0, 0.0], [0.0, 0.0]],
+                x=[0.0, 1.0],
+                y0=0,
+                dy=1,
+                zmin=0,
+                zmax=1,
+                hovertemplate=hover,
+                name="heat",
+                xaxis="x",
+                yaxis="y",
+                colorbar={
+                    "title": {"text": "USD per cell", "side": "right"},
+                    "x": 0.665,
+                    "xanchor": "left",
+                    "y": 0.6,
+                    "len": 0.8,
+                    "thickness": 12,
+                },
+            ),  # fmt: skip
+            go.Scatter(
+                x=[],
+                y=[],
+                mode="lines",
+                line={"color": PRICE_LINE, "width": 1.2},
+                name=self._price_label,
+                xaxis="x",
+                yaxis="y",
+                hoverinfo="skip",  # the heat readout gives the distance from the price
+            ),  # fmt: skip
+            go.Bar(
+                x=[],
+                y=[],
+                marker_color=LONG_COLOR,
+                name="predicted long liquidations",
+                xaxis="x2",
+                yaxis="y2",
+                marker_line_width=0,
+                hovertemplate="longs liquidated -%{y:$,.3s}<extra></extra>",
+            ),  # fmt: skip
+            go.Bar(
+                x=[],
+                y=[],
+                marker_color=SHORT_COLOR,
+                name="predicted short liquidations",
+                xaxis="x2",
+                yaxis="y2",
+                marker_line_width=0,
+                hovertemplate="shorts liquidated %{y:$,.3s}<extra></extra>",
+            ),  # fmt: skip
+        ]
+        colours = tier_colors(self._mix.n_tiers)
+        for t, lev in enumerate(self._mix.leverages):
+            traces.append(
+                go.Bar(
+                    x=[], y=[], orientation="h", marker_color=colours[t], name=f"{lev:g}x",
+                    xaxis="x3", yaxis="y", marker_line_width=0, legendgroup="tiers",
+                    hovertemplate=f"{lev:g}x: %{{x:$,.3s}} at %{{y:$,.0f}}<extra></extra>",
+                )
+            )  # fmt: skip
+        for name, colour in (("cumulative longs", LONG_COLOR), ("cumulative shorts", SHORT_COLOR)):
+            traces.append(
+                go.Scatter(
+                    x=[], y=[], mode="lines", line={"color": colour, "width": 2}, name=name,
+                    xaxis="x4", yaxis="y", hovertemplate=name + " %{x:$,.3s}<extra></extra>",
+                )
+            )  # fmt: skip
+        label = _source_label(self._source)
+        watermark = synthetic_label(self._source)
+        layout = go.Layout(
+            height=height_px,
+            margin={"l": 70, "r": 10, "t": 60, "b": 40},
+            paper_bgcolor="white",
+            plot_bgcolor=BACKGROUND,
+            barmode="relative",
+            bargap=0,
+            hovermode="closest",
+            dragmode="zoom",
+            uirevision="keep",
+            title={"text": f"Estimated liquidation heatmap · {label}", "x": 0.01,
+                   "font": {"size": 14}},
+            legend={"orientation": "h", "x": 0.72, "y": 0.15, "yanchor": "top", "xanchor": "left",
+                    "font": {"size": 10}},
+            xaxis={"domain": [0, 0.66], "anchor": "y", "type": "date", "showticklabels": False,
+                   "hoverformat": "%Y-%m-%d %H:%M",
+                   "showgrid": False},
+            yaxis={"domain": [0.27, 1.0], "anchor": "x", "title": {"text": "price (USD)"},
+                   "tickformat": ",.0f", "showgrid": False},
+            xaxis2={"domain": [0, 0.66], "anchor": "y2", "type": "date", "matches": "x",
+                    "title": {"text": "time (UTC)"}},
+            yaxis2={"domain": [0, 0.22], "anchor": "x2", "tickprefix": "$", "exponentformat": "B",
+                    "zeroline": True, "zerolinecolor": "#888"},
+            xaxis3={"domain": [0.78, 1.0], "anchor": "y", "tickprefix": "$", "exponentformat": "B",
+                    "showgrid": False, "title": {"font": {"size": 11}}},
+            xaxis4={"overlaying": "x3", "side": "top", "anchor": "y", "tickprefix": "$", "exponentformat": "B",
+                    "showgrid": False, "title": {"text": "cumulative (USD)",
+                                                  "font": {"size": 10}}},
+            shapes=[{"type": "line", "xref": "x3 domain", "x0": 0, "x1": 1, "yref": "y",
+                     "y0": 0, "y1": 0, "line": {"color": "#333", "dash": "dash", "width": 1}}],
+            annotations=[
+                {"text": watermark, "xref": "x domain", "yref": "y domain", "x": 0.99,
+                 "y": 0.02, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+                 "font": {"color": "rgba(255,255,255,0.6)", "size": 16}}
+            ] if watermark else [],
+        )  # fmt: skip
+        return go.FigureWidget(data=traces, layout=layout)
+
+    def _wire(self) -> None:
+        c = self.controls
+        for name in ("timeframe", "end", "model"):
+            c[name].observe(self._on_window, "value")
+        for t in range(self._mix.n_tiers):
+            c[f"mix_{t}"].observe(self._on_window, "value")
+            c[f"tier_{t}"].observe(self._on_display, "value")
+        c["side"].observe(self._on_display, "value")
+        for name in ("threshold", "cmap", "scale", "price"):
+            c[name].observe(self._on_colour, "value")
+
+    def _guarded(self, fn) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            fn()
+        except LiqlibError as exc:  # one line in the status, never a traceback in the page
+            self._status(f"<b style='color:#b00'>{exc}</b>")
+        finally:
+            self._busy = False
+
+    def _on_window(self, _change=None) -> None:
+        def run():
+            self._fit_price_range()
+            self._estimate()
+
+        self._guarded(run)
+
+    def _on_display(self, _change=None) -> None:
+        self._guarded(lambda: (self._update_display(), self._status("")))
+
+    def _on_colour(self, _change=None) -> None:
+        self._guarded(lambda: (self._update_colour(), self._status("")))
+
+    def _fit_price_range(self) -> None:
+        """Follow the price: the price range becomes the window's range plus a margin."""
+        i_start, i_end, _ = self.window()
+        p = self._price[i_start : i_end + 1]
+        lo, hi = float(np.nanmin(p)), float(np.nanmax(p))
+        pad = 0.25 * (hi - lo) + 0.02 * hi
+        s = self.controls["price"]
+        s.value = (max(s.min, lo - pad), min(s.max, hi + pad))
+
+    def _status(self, extra: str) -> None:
+        i_start, i_end, block = self.window()
+        t_end = self._times[i_end]
+        self.controls["end_label"].value = f"{t_end:%Y-%m-%d %H:%M} UTC"
+        hm = self.hm
+        est = self.timings_ms["estimate"][-1:] or [float("nan")]
+        where = _source_label(self._source)
+        text = (
+            f"{where} · model {hm.model} · {len(hm.times)} columns of {block} candles × "
+            f"{hm.price_edges.size - 1} price bins · last estimate + figure {est[0]:.0f} ms"
+        )
+        self.status.value = f"<span style='color:#555;font-size:12px'>{text}</span> {extra}"
+
+
+def make_heatmap_explorer(
+    market: pd.DataFrame,
+    *,
+    model: str = "oi-flow",
+    params: EngineParams | None = None,
+    n_bins: int = 500,
+    max_columns: int = 600,
+    timeframe: str | None = None,
+    side: str = "both",
+    cmap: str = "coinglass",
+    scale: str = "percentile",
+    threshold_pct: float = 0.0,
+    height_px: int = 640,
+) -> HeatmapExplorer:
+    """The interactive liquidation-heatmap explorer of ``market``.
+
+    Controls: timeframe presets (12h ... 90d) ending at an end-time slider, price range,
+    side (both / long / short), model, leverage-tier toggles (hide a tier's USD) and mix
+    sliders (re-estimate with new tier weights), a threshold (hide cells below a share of the
+    visible maximum), colour map and scale. The figure: the heat with the price line (mark
+    price when present) over it, predicted liquidations per block of candles under it, and the
+    liquidation map at the end time (bars stacked by tier, cumulative curves) beside it.
+    Hover reads a cell at the cursor; drag to zoom, double-click to reset.
+
+    Parameters
+    ----------
+    market : pandas.DataFrame
+        A frame from ``lq.load_market`` or ``lq.make_synthetic_market``.
+    model : str
+        Initial model (``lq.MODELS``).
+    params : EngineParams, optional
+        Engine parameters (mix, symbol, calibrate...); the explorer uses a linear price grid
+        of ``n_bins`` bins and at most ``max_columns`` columns per window, per tier.
+    n_bins, max_columns : int
+        Grid size (price bins, time columns per window).
+    timeframe : str, optional
+        One of :data:`TIMEFRAMES`; default the longest that fits the market.
+    side : {"both", "long", "short"}
+    cmap : str
+        A name of :data:`liqlib.viz.plot.HEAT_CMAPS`.
+    scale : {"percentile", "linear", "log"}
+    threshold_pct : float
+        Hide cells below this share (%) of the visible maximum.
+    height_px : int
+        Figure height in pixels.
+
+    Returns
+    -------
+    HeatmapExplorer
+        An ipywidgets ``VBox``; display it as the last expression of a cell.
+
+    Raises
+    ------
+    InputError
+        On a bad market or option (one line, naming it).
+    """
+    return HeatmapExplorer(
+        market, model=model, params=params, n_bins=n_bins, max_columns=max_columns,
+        timeframe=timeframe, side=side, cmap=cmap, scale=scale, threshold_pct=threshold_pct,
+        height_px=height_px,
+    )  # fmt: skip

@@ -1,0 +1,63 @@
+"""Notebook 05 runs headless on small SIMULATED markets; its records match direct computations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+import liqlib as lq
+from liqlib.report.run import read_records, run_notebook
+from liqlib.validate import evaluate as ev
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "05-validation.ipynb"
+PARAMS = {"SEEDS": [1], "SIM_DAYS": 1.5, "LIVE_POSITIONS": 4_000, "N_BOOT": 30, "N_BINS": 600}
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIQLIB_PROGRESS", "0")
+    executed = run_notebook(NOTEBOOK, tmp_path / "out", PARAMS, timeout_s=600)
+    rec = read_records(executed)
+    assert rec["synthetic"] is True and "SIMULATED" in rec["data_note"]
+
+    # the scenario table, recomputed here
+    scen = ev.evaluate_scenarios(
+        ev.SCENARIOS, PARAMS["SEEDS"], days=PARAMS["SIM_DAYS"],
+        live_positions=PARAMS["LIVE_POSITIONS"], n_boot=PARAMS["N_BOOT"],
+        n_bins=PARAMS["N_BINS"],
+    )  # fmt: skip
+    skill = scen["skill_pooled"].dropna().groupby(level=["scenario", "prediction"]).mean()
+    for (scenario, model), value in skill.items():
+        assert rec["scenario_skill"][scenario][model] == pytest.approx(value, abs=1e-6)
+
+    # the demo's density scores, recomputed here
+    market, truth = lq.load_demo(truth=True)
+    demo = ev.evaluate_market(
+        market, truth.liquidations, truth=truth, n_boot=PARAMS["N_BOOT"],
+        mix=ev.told_mix(ev.SCENARIOS["continuous (default)"].leverage), mix_basis="opened",
+        model_kw=ev.told_kw(ev.SCENARIOS["continuous (default)"].leverage),
+        n_bins=PARAMS["N_BINS"],
+        max_columns=400, symbol=market.attrs["symbol"],
+    )  # fmt: skip
+    for model, row in demo.density.iterrows():
+        for col, value in row.items():
+            assert rec["demo_density"][model][col] == pytest.approx(value, abs=1e-6)
+
+    # the real window is scored when its file is here, and skipped in words when it is not
+    nb = nbformat.read(executed, as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    if lq.shared_data_file("raw/btc-liquidations-analysis/data/coinglass_BTC_regime_30m_0.05y.csv"):
+        assert set(rec["real_second_half_spearman"]) >= {"oi-flow", "range x OI"}
+        assert "turnover (calibrated)" in rec["real_out_of_sample_spearman"]
+        assert "real window, second half: oi-flow" in text
+    else:
+        assert rec["real_second_half_spearman"] is None and "section 4 is skipped" in text
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert not [o for o in outputs if o.get("name") == "stderr"], "warnings in the output"
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2
+    assert pd.notna(rec["scenario_spearman"]["continuous (default)"]["oi-flow"])

@@ -1,0 +1,135 @@
+"""`liqlib report --symbol SYMBOL --window W`: the report notebook end to end (HTML with code
+hidden, an index whose links resolve, the page rendered non-blank in headless Chromium), and
+secrets: never a parameter, never in a report."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from liqlib.errors import LiqlibError
+from liqlib.report.cli import refuse_secrets
+from liqlib.report.run import read_records
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+]  # fmt: skip
+SECRET = "sk-liqlib-test-7f3a9c1e-never-print-me"
+
+
+def _report(args, out, **env_extra):
+    env = {**os.environ, "LIQLIB_PROGRESS": "0", **env_extra}
+    return subprocess.run(
+        [sys.executable, "-m", "liqlib.report.cli", "report", "--out", str(out), *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def symbol_report(tmp_path_factory):
+    """One run on the SIMULATED demo, with a secret in the environment."""
+    out = tmp_path_factory.mktemp("reports")
+    proc = _report(
+        ["--data", "demo", "--symbol", "BTCUSDT", "--window", "12h",
+         "-p", "WARMUP", "1D", "-p", "N_BINS", "150", "-p", "MAX_COLUMNS", "100",
+         "-p", "ALERT_PCT", "3.5", "--timeout", "300"],
+        out, COINGLASS_API_KEY=SECRET, LIQLIB_CACHE_DIR=str(out.parent / "cache"),
+    )  # fmt: skip
+    return out, proc
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_symbol_report_writes_html_and_an_index_that_resolves(symbol_report):
+    out, proc = symbol_report
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    page = out / "20-report-BTCUSDT-12h.html"
+    assert f"wrote {page}" in proc.stdout
+    rec = read_records(page.with_suffix(".ipynb"))
+    assert "(12h)" in rec["window"] and "SIMULATED" in rec["data_note"]
+    assert rec["n_alerts"] >= 0 and rec["summary"].startswith("**SIM-BTCUSDT**")
+    text = page.read_text()
+    assert "load_report_market(" not in text  # code hidden
+    for bad in ("Traceback", "it/s]", "Warning:", "WARNING"):
+        assert bad not in text, bad
+    index = (out / "index.html").read_text()
+    links = re.findall(r'href="([^"]+)"', index)
+    assert links == [page.name] and all((out / link).is_file() for link in links)
+    assert "(12h)" in index and "SIMULATED" in index and "made " in index
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_secret_in_the_environment_never_lands_in_a_report(symbol_report):
+    out, proc = symbol_report
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    files = list(out.rglob("*"))
+    assert any(f.suffix == ".html" for f in files) and any(f.suffix == ".ipynb" for f in files)
+    for f in files:
+        if f.is_file():
+            assert SECRET not in f.read_text(errors="replace"), f
+    assert SECRET not in proc.stdout + proc.stderr
+
+
+def test_a_secret_is_never_a_parameter(tmp_path):
+    with pytest.raises(LiqlibError, match="COINGLASS_API_KEY looks like a secret"):
+        refuse_secrets({"COINGLASS_API_KEY": SECRET})
+    proc = _report(["--data", "demo", "-p", "COINGLASS_API_KEY", SECRET], tmp_path / "out")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "environment variable" in proc.stderr
+    assert SECRET not in proc.stderr and not (tmp_path / "out").exists()
+
+
+def test_window_without_symbol_is_a_one_line_error(tmp_path):
+    proc = _report(["--window", "24h"], tmp_path / "out")
+    assert proc.returncode == 2 and "--symbol" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_report_renders_non_blank_in_headless_chromium(symbol_report, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "no /usr/bin/chromium: install it with `apt-get install -y chromium` (Debian); "
+            "never `playwright install`"
+        )
+    out, proc = symbol_report
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from PIL import Image, ImageStat
+    from playwright.sync_api import sync_playwright
+
+    shots = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        for name in ("index.html", "20-report-BTCUSDT-12h.html"):
+            page.goto((out / name).as_uri())
+            shots[name] = tmp_path / f"{name}.png"
+            page.screenshot(path=str(shots[name]), full_page=True)
+        n_images = page.eval_on_selector_all(
+            "img", "els => els.filter(e => e.complete && e.naturalWidth > 0).length"
+        )
+        page.goto((out / "index.html").as_uri())
+        page.click("a")
+        landed = page.url
+        browser.close()
+    assert n_images >= 4  # market, heatmap, map with zones, predicted liquidations
+    assert landed.endswith("20-report-BTCUSDT-12h.html")
+    for name, path in shots.items():
+        img = Image.open(path).convert("L")
+        stat = ImageStat.Stat(img)
+        assert stat.stddev[0] > 5, f"{name} screenshot is blank"
+    report = Image.open(shots["20-report-BTCUSDT-12h.html"])
+    assert report.size[1] > 2000  # the whole page, figures included

@@ -1,0 +1,497 @@
+"""The explorer in a real browser: JupyterLab and Voila on 127.0.0.1, Debian's Chromium driven
+by playwright (never ``playwright install``).
+
+Each test serves a temporary root (``notebooks/`` copied, so autosave cannot touch the repo),
+runs notebook 03 with its default parameters (7 days of SYNTHETIC 1-minute candles, 500 price
+bins, ~600 columns), then:
+
+(a) moves the threshold and end-time sliders with the keyboard and clicks a timeframe preset,
+    and checks the drawn figure changed (pixels), timing slider release -> changed pixels;
+(b) hovers a hot cell and checks the readout at the cursor shows the price, USD and distance
+    of the estimate's own cell (from a twin explorer built here with the same parameters);
+(c) hides the leverage tier that holds most of that cell and checks its USD left the cell and
+    the liquidation map; and that no cell or callback printed an error.
+
+Screenshots and the timings go to ``reports/test-artifacts/browser/`` (or
+``$LIQLIB_ARTIFACTS_DIR``). The slider-to-pixels median is printed (a benchmark figure, not an
+assertion; target <= 150 ms).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+
+import liqlib as lq
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = "03-heatmap-explorer.ipynb"
+CHROMIUM = Path("/usr/bin/chromium")
+BIN = Path(sys.executable).parent
+ARTIFACTS = Path(os.environ.get("LIQLIB_ARTIFACTS_DIR", ROOT / "reports" / "test-artifacts"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+PRESSES = 7  # slider moves timed per slider
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}: install Debian's with "
+            "`apt-get update && apt-get install -y chromium` (as .ci/run does); "
+            "never `playwright install`"
+        )
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve_root(tmp: Path) -> Path:
+    root = tmp / "root"
+    (root / "notebooks").mkdir(parents=True)
+    shutil.copy(ROOT / "notebooks" / NOTEBOOK, root / "notebooks" / NOTEBOOK)
+    return root
+
+
+def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"server not ready after {timeout_s} s:\n{log.read_text()[-3000:]}")
+
+
+def _env(tmp: Path) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["LIQLIB_PROGRESS"] = "0"
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(tmp / "lab-settings")
+    env["JUPYTERLAB_WORKSPACES_DIR"] = str(tmp / "lab-workspaces")
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    news = tmp / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    return env
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+# ------------------------------------------------------------------------------------------
+# the twin: the same explorer, built here from the notebook's own parameters cell
+# ------------------------------------------------------------------------------------------
+
+
+def _notebook_parameters() -> dict:
+    nb = json.loads((ROOT / "notebooks" / NOTEBOOK).read_text())
+    (cell,) = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    found: dict = {}
+    exec("".join(cell["source"]), {}, found)
+    return found
+
+
+@pytest.fixture(scope="module")
+def twin():
+    p = _notebook_parameters()
+    assert p["DATA"] == "demo", "the browser test runs the notebook on its default data"
+    market = lq.load_data(
+        p["DATA"], p["SYMBOL"], p["START"], p["END"], interval=p["INTERVAL"],
+        n_candles=p["N_CANDLES"], seed=p["SEED"],
+    )  # fmt: skip
+    params = lq.EngineParams(
+        n_bins=p["N_BINS"], max_columns=p["MAX_COLUMNS"], symbol=p["SYMBOL"], per_tier=True
+    )
+    return lq.make_heatmap_explorer(
+        market, model=p["MODEL"], params=params, n_bins=p["N_BINS"],
+        max_columns=p["MAX_COLUMNS"], timeframe=p["TIMEFRAME"],
+    )  # fmt: skip
+
+
+def _hover_target(twin) -> dict:
+    """A hot cell well away from the price line (so the hover picks the heat, not the line)."""
+    z = twin.values()
+    hm = twin.hm
+    e = hm.price_edges
+    centers = 0.5 * (e[:-1] + e[1:])
+    rows = twin._visible_rows()
+    far = np.abs(centers[:, None] / hm.price[None, :] - 1) > 0.01
+    cols = np.arange(z.shape[1]) > 0.1 * z.shape[1]  # away from the left edge
+    masked = np.where(far & cols[None, :], z, 0)[rows]
+    b, j = np.unravel_index(int(np.argmax(masked)), masked.shape)
+    b += rows.start
+    by_tier = hm.long_usd_by_tier[j, :, b] + hm.short_usd_by_tier[j, :, b]
+    return {
+        "time": hm.times[j],
+        "price": float(centers[b]),
+        "usd": float(z[b, j]),
+        "distance": float(centers[b] / hm.price[j] - 1),
+        "top_tier": int(np.argmax(by_tier)),
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# page helpers
+# ------------------------------------------------------------------------------------------
+
+_HEAT_IMAGE = ".liqlib-figure .hm image"
+#: The plotly graph div: the figure widget's own node in some front ends, a child in others.
+_GD = (
+    "(() => { const el = document.querySelector('.liqlib-figure');"
+    " return el.classList.contains('js-plotly-plot') ? el : el.querySelector('.js-plotly-plot'); })()"
+)
+
+_OBSERVE = """() => {
+  const img = document.querySelector('HEAT_IMAGE');
+  window.__changes = [];
+  if (window.__obs) window.__obs.disconnect();
+  window.__obs = new MutationObserver(() => {
+    const t = performance.now();
+    requestAnimationFrame(() => window.__changes.push({mutated: t, painted: performance.now()}));
+  });
+  window.__obs.observe(img, {attributes: true});
+  // plotly may replace the <image> node: watch its parent too
+  window.__obs.observe(img.parentNode, {childList: true, subtree: true, attributes: true});
+}""".replace("HEAT_IMAGE", _HEAT_IMAGE)
+
+
+def _figure_png(page) -> np.ndarray:
+    from matplotlib.image import imread
+
+    png = page.locator(".liqlib-figure").first.screenshot()
+    return imread(io.BytesIO(png), format="png")
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of pixels that differ."""
+    if a.shape != b.shape:
+        return 1.0
+    return float((np.abs(a - b).max(axis=-1) > 0.02).mean())
+
+
+def _press_and_time(page, selector: str, key: str) -> float:
+    """Press ``key`` on a slider handle; ms from the key press to the heat image repainted."""
+    page.evaluate(_OBSERVE)
+    handle = page.locator(f"{selector} .noUi-handle").first
+    handle.focus()
+    t0 = page.evaluate("performance.now()")
+    handle.press(key)
+    page.wait_for_function("window.__changes.length > 0", timeout=30_000)
+    time.sleep(0.3)  # let any further redraw of the same change land
+    return page.evaluate("window.__changes[0].painted") - t0
+
+
+def _cell_pixel(page, t_ms: float, price: float) -> tuple[float, float]:
+    return page.evaluate(
+        """([x, y]) => {
+          const gd = GD;""".replace("GD", _GD)
+        + """
+          const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
+          // the drag rectangle covers exactly the heat's plot area
+          const r = gd.querySelector('.nsewdrag[data-subplot="xy"]').getBoundingClientRect();
+          return [r.left + xa.l2p(x), r.top + ya.l2p(y)];
+        }""",
+        [t_ms, price],
+    )
+
+
+def _hover_text(page, t_ms: float, price: float) -> str:
+    page.mouse.move(5, 5)
+    time.sleep(0.2)
+    x, y = _cell_pixel(page, t_ms, price)
+    page.mouse.move(x, y)
+    page.wait_for_selector(".liqlib-figure .hoverlayer .hovertext", timeout=10_000)
+    return page.locator(".liqlib-figure .hoverlayer .hovertext").first.text_content()
+
+
+_SI = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "": 1.0}
+
+
+def _parse_readout(text: str) -> dict:
+    m = re.search(r"\$([\d.,]+)([kMGT]?) would be liquidated here", text)
+    p = re.search(r"price \$([\d,]+), ([+\-−][\d.]+)% from the price then", text)
+    t = re.search(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC", text)
+    assert m and p and t, f"unexpected readout: {text!r}"
+    return {
+        "usd": float(m.group(1).replace(",", "")) * _SI[m.group(2)],
+        "price": float(p.group(1).replace(",", "")),
+        "distance": float(p.group(2).replace("−", "-")) / 100,
+        "time": t.group(1),
+    }
+
+
+def _check_readout(text: str, twin, target: dict) -> dict:
+    """The readout names a cell (time, price); its USD and distance are that cell's in the
+    twin estimate, and the cell is the target's (within one column: the cursor sits on a brick
+    boundary to within a pixel, and a price bin may be thinner than a pixel)."""
+    got = _parse_readout(text)
+    t = pd.Timestamp(got["time"], tz="UTC")
+    cell = twin.cell(t, got["price"])
+    hm = twin.hm
+    j = hm.column_at(t)
+    assert f"{hm.times[j]:%Y-%m-%d %H:%M}" == got["time"], (text, "not a column time")
+    assert got["usd"] == pytest.approx(cell["usd"], rel=5e-3), (text, cell)
+    assert cell["price_lo"] <= got["price"] + 0.5 and got["price"] - 0.5 <= cell["price_hi"]
+    assert got["distance"] == pytest.approx(cell["distance"], abs=6e-5), (text, cell)
+    # the cursor lands on the target cell or a neighbour: a bin can be thinner than a pixel
+    bin_usd = cell["price_hi"] - cell["price_lo"]
+    assert abs(got["price"] - target["price"]) <= bin_usd + 0.5, (text, target)
+    assert abs(j - hm.column_at(target["time"])) <= 1, (text, target)
+    return {**got, "expected_usd": cell["usd"]}
+
+
+def _exercise(page, twin, name: str, out: Path, errors: list[str]) -> dict:
+    """Steps (a), (b), (c) on a page where the explorer is drawn; returns the timings."""
+    page.wait_for_selector(_HEAT_IMAGE, state="attached", timeout=120_000)
+    page.wait_for_function(
+        "document.querySelector('.liqlib-status') && "
+        "document.querySelector('.liqlib-status').textContent.includes('columns')",
+        timeout=60_000,
+    )
+    time.sleep(1.0)
+    fig = page.locator(".liqlib-figure").first
+    fig.scroll_into_view_if_needed()
+    page.screenshot(path=out / f"{name}-0-loaded.png", full_page=False)
+    assert "SIMULATED" in page.locator(".liqlib-figure").first.text_content()  # the demo
+
+    # (b) hover a hot cell: the readout is the estimate's cell
+    target = _hover_target(twin)
+    t_ms = target["time"].value / 1e6
+    before = _check_readout(_hover_text(page, t_ms, target["price"]), twin, target)
+    assert before["usd"] > 0.5 * target["usd"]
+    page.screenshot(path=out / f"{name}-1-hover.png")
+
+    # (c) hide the tier that holds most of the cell: its USD leaves the cell and the map
+    t = target["top_tier"]
+    png0 = _figure_png(page)
+    page.locator(f".liqlib-tier-{t}").first.click()
+    twin.controls[f"tier_{t}"].value = False
+    page.wait_for_function(
+        f"{_GD}.data[{4 + t}].visible === 'legendonly'",
+        timeout=30_000,
+    )
+    time.sleep(0.5)
+    after = _check_readout(_hover_text(page, t_ms, target["price"]), twin, target)
+    assert after["time"] == before["time"] and after["usd"] < before["usd"]
+    tier_usd = float(
+        twin.hm.long_usd_by_tier[twin.hm.column_at(target["time"]), t].sum()
+        + twin.hm.short_usd_by_tier[twin.hm.column_at(target["time"]), t].sum()
+    )
+    assert before["usd"] - after["usd"] > 0 and tier_usd > 0
+    assert _changed(png0, _figure_png(page)) > 0.01
+    page.screenshot(path=out / f"{name}-2-tier-hidden.png")
+    page.locator(f".liqlib-tier-{t}").first.click()
+    twin.controls[f"tier_{t}"].value = True
+    page.wait_for_function(
+        f"{_GD}.data[{4 + t}].visible === true",
+        timeout=30_000,
+    )
+    page.mouse.move(5, 5)
+    time.sleep(0.5)
+
+    # (a) threshold and end-time sliders, timeframe preset: the figure changes; timed
+    timings = {"threshold": [], "end": []}
+    for selector, key, kind in (
+        (".liqlib-threshold", "ArrowRight", "threshold"),
+        (".liqlib-end", "ArrowLeft", "end"),
+    ):
+        png0 = _figure_png(page)
+        for _ in range(PRESSES):
+            timings[kind].append(_press_and_time(page, selector, key))
+        diff = _changed(png0, _figure_png(page))
+        assert diff > 0.01, f"{kind} slider moved but the figure did not change ({diff:.2%})"
+    page.screenshot(path=out / f"{name}-3-sliders-moved.png")
+    png0 = _figure_png(page)
+    page.locator(".liqlib-timeframe button", has_text="24h").first.click()
+    page.wait_for_function(
+        "document.querySelector('.liqlib-timeframe button.mod-active')"
+        " && document.querySelector('.liqlib-timeframe button.mod-active').textContent === '24h'",
+        timeout=10_000,
+    )
+    page.wait_for_function(
+        f"(() => {{ const r = {_GD}._fullLayout.xaxis.range;"
+        " return (new Date(r[1]) - new Date(r[0])) < 1.1 * 864e5; })()",
+        timeout=30_000,
+    )
+    time.sleep(0.8)
+    assert _changed(png0, _figure_png(page)) > 0.01
+    page.screenshot(path=out / f"{name}-4-24h.png")
+
+    status = page.locator(".liqlib-status").first.text_content()
+    assert "columns" in status and "every mix weight" not in status, status
+    assert not errors, errors
+    return timings
+
+
+def _launch(playwright, chromium: Path):
+    return playwright.chromium.launch(
+        executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+    )
+
+
+def _report(name: str, timings: dict, out: Path) -> None:
+    all_ms = timings["threshold"] + timings["end"]
+    summary = {
+        kind: {"median_ms": round(statistics.median(v), 1), "all_ms": [round(x, 1) for x in v]}
+        for kind, v in timings.items()
+    }
+    summary["median_ms_all"] = round(statistics.median(all_ms), 1)
+    (out / f"{name}-timings.json").write_text(json.dumps(summary, indent=1))
+    print(
+        f"\n{name}: slider release -> changed pixels, median {summary['median_ms_all']:.0f} ms "
+        f"(threshold {summary['threshold']['median_ms']:.0f} ms, end/re-estimate "
+        f"{summary['end']['median_ms']:.0f} ms; target <= 150 ms; {PRESSES} presses each)"
+    )
+
+
+@pytest.fixture
+def artifacts(request) -> Path:
+    out = ARTIFACTS / "browser"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _console_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    return errors
+
+
+def test_explorer_in_jupyterlab(chromium, twin, tmp_path, artifacts):
+    from playwright.sync_api import sync_playwright
+
+    root = _serve_root(tmp_path)
+    port, token = _free_port(), secrets.token_hex(16)
+    log = tmp_path / "lab.log"
+    cmd = [
+        str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+        "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+        f"--ServerApp.root_dir={root}",
+    ]  # fmt: skip
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    with log.open("w") as fh:
+        proc = subprocess.Popen(
+            cmd, cwd=root, env=_env(tmp_path), stdout=fh, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{base}/api/status?token={token}", proc, log)
+        with sync_playwright() as pw:
+            browser = _launch(pw, chromium)
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            errors = _console_errors(page)
+            page.goto(f"{base}/lab/tree/notebooks/{NOTEBOOK}?reset&token={token}")
+            page.wait_for_selector(".jp-Notebook", timeout=60_000)
+            page.wait_for_function(
+                "window.jupyterapp && jupyterapp.shell.currentWidget && "
+                "jupyterapp.shell.currentWidget.sessionContext && "
+                "jupyterapp.shell.currentWidget.sessionContext.session && "
+                "jupyterapp.shell.currentWidget.sessionContext.session.kernel && "
+                "jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+                timeout=60_000,
+            )
+            page.evaluate("jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_function(
+                "document.querySelectorAll('.jp-InputPrompt').length > 0 && "
+                "![...document.querySelectorAll('.jp-InputPrompt')]"
+                ".some(p => p.textContent.includes('*'))",
+                timeout=300_000,
+            )
+            stderr = page.locator(
+                ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+            )
+            assert stderr.count() == 0, stderr.first.text_content()
+            page.locator(".liqlib-figure").first.scroll_into_view_if_needed()
+            timings = _exercise(page, twin, "jupyterlab", artifacts, errors)
+            assert (
+                page.locator(
+                    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+                ).count()
+                == 0
+            )
+            browser.close()
+        _report("jupyterlab", timings, artifacts)
+    finally:
+        try:
+            requests.post(f"{base}/api/shutdown?token={token}", timeout=5)
+        except requests.RequestException:
+            pass
+        _stop(proc)
+
+
+def test_explorer_in_voila(chromium, twin, tmp_path, artifacts):
+    from playwright.sync_api import sync_playwright
+
+    root = _serve_root(tmp_path)
+    port, token = _free_port(), secrets.token_hex(16)
+    log = tmp_path / "voila.log"
+    cmd = [
+        str(BIN / "voila"), f"notebooks/{NOTEBOOK}", "--no-browser", "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}", "--Voila.port_retries=0", f"--Voila.token={token}",
+    ]  # fmt: skip
+    with log.open("w") as fh:
+        proc = subprocess.Popen(
+            cmd, cwd=root, env=_env(tmp_path), stdout=fh, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{base}/voila/static/voila.js", proc, log)  # never GET / to probe
+        with sync_playwright() as pw:
+            browser = _launch(pw, chromium)
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            errors = _console_errors(page)
+            page.goto(f"{base}/?token={token}", timeout=300_000)
+            timings = _exercise(page, twin, "voila", artifacts, errors)
+            text = page.locator("body").text_content()
+            assert "Traceback" not in text and "Error" not in text.replace("InputError", "")
+            browser.close()
+        _report("voila", timings, artifacts)
+    finally:
+        _stop(proc)
