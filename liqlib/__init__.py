@@ -20,6 +20,7 @@ simulate_market  an agent-based SIMULATED market whose every position is known (
 load_demo        the bundled SIMULATED demo market (the offline default); serve_demo serves it
 load_data        the market a notebook runs on: DATA = "demo" | "binance" | "synthetic"
 resample_market  coarser bars from a market frame
+load_event_candles  real hourly BTC/ETH/DOGE/SOL perpetual candles around the 2025 events (bundled)
 verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
 
 ``import liqlib`` is quick: the modules behind these names (pandas, numba, matplotlib,
@@ -73,6 +74,7 @@ _LAZY = {
     "make_synthetic_market": "liqlib.sim.synthetic",
     "verify_cache": "liqlib.data.store",
     "resample_market": "liqlib.data.bars",
+    "load_event_candles": "liqlib.data.events",
     "DATA_SOURCES": "liqlib.sim.datasource",
     "load_data": "liqlib.sim.datasource",
     "shared_data_file": "liqlib.sim.datasource",
@@ -93,6 +95,7 @@ _LAZY = {
 
 if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.data.bars import resample_market
+    from liqlib.data.events import load_event_candles
     from liqlib.data.store import (
         clear_cache,
         default_cache_dir,
@@ -200,6 +203,7 @@ __all__ = [
     "versions",
     "verify_cache",
     "resample_market",
+    "load_event_candles",
     "DATA_SOURCES",
     "load_data",
     "shared_data_file",

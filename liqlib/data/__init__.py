@@ -12,12 +12,13 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=[
-        "bars", "cache", "columns", "contract", "http", "realized", "serve", "sources", "store",
+        "bars", "cache", "columns", "contract", "events", "http", "realized", "serve", "sources", "store",
         "time",
     ],
     submod_attrs={
         "store": ["load_market", "describe_datasets", "verify_cache", "clear_cache",
                   "default_cache_dir", "MARKET_KINDS"],
         "bars": ["resample_market"],
+        "events": ["load_event_candles"],
     },
 )  # fmt: skip
