@@ -193,7 +193,7 @@ def analyze_case(
 ) -> CaseResult:
     """Heatmap, the biggest drop (of the price context: the whole window when the source has
     it), hot zones at the high before it and when price reached them,
-    predicted liquidations per hour (with the imbalance), open-interest changes and the
+    predicted liquidations per hour (with the long share), open-interest changes and the
     biggest sweep hours, for one symbol with a heatmap market.
 
     ``**params`` go to :func:`liqlib.estimate_heatmap` (``params=EngineParams(...)``,
@@ -253,5 +253,5 @@ def case_records(result: CaseResult) -> dict:
         "swept_long_usd": float(result.hourly["long_usd"].sum()),
         "swept_short_usd": float(result.hourly["short_usd"].sum()),
         "sweeps_vs_oi_spearman": sweeps_vs_oi(result),
-        "imbalance_top_hour": float(top["imbalance"].iloc[0]) if len(top) else np.nan,
+        "long_share_top_hour_pct": float(top["long_share_pct"].iloc[0]) if len(top) else np.nan,
     }

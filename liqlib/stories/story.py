@@ -6,8 +6,8 @@ is typed by hand.
 
 Example
 -------
->>> imbalance(pd.Series([30.0, 5.0]), pd.Series([10.0, 0.0])).tolist()
-[2.0, nan]
+>>> long_share_pct(pd.Series([30.0, 5.0]), pd.Series([10.0, 0.0])).tolist()
+[75.0, 100.0]
 """
 
 from __future__ import annotations
@@ -23,24 +23,65 @@ __all__ = [
     "biggest_drop",
     "hourly_liquidations",
     "hourly_oi_change",
-    "imbalance",
+    "long_share_from_reported_pct",
+    "long_share_pct",
+    "reported_imbalance_pct",
     "summarize_case",
     "summarize_report",
     "top_hours",
 ]
 
 
-def imbalance(long_usd, short_usd):
-    """Long/short liquidation imbalance ``(long - short) / short`` (a ratio; 2.0 = "200 %
-    more longs than shorts"), the figure news sites quoting Coinglass use. NaN where
-    ``short`` is 0 (the ratio is undefined there).
+def long_share_pct(long_usd, short_usd):
+    """Long share of liquidations, % : ``100 * long / (long + short)``.
+
+    50 = as many longs as shorts liquidated, 100 = only longs, 0 = only shorts. Bounded and
+    symmetric (unlike ``(long - short) / short``, which runs to "+310,181 %" when few shorts are
+    swept and sits at "-100 %" when none of the longs are). NaN where nothing was liquidated.
+
+    Examples
+    --------
+    >>> long_share_pct(pd.Series([30.0, 5.0, 0.0]), pd.Series([10.0, 0.0, 0.0])).tolist()
+    [75.0, 100.0, nan]
     """
-    long_usd = np.asarray(long_usd, dtype=float) if np.ndim(long_usd) == 0 else long_usd
+    total = long_usd + short_usd
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = (long_usd - short_usd) / short_usd
-    if isinstance(out, pd.Series):
-        return out.where(short_usd > 0)
-    return np.where(np.asarray(short_usd) > 0, out, np.nan)
+        out = 100.0 * np.asarray(long_usd, dtype=float) / np.asarray(total, dtype=float)
+    out = np.where(np.asarray(total, dtype=float) > 0, out, np.nan)
+    if isinstance(total, pd.Series):
+        return pd.Series(out, index=total.index, name="long_share_pct")
+    return out if np.ndim(out) else float(out)
+
+
+def reported_imbalance_pct(long_usd, short_usd):
+    """The figure news sites quoting Coinglass print: ``100 * (long - short) / short`` (%).
+
+    Kept only to put cited figures through their own definition (:mod:`liqlib.cited`); liqlib
+    reports :func:`long_share_pct`. NaN where ``short`` is 0 (undefined there).
+
+    Examples
+    --------
+    >>> round(float(reported_imbalance_pct(3.94e6, 961.79e3)), 1)
+    309.7
+    """
+    long_usd, short_usd = np.asarray(long_usd, dtype=float), np.asarray(short_usd, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(short_usd > 0, 100.0 * (long_usd - short_usd) / short_usd, np.nan)
+    return out if np.ndim(out) else float(out)
+
+
+def long_share_from_reported_pct(imbalance_pct):
+    """The long share (%) a reported ``(long - short) / short`` figure (%) implies:
+    ``long / (long + short) = (1 + r) / (2 + r)`` with ``r = imbalance_pct / 100``.
+
+    Examples
+    --------
+    >>> round(float(long_share_from_reported_pct(12_129.0)), 2)
+    99.19
+    """
+    r = np.asarray(imbalance_pct, dtype=float) / 100.0
+    out = 100.0 * (1.0 + r) / (2.0 + r)
+    return out if np.ndim(out) else float(out)
 
 
 def hourly_liquidations(hm: Heatmap, freq: str = "1h") -> pd.DataFrame:
@@ -50,7 +91,8 @@ def hourly_liquidations(hm: Heatmap, freq: str = "1h") -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index: hour open time (UTC); ``long_usd``, ``short_usd``, ``total_usd`` (USD swept in
-        the hour) and ``imbalance`` (``(long - short) / short``, NaN when no short was swept).
+        the hour) and ``long_share_pct`` (``100 * long / (long + short)``, NaN when nothing
+        was swept).
     """
     if not isinstance(hm, Heatmap):
         raise InputError(f"hm must be a Heatmap (lq.estimate_heatmap), not {type(hm).__name__}")
@@ -61,7 +103,7 @@ def hourly_liquidations(hm: Heatmap, freq: str = "1h") -> pd.DataFrame:
         }
     )
     out["total_usd"] = out["long_usd"] + out["short_usd"]
-    out["imbalance"] = imbalance(out["long_usd"], out["short_usd"])
+    out["long_share_pct"] = long_share_pct(out["long_usd"], out["short_usd"])
     return out
 
 

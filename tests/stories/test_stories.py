@@ -13,8 +13,8 @@ from liqlib.stories.report_window import ReportConfig, load_report_market, slice
 from liqlib.viz.story import (
     plot_hand_map,
     plot_hourly_vs_oi,
-    plot_imbalance,
     plot_liquidation_odds,
+    plot_long_share,
     plot_price_with_zones,
     plot_zones,
 )
@@ -82,9 +82,35 @@ def test_zone_sweeps_find_the_first_touch(market, hm):
             assert pd.isna(row["swept_at"])
 
 
-def test_imbalance_is_long_minus_short_over_short():
-    got = story.imbalance(pd.Series([30.0, 5.0, 0.0]), pd.Series([10.0, 0.0, 4.0]))
-    assert got.iloc[0] == 2.0 and np.isnan(got.iloc[1]) and got.iloc[2] == -1.0
+def test_long_share_is_bounded_and_defined_where_anything_was_liquidated():
+    got = story.long_share_pct(pd.Series([30.0, 5.0, 0.0, 0.0]), pd.Series([10.0, 0.0, 4.0, 0.0]))
+    assert got.iloc[:3].tolist() == [75.0, 100.0, 0.0] and np.isnan(got.iloc[3])
+    # the figure news sites print, and the long share it implies, agree with each other
+    r = story.reported_imbalance_pct(30.0, 10.0)
+    assert r == 200.0 and story.long_share_from_reported_pct(r) == pytest.approx(75.0)
+    assert np.isnan(story.reported_imbalance_pct(5.0, 0.0))
+    rng = np.random.default_rng(0)
+    lo, sh = rng.exponential(size=200), rng.exponential(size=200)
+    share = story.long_share_pct(lo, sh)
+    np.testing.assert_allclose(story.long_share_from_reported_pct(
+        story.reported_imbalance_pct(lo, sh)), share)  # fmt: skip
+    assert ((share > 0) & (share < 100)).all()
+
+
+def test_cited_doge_figures_are_reconciled_by_window():
+    from liqlib.stories import cited
+
+    t = cited.reconcile_imbalance("nov-2025")
+    totals = t[t["how"].str.startswith("computed")].iloc[0]
+    stated = t[t["how"].str.startswith("stated")].iloc[0]
+    c = cited.cited_table("nov-2025")
+    lo = c.loc[c["what"].str.contains("DOGE long liquidations, 6"), "value"].iloc[0]
+    sh = c.loc[c["what"].str.contains("DOGE short liquidations"), "value"].iloc[0]
+    assert totals["as reported"] == pytest.approx(100 * (lo - sh) / sh)
+    assert totals["long share %"] == pytest.approx(100 * lo / (lo + sh))
+    # the stated 12,129 % cannot come from the two quoted totals: a different window
+    assert stated["long share %"] - totals["long share %"] > 10
+    assert set(c.columns) >= {"what", "value", "unit", "window", "source", "url"}
 
 
 def test_hourly_liquidations_and_top_hours(hm):
@@ -206,7 +232,7 @@ def test_story_figures_name_their_data(market, hm):
         plot_zones(hm, z, market=market, within_pct=2.0, levels={"support": z.attrs["price"]}),
         plot_price_with_zones(market, zones.zone_sweeps(z, market)),
         plot_hourly_vs_oi(h, story.hourly_oi_change(market), market=market),
-        plot_imbalance(h, market=market),
+        plot_long_share(h, market=market),
         plot_liquidation_odds(calculator.liquidation_odds(market, [5, 50], "1h"), "1h", market),
     ]
     for fig in figs:
