@@ -10,6 +10,14 @@
 3. otherwise no heatmap for the symbol; the price (mark-price klines) and funding are still
    shown when the source has them.
 
+With ``data="events"`` (the offline default of the case studies) the heatmap runs on the
+**real hourly perpetual candles bundled with liqlib** (:func:`liqlib.load_event_candles`,
+Binance USD-M): trade-price OHLC and volume only, no open interest, no mark price, no taker
+flow. The model the data support is ``volume`` with an even long/short split and a 24-hour
+fade (24 hourly candles); the open-interest comparison is skipped, and every note says so.
+Real 1-minute slices held beside the repository (``raw/isda``) are added as a close-up when
+present.
+
 With ``data="demo"`` the bundled **SIMULATED** demo market stands in, labelled as such.
 
 Example
@@ -17,6 +25,9 @@ Example
 >>> c = load_case("demo", "BTCUSDT", "2025-11-01", "2025-11-08")
 >>> c.model, c.real
 ('oi-flow', False)
+>>> c = load_case("events", "DOGEUSDT", "2025-11-01", "2025-11-08")
+>>> c.model, c.real, c.model_kw["split"], len(c.market)
+('volume', True, 'even', 168)
 """
 
 from __future__ import annotations
@@ -37,6 +48,8 @@ from liqlib.stories.story import biggest_drop, hourly_liquidations, hourly_oi_ch
 from liqlib.stories.zones import compute_hot_zones, zone_sweeps
 
 __all__ = [
+    "CASE_DATA",
+    "EVENT_MODEL_KW",
     "CaseData",
     "CaseResult",
     "analyze_case",
@@ -46,13 +59,21 @@ __all__ = [
 ]
 
 SLICE_DIR = "raw/isda"
+#: Where a case study's data can come from: bundled real hourly candles (offline default), the
+#: Binance archive (online: 1m klines, mark price, open interest), the SIMULATED demo.
+CASE_DATA = ("events", "binance", "demo")
+#: What the volume model is told on hourly candles without taker flow: an even long/short split
+#: and levels that fade with a one-day half-life (24 hourly candles).
+EVENT_MODEL_KW = {"split": "even", "fade_half_life_candles": 24.0}
 
 
 @dataclass
 class CaseData:
     """What one symbol of a case has: ``market`` (for the heatmap, or None), ``prices`` (a
     price path for context, or None), ``funding`` (settled rates, or None), the ``model`` the
-    heatmap uses, whether the data are ``real``, and ``notes`` saying what is missing."""
+    heatmap uses and ``model_kw`` (engine settings the data impose), whether the data are
+    ``real``, ``notes`` saying what is missing, and ``closeup`` (real 1-minute klines of part
+    of the window, when held offline)."""
 
     symbol: str
     market: pd.DataFrame | None
@@ -61,6 +82,8 @@ class CaseData:
     model: str | None
     real: bool
     notes: list[str] = field(default_factory=list)
+    model_kw: dict = field(default_factory=dict)
+    closeup: pd.DataFrame | None = None
 
 
 def find_kline_slices(symbol: str, start, end, folder: Path | None = None) -> pd.DataFrame | None:
@@ -107,7 +130,7 @@ def load_case(
 
     Parameters
     ----------
-    data : {"demo", "binance", "synthetic"}
+    data : {"events", "binance", "demo", "synthetic"}
     symbol : str
     start, end : str
         The case window (UTC), ``[start, end)``.
@@ -120,8 +143,10 @@ def load_case(
         m = load_data(data, interval=interval)
         note = f"{m.attrs['data_note']}; stands in for {symbol} (no real data used)"
         return CaseData(m.attrs.get("symbol", symbol), m, m, None, DEFAULT_MODEL, False, [note])
+    if data == "events":
+        return _event_case(symbol, start, end, slice_folder)
     if data != "binance":
-        raise InputError(f"DATA={data!r} is unknown: use 'demo', 'binance' or 'synthetic'")
+        raise InputError(f"DATA={data!r} is unknown: use one of {list(CASE_DATA)}")
     notes = []
     market, why = _try(symbol, start, end, interval, ("klines", "markPriceKlines", "metrics"))
     prices, _ = (
@@ -152,6 +177,29 @@ def load_case(
     if funding is None:
         notes.append("no funding rates")
     return CaseData(symbol, market, prices, funding, model, True, notes)
+
+
+def _event_case(symbol: str, start: str, end: str, slice_folder) -> CaseData:
+    """A case on the bundled real hourly candles (+ 1-minute slices when held offline)."""
+    from liqlib.data.events import load_event_candles
+
+    market = load_event_candles(symbol, "binance", start, end)
+    market.attrs["data_note"] = (
+        f"real hourly Binance {symbol} perpetual candles (bundled, public domain)"
+    )
+    notes = [
+        "real hourly Binance perpetual candles bundled with liqlib: no open interest, no mark "
+        "price, no taker flow; volume model, even long/short split, 24 h fade; "
+        "open-interest comparison skipped"
+    ]
+    closeup = find_kline_slices(symbol, start, end, slice_folder)
+    if closeup is not None:
+        notes.append(
+            f"close-up from real 1m klines held offline, {closeup.index[0]:%Y-%m-%d %H:%M} to "
+            f"{closeup.index[-1]:%H:%M} UTC"
+        )
+    return CaseData(symbol, market, market, None, "volume", True, notes, dict(EVENT_MODEL_KW),
+                    closeup)  # fmt: skip
 
 
 def availability(cases: list[CaseData]) -> pd.DataFrame:
@@ -207,7 +255,8 @@ def analyze_case(
         base = dataclasses.replace(base, symbol=symbol)
     else:
         params.setdefault("symbol", symbol)
-    hm = estimate_heatmap(case.market, model=case.model, params=base, **params)
+    hm = estimate_heatmap(case.market, model=case.model, params=base,
+                          **{**case.model_kw, **params})  # fmt: skip
     drop = biggest_drop(case.prices if case.prices is not None else case.market, drop_within)
     # the map just before the drop began (or the heatmap's first column, if it starts later)
     at = min(max(pd.Timestamp(drop["peak_time"]), hm.times[0]), hm.times[-1])

@@ -21,6 +21,9 @@ from liqlib.estimate.heatmap import Heatmap
 
 __all__ = [
     "biggest_drop",
+    "crash_hour",
+    "daily_summary",
+    "longs_reached",
     "hourly_liquidations",
     "hourly_oi_change",
     "long_share_from_reported_pct",
@@ -46,7 +49,7 @@ def long_share_pct(long_usd, short_usd):
     """
     total = long_usd + short_usd
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = 100.0 * np.asarray(long_usd, dtype=float) / np.asarray(total, dtype=float)
+        out = 100.0 * (np.asarray(long_usd, dtype=float) / np.asarray(total, dtype=float))
     out = np.where(np.asarray(total, dtype=float) > 0, out, np.nan)
     if isinstance(total, pd.Series):
         return pd.Series(out, index=total.index, name="long_share_pct")
@@ -277,3 +280,95 @@ def summarize_case(symbol: str, rec: dict, data_note: str) -> str:
     else:
         text.append("Open interest was not available, so sweeps were not compared with it.")
     return " ".join(text)
+
+
+def daily_summary(hm: Heatmap, market: pd.DataFrame) -> pd.DataFrame:
+    """Day by day (UTC): the price's change and low, and what the model swept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the day (UTC); ``close_usd`` (last close), ``change_pct`` (close to close, %),
+        ``low_usd`` (lowest low, mark low when present), ``long_usd``/``short_usd`` (USD swept
+        by the model that day) and ``long_share_pct`` (``100 * long / (long + short)``).
+    """
+    close = _mark_or_trade(market, C.MARK_CLOSE, C.CLOSE)
+    low = _mark_or_trade(market, C.MARK_LOW, C.LOW)
+    out = pd.DataFrame(
+        {
+            "close_usd": close.resample("1D").last(),
+            "low_usd": low.resample("1D").min(),
+            "long_usd": hm.predicted_long_usd.resample("1D").sum(),
+            "short_usd": hm.predicted_short_usd.resample("1D").sum(),
+        }
+    )
+    out["change_pct"] = out["close_usd"].pct_change() * 100.0
+    out["long_share_pct"] = long_share_pct(out["long_usd"].fillna(0), out["short_usd"].fillna(0))
+    out.index = out.index.rename("day")
+    return out[["close_usd", "change_pct", "low_usd", "long_usd", "short_usd", "long_share_pct"]]
+
+
+def crash_hour(market: pd.DataFrame) -> dict:
+    """The hour with the deepest fall from its open to its low (trade or mark prices).
+
+    Returns
+    -------
+    dict
+        ``time`` (hour open, UTC), ``open_usd``, ``low_usd``, ``close_usd``, ``fall_pct``
+        (open to low, negative %) and ``recovered_pct`` (share of the fall the close
+        recovered, %).
+    """
+    hourly = pd.DataFrame(
+        {
+            "open": _mark_or_trade(market, C.MARK_OPEN, C.OPEN).resample("1h").first(),
+            "low": _mark_or_trade(market, C.MARK_LOW, C.LOW).resample("1h").min(),
+            "close": _mark_or_trade(market, C.MARK_CLOSE, C.CLOSE).resample("1h").last(),
+        }
+    ).dropna()
+    if hourly.empty:
+        raise InputError("market has no prices: load a window with candles")
+    fall = hourly["low"] / hourly["open"] - 1.0
+    t = fall.idxmin()
+    row = hourly.loc[t]
+    depth = row["open"] - row["low"]
+    return dict(
+        time=t,
+        open_usd=float(row["open"]),
+        low_usd=float(row["low"]),
+        close_usd=float(row["close"]),
+        fall_pct=float(fall.loc[t]) * 100.0,
+        recovered_pct=float((row["close"] - row["low"]) / depth * 100.0) if depth > 0 else 0.0,
+    )
+
+
+def longs_reached(hm: Heatmap, at, low_usd: float) -> dict:
+    """How much of the longs on the map at ``at`` lay between the price and ``low_usd``.
+
+    Parameters
+    ----------
+    hm : liqlib.Heatmap
+    at : str or pandas.Timestamp
+        Time of the map (UTC; the last column at or before it).
+    low_usd : float
+        A later low (USD/coin).
+
+    Returns
+    -------
+    dict
+        ``price_usd`` (the map's price), ``longs_below_usd`` (all longs below the price),
+        ``reached_usd`` (those with a liquidation price at or above ``low_usd``) and
+        ``reached_pct`` (their share, %).
+    """
+    lm = hm.liquidation_map(at)
+    px = float(lm.attrs["price"])
+    centers = lm.index.to_numpy(dtype=float)
+    longs = lm["long_usd"].to_numpy(dtype=float)
+    below = centers < px
+    total = float(longs[below].sum())
+    reached = min(float(longs[below & (centers >= low_usd)].sum()), total)
+    return dict(
+        price_usd=px,
+        longs_below_usd=total,
+        reached_usd=reached,
+        reached_pct=100.0 * min(reached / total, 1.0) if total > 0 else float("nan"),
+    )
