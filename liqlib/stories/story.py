@@ -20,7 +20,9 @@ from liqlib.errors import InputError
 from liqlib.estimate.heatmap import Heatmap
 
 __all__ = [
+    "alerts_table",
     "biggest_drop",
+    "status_banner",
     "crash_hour",
     "daily_summary",
     "longs_reached",
@@ -372,3 +374,86 @@ def longs_reached(hm: Heatmap, at, low_usd: float) -> dict:
         reached_usd=reached,
         reached_pct=100.0 * min(reached / total, 1.0) if total > 0 else float("nan"),
     )
+
+
+def status_banner(market: pd.DataFrame, now=None) -> str:
+    """The first lines of a report: where the data come from, SIMULATED or real, the data's last
+    time and how stale it is.
+
+    Parameters
+    ----------
+    market : pandas.DataFrame
+        The report's market (``attrs``: ``data_note`` or ``source``, ``synthetic``).
+    now : str or pandas.Timestamp, optional
+        The time to measure staleness against (UTC); default the current time.
+
+    Returns
+    -------
+    str
+        Markdown: one bold status line and one line of detail.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"close": [1.0, 1.0]},
+    ...                  index=pd.date_range("2025-01-01", periods=2, freq="1h", tz="UTC"))
+    >>> m.attrs = {"data_note": "real Binance data", "symbol": "BTCUSDT"}
+    >>> print(status_banner(m, now="2025-01-01 05:00"))  # doctest: +NORMALIZE_WHITESPACE
+    **REAL DATA** · BTCUSDT · data up to 2025-01-01 02:00 UTC, 3 h 0 min old
+    Source: real Binance data.
+    """
+    step = market.index[1] - market.index[0] if len(market) > 1 else pd.Timedelta(0)
+    last = market.index[-1] + step
+    now = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    if now.tz is None:
+        now = now.tz_localize("UTC")
+    age = now - last
+    minutes = int(age.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    old = (f"{days} d " if days else "") + f"{hours} h {mins} min old"
+    if minutes < 0:
+        old = "ends after the report's clock"
+    simulated = bool(market.attrs.get("synthetic"))
+    kind = "SIMULATED DATA (not a real market)" if simulated else "REAL DATA"
+    note = market.attrs.get("data_note") or market.attrs.get("source", "source not recorded")
+    symbol = market.attrs.get("symbol", "")
+    extra = " The simulator's clock is not today's: its age says nothing." if simulated else ""
+    return (
+        f"**{kind}** · {symbol} · data up to {last:%Y-%m-%d %H:%M} UTC, {old}\n"
+        f"Source: {note}.{extra}"
+    )
+
+
+def alerts_table(alerts: pd.DataFrame, within_pct: float) -> pd.DataFrame:
+    """Proximity alerts with readable columns, one row per alert; with none, one row saying so.
+
+    Parameters
+    ----------
+    alerts : pandas.DataFrame
+        From :func:`liqlib.stories.zones.proximity_alerts`.
+    within_pct : float
+        The alert distance (%), for the no-alert row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``alert``, ``side``, ``from (USD)``, ``to (USD)``, ``distance (%)``,
+        ``USD at stake``, ``share of nearby USD (%)``.
+    """
+    cols = ["alert", "side", "from (USD)", "to (USD)", "distance (%)", "USD at stake",
+            "share of nearby USD (%)"]  # fmt: skip
+    if alerts.empty:
+        row = [f"none: no hot zone within {within_pct:g} % of the price"] + [""] * (len(cols) - 1)
+        return pd.DataFrame([row], columns=cols)
+    side = alerts["side"].map({"long": "longs (price falls)", "short": "shorts (price rises)"})
+    return pd.DataFrame(
+        {
+            "alert": [f"{i + 1}" for i in range(len(alerts))],
+            "side": side.to_numpy(),
+            "from (USD)": alerts["zone_lo"].to_numpy(),
+            "to (USD)": alerts["zone_hi"].to_numpy(),
+            "distance (%)": alerts["distance_pct"].to_numpy(),
+            "USD at stake": alerts["usd"].to_numpy(),
+            "share of nearby USD (%)": alerts["share_pct"].to_numpy(),
+        }
+    )[cols]

@@ -21,9 +21,9 @@ import pandas as pd
 from liqlib.errors import InputError
 from liqlib.estimate.heatmap import Heatmap
 from liqlib.estimate.registry import estimate_heatmap
-from liqlib.stories.report_window import slice_heatmap
+from liqlib.stories.report_window import ReportConfig, load_report_market, slice_heatmap
 
-__all__ = ["VIEWS", "horizon_heatmaps", "usd_near_price"]
+__all__ = ["VIEWS", "horizon_heatmaps", "load_views_market", "usd_near_price"]
 
 #: The time ranges heatmap sites offer (Coinglass: 12 hour, 24 hour, 3 day, 7 day).
 VIEWS = ("12h", "24h", "3D", "7D")
@@ -91,6 +91,27 @@ def horizon_heatmaps(
         hm = estimate_heatmap(part, **({} if model is None else {"model": model}), **params)
         out[name] = slice_heatmap(hm, end - span)
     return out
+
+
+def load_views_market(cfg: ReportConfig, views=VIEWS, warmup: str = "1D") -> pd.DataFrame:
+    """The report's market widened to ``warmup`` + the longest view, ending where it ends.
+
+    Parameters
+    ----------
+    cfg : ReportConfig
+        The report's checked parameters (data, symbol, end, interval, model).
+    views : sequence of str
+    warmup : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        For :func:`horizon_heatmaps` (``attrs`` as :func:`load_report_market` sets them).
+    """
+    import dataclasses
+
+    longest = max(_span(v) for v in views)
+    return load_report_market(dataclasses.replace(cfg, window=longest, warmup=_span(warmup)))
 
 
 def usd_near_price(hm: Heatmap, within_pct: float = 2.0) -> pd.DataFrame:
