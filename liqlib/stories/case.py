@@ -184,9 +184,9 @@ def _event_case(symbol: str, start: str, end: str, slice_folder) -> CaseData:
     from liqlib.data.events import load_event_candles
 
     market = load_event_candles(symbol, "binance", start, end)
-    market.attrs["data_note"] = (
-        f"real hourly Binance {symbol} perpetual candles (bundled, public domain)"
-    )
+    # a short name for figure titles; the provenance is in liqlib/datasets/events/README.md
+    market.attrs["source"] = "real Binance USD-M candles bundled with liqlib (public domain)"
+    market.attrs["data_note"] = f"real hourly Binance {symbol} perpetual candles (bundled)"
     notes = [
         "real hourly Binance perpetual candles bundled with liqlib: no open interest, no mark "
         "price, no taker flow; volume model, even long/short split, 24 h fade; "

@@ -390,15 +390,16 @@ def status_banner(market: pd.DataFrame, now=None) -> str:
     Returns
     -------
     str
-        Markdown: one bold status line and one line of detail.
+        Markdown: a bold status line, then a paragraph naming the source.
 
     Examples
     --------
     >>> m = pd.DataFrame({"close": [1.0, 1.0]},
     ...                  index=pd.date_range("2025-01-01", periods=2, freq="1h", tz="UTC"))
     >>> m.attrs = {"data_note": "real Binance data", "symbol": "BTCUSDT"}
-    >>> print(status_banner(m, now="2025-01-01 05:00"))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(status_banner(m, now="2025-01-01 05:00"))
     **REAL DATA** · BTCUSDT · data up to 2025-01-01 02:00 UTC, 3 h 0 min old
+    <BLANKLINE>
     Source: real Binance data.
     """
     step = market.index[1] - market.index[0] if len(market) > 1 else pd.Timedelta(0)
@@ -419,7 +420,7 @@ def status_banner(market: pd.DataFrame, now=None) -> str:
     symbol = market.attrs.get("symbol", "")
     extra = " The simulator's clock is not today's: its age says nothing." if simulated else ""
     return (
-        f"**{kind}** · {symbol} · data up to {last:%Y-%m-%d %H:%M} UTC, {old}\n"
+        f"**{kind}** · {symbol} · data up to {last:%Y-%m-%d %H:%M} UTC, {old}\n\n"
         f"Source: {note}.{extra}"
     )
 

@@ -243,6 +243,20 @@ def _usd(x: float, _pos=None) -> str:
     return f"{x:.3g}"
 
 
+def price_text(x: float, _pos=None) -> str:
+    """A price (USD/coin) with the digits it needs: 98,072.34 for BTC, 0.2317 for DOGE.
+
+    Examples
+    --------
+    >>> price_text(98072.3412), price_text(0.231734), price_text(3400.0)
+    ('98,072.34', '0.2317', '3,400')
+    """
+    a = abs(x)
+    if a >= 1000:
+        return f"{x:,.2f}".rstrip("0").rstrip(".")
+    return f"{x:.4g}"
+
+
 def usd_label(x: float, _pos=None) -> str:
     """Dollar tick label for colour bars and USD axes: $950, $12k, $3.4M, $1.2B."""
     text = _usd(abs(x))
@@ -607,11 +621,11 @@ def plot_liquidation_map(
         ax.stairs(lm["short_usd"].to_numpy(), edges, fill=True, color=SHORT_COLOR, alpha=0.75,
                   label="shorts: USD per bin")  # fmt: skip
         occupied_usd = lm["long_usd"].to_numpy() + lm["short_usd"].to_numpy()
-    ax.axvline(px, color="0.15", lw=1.2, ls="--", label=f"current price {px:,.2f}")
+    ax.axvline(px, color="0.15", lw=1.2, ls="--", label=f"current price {price_text(px)}")
     ax.set_xlabel("liquidation price (USD)")
     ax.set_ylabel("USD per price bin")
     ax.yaxis.set_major_formatter(FuncFormatter(usd_label))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:,.0f}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: price_text(v)))
     ax.set_ylim(bottom=0)
     ax.grid(True, axis="y", alpha=0.25)
     cum = ax.twinx()
