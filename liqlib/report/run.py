@@ -245,7 +245,7 @@ def run_suite(
             continue
         result.pages.append(to_html(executed, show_code=show_code))
     if result.pages or result.failures:
-        log_run(Path(out_dir), started, parameters or {}, result)
+        log_run(Path(out_dir), started, parameters or {}, result, per_notebook)
     entries = [(page, read_records(page.with_suffix(".ipynb"))) for page in report_pages(out_dir)]
     if entries or result.failures:
         result.index = write_index(Path(out_dir), entries, parameters or {})
@@ -255,14 +255,26 @@ def run_suite(
 RUN_LOG = "runs.json"
 
 
-def log_run(out_dir: Path, started, parameters: Mapping, result: SuiteResult) -> None:
-    """Append one run (start time UTC, DATA, pages written, failures) to ``runs.json``."""
+def log_run(
+    out_dir: Path,
+    started,
+    parameters: Mapping,
+    result: SuiteResult,
+    per_notebook: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """Append one run (start time UTC, DATA, per-notebook DATA, pages written, failures) to
+    ``runs.json``."""
     path = out_dir / RUN_LOG
     runs = json.loads(path.read_text()) if path.is_file() else []
     runs.append(
         {
             "started": started.strftime("%Y-%m-%d %H:%M UTC"),
             "data": str(parameters.get("DATA", "notebook defaults")),
+            "data_by_notebook": {
+                Path(nb).stem: str(p["DATA"])
+                for nb, p in (per_notebook or {}).items()
+                if "DATA" in p
+            },
             "pages": [p.name for p in result.pages],
             "failures": {Path(nb).stem: line for nb, line in result.failures.items()},
         }
@@ -344,8 +356,16 @@ def write_index(out_dir: Path, entries: list[tuple[Path, dict]], parameters: Map
         listed.update(names)
         kinds = sorted({page_status(by_name[n][1]) for n in names if n in by_name})
         ok = not run["failures"]
+        own = run.get("data_by_notebook", {})
+        by_data: dict[str, list[str]] = {}
+        for stem, value in own.items():
+            by_data.setdefault(value, []).append(stem)
+        extra = "".join(
+            f" ({html.escape(', '.join(stems))}: DATA {html.escape(value)})"
+            for value, stems in by_data.items()
+        )
         banner = (
-            f"Run of {html.escape(run['started'])} &middot; DATA {html.escape(run['data'])}"
+            f"Run of {html.escape(run['started'])} &middot; DATA {html.escape(run['data'])}{extra}"
             f" &middot; data: {html.escape(', '.join(kinds) or 'none')} &middot; "
             f"{len(run['pages'])} page(s) written, {len(run['failures'])} failed"
         )

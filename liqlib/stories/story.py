@@ -439,13 +439,13 @@ def alerts_table(alerts: pd.DataFrame, within_pct: float) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``alert``, ``side``, ``from (USD)``, ``to (USD)``, ``distance (%)``,
-        ``USD at stake``, ``share of nearby USD (%)``.
+        ``USD at stake``, ``share of nearby USD (%)``; numbers are NaN in the no-alert row.
     """
     cols = ["alert", "side", "from (USD)", "to (USD)", "distance (%)", "USD at stake",
             "share of nearby USD (%)"]  # fmt: skip
     if alerts.empty:
-        row = [f"none: no hot zone within {within_pct:g} % of the price"] + [""] * (len(cols) - 1)
-        return pd.DataFrame([row], columns=cols)
+        row = [f"none: no hot zone within {within_pct:g} % of the price", ""]
+        return pd.DataFrame([row + [np.nan] * (len(cols) - 2)], columns=cols)
     side = alerts["side"].map({"long": "longs (price falls)", "short": "shorts (price rises)"})
     return pd.DataFrame(
         {

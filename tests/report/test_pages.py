@@ -52,12 +52,12 @@ def test_index_has_a_banner_per_run_the_report_first_and_failures(tmp_path):
     pages = [to_html(_executed(tmp_path / name)) for name in ("01-a.ipynb", "20-report-X.ipynb")]
     real = to_html(_executed(tmp_path / "11-case.ipynb", data_note="real hourly candles",
                              synthetic=False))  # fmt: skip
-    log_run(tmp_path, dt.datetime(2026, 1, 2, 6, 0),
-            {"DATA": "demo"}, SuiteResult(pages=[*pages, real],
-                                          failures={"nb/12-b.ipynb": "ValueError: boom"}))  # fmt: skip
+    result = SuiteResult(pages=[*pages, real], failures={"nb/12-b.ipynb": "ValueError: boom"})
+    log_run(tmp_path, dt.datetime(2026, 1, 2, 6, 0), {"DATA": "demo"}, result,
+            {"nb/11-case.ipynb": {"DATA": "events"}})  # fmt: skip
     entries = [(p, read_records(p.with_suffix(".ipynb"))) for p in report_pages(tmp_path)]
     index = write_index(tmp_path, entries, {"DATA": "demo"}).read_text()
-    assert "Run of 2026-01-02 06:00 UTC &middot; DATA demo" in index
+    assert "Run of 2026-01-02 06:00 UTC &middot; DATA demo (11-case: DATA events)" in index
     assert "3 page(s) written, 1 failed" in index and "ValueError: boom" in index
     links = re.findall(r'href="([^"]+)"', index)
     assert links[0] == "20-report-X.html" and set(links) == {p.name for p in [*pages, real]}

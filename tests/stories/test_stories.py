@@ -269,3 +269,28 @@ def test_a_report_end_before_the_listing_names_the_report_options():
         load_report_market(cfg)
     msg = str(exc.value)
     assert "\n" not in msg and "--end" in msg and "--start" not in msg and "start >=" not in msg
+
+
+def test_alerts_table_reads_well_with_and_without_alerts(hm):
+    z = zones.compute_hot_zones(hm, top_n=10)
+    fmt = {"from (USD)": "{:,.6g}", "to (USD)": "{:,.6g}", "distance (%)": "{:+.2f} %",
+           "USD at stake": "{:,.0f}", "share of nearby USD (%)": "{:.1f} %"}  # fmt: skip
+    some = zones.proximity_alerts(z, 100.0)
+    table = story.alerts_table(some, 100.0)
+    assert len(table) == len(some) > 0
+    assert table["USD at stake"].tolist() == some["usd"].tolist()
+    assert set(table["side"]) <= {"longs (price falls)", "shorts (price rises)"}
+    none = story.alerts_table(zones.proximity_alerts(z, 1e-9), 1e-9)
+    assert len(none) == 1 and none["alert"].iloc[0].startswith("none: no hot zone within")
+    for t in (table, none):  # the report formats both without error
+        assert "<table" in t.style.format(fmt, na_rep="").to_html()
+
+
+def test_status_banner_says_simulated_and_how_old(market):
+    demo = lq.load_demo()
+    text = story.status_banner(demo, now="2026-01-01")
+    assert text.startswith("**SIMULATED DATA") and "not today's" in text
+    last = demo.index[-1] + (demo.index[1] - demo.index[0])
+    assert f"data up to {last:%Y-%m-%d %H:%M} UTC" in text
+    days = (pd.Timestamp("2026-01-01", tz="UTC") - last).days
+    assert f"{days} d " in text
