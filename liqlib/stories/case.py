@@ -3,7 +3,7 @@
 :func:`load_case` takes the best the configured source holds and says what is missing:
 
 1. the full window from the archive (trade klines, mark price, open interest, funding):
-   model ``oi-flow``;
+   liqlib's default model (:data:`liqlib.DEFAULT_MODEL`);
 2. otherwise, real 1-minute trade-kline slices held offline (``raw/isda`` of the shared data,
    see :func:`liqlib.shared_data_file`) that overlap the window: model ``volume`` (no open
    interest), on those hours only;
@@ -24,7 +24,7 @@ Example
 -------
 >>> c = load_case("demo", "BTCUSDT", "2025-11-01", "2025-11-08")
 >>> c.model, c.real
-('oi-flow', False)
+('turnover', False)
 >>> c = load_case("events", "DOGEUSDT", "2025-11-01", "2025-11-08")
 >>> c.model, c.real, c.model_kw["split"], len(c.market)
 ('volume', True, 'even', 168)
