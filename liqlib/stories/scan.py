@@ -44,6 +44,7 @@ __all__ = [
     "SCAN_COLUMNS",
     "WITHIN_PCTS",
     "ScanConfig",
+    "map_on_dask",
     "parse_window",
     "resolve_symbols",
     "scan",
@@ -365,34 +366,10 @@ def scan(
     symbols = list(symbols)
     if not symbols:
         raise InputError("no symbols to scan: pass e.g. ['SIM-000'] or resolve_symbols(...)")
-    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
-        raise InputError(f"n_workers={n_workers!r} must be a positive integer: use e.g. 2")
-    from distributed import Client, LocalCluster
-
     t0 = time.perf_counter()
-    if client is not None:
-        rows, workers = _run(client, symbols, cfg)
-    elif scheduler:
-        try:
-            c = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise InputError(
-                f"no Dask scheduler answers at {scheduler} ({type(exc).__name__}): start one "
-                "with `dask scheduler` and `dask worker ADDRESS`, or drop --scheduler"
-            ) from None
-        with c:
-            rows, workers = _run(c, symbols, cfg)
-    else:
-        with (
-            LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            ) as cluster,
-            Client(cluster) as c,
-        ):
-            rows, workers = _run(c, symbols, cfg)
+    rows, workers = map_on_dask(
+        scan_symbol, symbols, scheduler=scheduler, n_workers=n_workers, client=client, cfg=cfg
+    )
     out = _frame(rows)
     out.attrs = {
         "config": {k: v for k, v in asdict(cfg).items() if k != "extra"},
@@ -402,10 +379,71 @@ def scan(
     return out
 
 
-def _run(client, symbols: list[str], cfg: ScanConfig) -> tuple[list[dict], int]:
-    workers = len(client.scheduler_info().get("workers", {}))
-    if workers == 0:
+def map_on_dask(
+    fn,
+    items: Sequence,
+    *,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    client=None,
+    **kwargs,
+) -> tuple[list, int]:
+    """``[fn(item, **kwargs) for item in items]`` as one Dask task per item.
+
+    Parameters
+    ----------
+    fn : callable
+        Importable by the workers (a module-level function of an installed package).
+    items : sequence
+        One task each; results come back in this order.
+    scheduler : str, optional
+        Address of a running ``dask scheduler``; default a ``LocalCluster`` of ``n_workers``
+        single-threaded processes (no dashboard), closed at the end.
+    n_workers : int
+        Workers of the LocalCluster.
+    client : distributed.Client, optional
+        An open client, used as is.
+    **kwargs
+        Passed to every call.
+
+    Returns
+    -------
+    (list, int)
+        The results and the number of workers that ran them.
+
+    Raises
+    ------
+    InputError
+        No scheduler answers at ``scheduler`` (one line, with the fix).
+    """
+    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+        raise InputError(f"n_workers={n_workers!r} must be a positive integer: use e.g. 2")
+    from distributed import Client, LocalCluster
+
+    if client is not None:
+        return _run(client, fn, list(items), kwargs)
+    if scheduler:
+        try:
+            c = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise InputError(
+                f"no Dask scheduler answers at {scheduler} ({type(exc).__name__}): start one "
+                "with `dask scheduler` and `dask worker ADDRESS`, or drop --scheduler"
+            ) from None
+        with c:
+            return _run(c, fn, list(items), kwargs)
+    with (
+        LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        return _run(c, fn, list(items), kwargs)
+
+
+def _run(client, fn, items: list, kwargs: dict) -> tuple[list, int]:
+    if not client.nthreads():
         client.wait_for_workers(1, timeout=30)
-        workers = len(client.scheduler_info().get("workers", {}))
-    futures = client.map(scan_symbol, symbols, cfg=cfg, pure=False)
+    workers = len(client.nthreads())
+    futures = client.map(fn, items, pure=False, **kwargs)
     return client.gather(futures), workers
