@@ -45,6 +45,7 @@ __all__ = [
     "STRATEGIES",
     "MagnetConfig",
     "biggest_zones",
+    "conclusion",
     "magnet_events",
     "magnet_table",
     "with_constant_oi",
@@ -386,7 +387,7 @@ def verdict(table: pd.DataFrame, baseline: str = "random") -> Mapping[int, str]:
         elif r["ci_high"] < 0:
             word = "less often than"
         else:
-            word = "no differently from"
+            word = "not distinguishably more or less often than"
         out[int(r["horizon_h"])] = (
             f"{int(r['horizon_h'])} h: price reached the bigger cluster {word} a {baseline} "
             f"level at the same distance ({r['estimate'] * 100:+.1f} points, 95 % CI "
@@ -511,3 +512,66 @@ def _capped_density(bracket_symbol: str):
         median=base.median, sigma=base.sigma, min_leverage=base.min_leverage,
         max_leverage=min(base.max_leverage, cap), n_tiers=base.n_tiers,
     )  # fmt: skip
+
+
+def conclusion(table: pd.DataFrame) -> str:
+    """One sentence from the pooled numbers: against which baselines the bigger cluster's
+    hit rate is higher at how many horizons (95 % intervals of the paired differences)."""
+    t = table[(table["scope"] == "pooled") & (table["by"] == "all")]
+    n_h = t["horizon_h"].nunique()
+    parts = []
+    for base in ("random", "momentum", "reversion"):
+        r = t[t["metric"] == f"hit_cluster_minus_{base}"]
+        above, below = int((r["ci_low"] > 0).sum()), int((r["ci_high"] < 0).sum())
+        parts.append(
+            f"above {base} at {above} of {n_h} horizons"
+            + (f" (below at {below})" if below else "")
+            + f", by {r['estimate'].min() * 100:+.1f} to {r['estimate'].max() * 100:+.1f} points"
+        )
+    return "The bigger cluster's hit rate is " + "; ".join(parts) + "."
+
+
+def plot_magnet(
+    table: pd.DataFrame,
+    *,
+    scope: str = "pooled",
+    strategies: Sequence[str] = ("cluster", "random", "momentum", "reversion"),
+    title: str = "",
+    ax=None,
+):
+    """Hit rate by horizon for the cluster and its baselines, with bootstrap intervals.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`magnet_table`.
+    scope : str
+        ``"pooled"`` or a symbol.
+    strategies : sequence of str
+        Which of :data:`STRATEGIES` to draw.
+    title : str
+        Figure title (say SIMULATED when it is).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.6))
+    t = table[(table["scope"] == scope) & (table["by"] == "all")]
+    for i, s in enumerate(strategies):
+        r = t[t["metric"] == f"hit_{s}"].sort_values("horizon_h")
+        x = np.arange(len(r)) + (i - (len(strategies) - 1) / 2) * 0.12
+        err = [r["estimate"] - r["ci_low"], r["ci_high"] - r["estimate"]]
+        ax.errorbar(x, r["estimate"] * 100, yerr=np.asarray(err) * 100, fmt="o", capsize=3,
+                    label=s)  # fmt: skip
+        ax.set_xticks(np.arange(len(r)), [f"{h} h" for h in r["horizon_h"]])
+    ax.set_xlabel("horizon after t")
+    ax.set_ylabel("level reached (% of times)")
+    ax.set_title(title or f"Does price reach the bigger cluster? ({scope})")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax.figure
