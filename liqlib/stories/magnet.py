@@ -399,50 +399,18 @@ def verdict(table: pd.DataFrame, baseline: str = "random") -> Mapping[int, str]:
 #: the event-candle symbols and the bracket table each is estimated with (SOLUSDT has no
 #: table in liqlib: it borrows ETHUSDT's, and says so)
 EVENT_BRACKETS = {"BTC": "BTCUSDT", "ETH": "ETHUSDT", "DOGE": "DOGEUSDT", "SOL": "ETHUSDT"}
-_FINM = "raw/finm-hourly-candles/perp_1h_binance_bybit_BTC_ETH_DOGE_SOL_20250306_20251122.csv.gz"
 
 
 def load_event_market(symbol: str, venue: str = "binance") -> pd.DataFrame:
-    """Real hourly perpetual candles (2025-03-06 .. 2025-11-22) as a market frame.
+    """Real hourly perpetual candles (2025-03-06 .. 2025-11-22, bundled) as a market frame.
 
-    Uses ``lq.load_event_candles`` (the candles bundled in ``data/events``) when this liqlib
-    has it, else reads the public-domain file in ``../shared/data`` (prototype path).
-
-    Raises
-    ------
-    DataNotFoundError
-        Neither is available.
+    ``symbol`` may be the coin (``"BTC"``) or the perpetual (``"BTCUSDT"``); see
+    ``lq.load_event_candles``.
     """
-    if "load_event_candles" in lq.__dir__():
-        return lq.load_event_candles(symbol, venue=venue)
-    path = lq.shared_data_file(_FINM)
-    if path is None:
-        raise lq.DataNotFoundError(
-            f"no event candles for {symbol}: this liqlib lacks lq.load_event_candles and "
-            "../shared/data is absent; use DATA='sim'"
-        )
     coin = str(symbol).upper().removesuffix("USDT")
-    raw = pd.read_csv(path)
-    raw = raw[(raw["venue"] == venue) & (raw["coin"] == coin)]
-    if raw.empty:
-        raise lq.DataNotFoundError(
-            f"no event candles for {symbol} on {venue}: use BTC, ETH, DOGE or SOL"
-        )
-    C = lq.columns
-    idx = pd.DatetimeIndex(pd.to_datetime(raw["timestamp"], utc=True), name=C.TIME)
-    m = pd.DataFrame(
-        {C.OPEN: raw["o"].to_numpy(), C.HIGH: raw["h"].to_numpy(), C.LOW: raw["l"].to_numpy(),
-         C.CLOSE: raw["c"].to_numpy(), C.VOLUME: raw["v"].to_numpy()},
-        index=idx,
-    ).sort_index()  # fmt: skip
-    m.attrs.update(
-        symbol=f"{coin}USDT",
-        interval="1h",
-        source=f"finm hourly candles ({venue}), public domain",
-        synthetic=False,
-        data_note=f"real {venue} {coin}USDT hourly candles (finm-hourly-candles, public domain)",
-    )
-    return m
+    market = lq.load_event_candles(f"{coin}USDT", venue=venue)
+    market.attrs.setdefault("data_note", f"real {venue} {coin}USDT hourly candles (bundled)")
+    return market
 
 
 def event_symbol_events(
