@@ -320,8 +320,8 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(SCAN_COLUMNS))
     for c in ("window_start", "window_end"):
         df[c] = pd.to_datetime(df[c], utc=True)
-    for c in ("model", "data_note", "error"):
-        df[c] = df[c].astype("object").where(df[c].notna(), None)
+    for c in ("symbol", "model", "data_note", "error"):
+        df[c] = df[c].astype("str")  # missing stays missing (NaN), as after a Parquet round trip
     return df
 
 
@@ -425,7 +425,7 @@ def map_on_dask(
         return _run(client, fn, list(items), kwargs)
     if scheduler:
         try:
-            c = Client(scheduler, timeout="10s")
+            c = Client(scheduler, timeout="5s")
         except OSError as exc:
             raise InputError(
                 f"no Dask scheduler answers at {scheduler} ({type(exc).__name__}): start one "

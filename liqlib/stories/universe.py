@@ -87,16 +87,19 @@ def universe_table(n_symbols: int, seed: int = 0) -> pd.DataFrame:
     n = _positive_int("n_symbols", n_symbols, "40")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError(f"seed={seed!r} must be an integer >= 0: e.g. seed=0")
-    rng = np.random.default_rng([int(seed), 17])
+    # one generator per member: a member's settings do not depend on how many are drawn
+    draws = np.array(
+        [np.random.default_rng([int(seed), 17, i]).uniform(size=5) for i in range(n)]
+    ).reshape(n, 5)
     out = pd.DataFrame(
         {
             "seed": 1_000 * int(seed) + 101 + np.arange(n),
             "bracket_symbol": [_TEMPLATES[i % len(_TEMPLATES)] for i in range(n)],
-            "price0": np.round(10.0 ** rng.uniform(np.log10(0.05), 5.0, n), 6),
-            "daily_vol": rng.uniform(0.02, 0.06, n),
-            "leverage_median": rng.uniform(4.0, 20.0, n),
-            "leverage_sigma": rng.uniform(0.6, 1.2, n),
-            "long_share": rng.uniform(0.4, 0.6, n),
+            "price0": np.round(10.0 ** (np.log10(0.05) + draws[:, 0] * (5.0 - np.log10(0.05))), 6),
+            "daily_vol": 0.02 + 0.04 * draws[:, 1],
+            "leverage_median": 4.0 + 16.0 * draws[:, 2],
+            "leverage_sigma": 0.6 + 0.6 * draws[:, 3],
+            "long_share": 0.4 + 0.2 * draws[:, 4],
         },
         index=pd.Index([f"{SIM_UNIVERSE_PREFIX}{i:03d}" for i in range(n)], name="symbol"),
     )
