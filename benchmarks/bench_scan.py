@@ -43,13 +43,13 @@ def _timed_tasks(client, symbols, cfg) -> float:
 
 
 def main() -> None:
+    import os
+
     from distributed import Client, LocalCluster
 
     import liqlib as lq
     from liqlib.stories.scan import ScanConfig, resolve_symbols, scan
     from liqlib.stories.universe import load_universe_market
-
-    import os
 
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared)")
     cfg = ScanConfig(window="24h")
