@@ -49,6 +49,8 @@ _COLUMNS = (
     ("swept_short_usd", "swept shorts", "{:,.0f}"),
 )
 
+_MAP_AT = 3
+
 _SORT_JS = """
 document.querySelectorAll('th[data-col]').forEach(function (th) {
   th.addEventListener('click', function () {
@@ -161,10 +163,12 @@ def render_scan_page(scan: pd.DataFrame, title: str = "liqlib scan", edges_pct=N
     ok[RANK_COLUMN] = ok["long_usd_2pct"].astype(float) + ok["short_usd_2pct"].astype(float)
     ok = ok.sort_values(RANK_COLUMN, ascending=False, kind="stable")
     ok["rank"] = np.arange(1, len(ok) + 1)
-    head = "".join(
-        f'<th data-col="{i}">{html.escape(h)}</th>' for i, (_, h, _) in enumerate(_COLUMNS)
-    )
-    head += "<th>map (-10 % .. +10 %)</th>"
+    # the small map goes right after the price (position _MAP_AT), visible without scrolling
+    heads = []
+    for i, (_, h, _) in enumerate(_COLUMNS):
+        heads.append(f'<th data-col="{i + (i >= _MAP_AT)}">{html.escape(h)}</th>')
+    heads.insert(_MAP_AT, "<th>map (-10 % .. +10 %)</th>")
+    head = "".join(heads)
     rows = []
     for _, r in ok.iterrows():
         cells = []
@@ -172,9 +176,8 @@ def render_scan_page(scan: pd.DataFrame, title: str = "liqlib scan", edges_pct=N
             shown, key = _cell(r.get(col), fmt)
             cls = ' class="sym"' if col == "symbol" else ""
             cells.append(f'<td{cls} data-v="{key}">{shown}</td>')
-        cells.append(
-            f"<td>{map_svg(r.get('map_long_usd'), r.get('map_short_usd'), edges_pct)}</td>"
-        )
+        svg = map_svg(r.get("map_long_usd"), r.get("map_short_usd"), edges_pct)
+        cells.insert(_MAP_AT, f"<td>{svg}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     failed = "".join(
         f"<li><b>{html.escape(str(r['symbol']))}</b>: {html.escape(str(r['error']))}</li>"
