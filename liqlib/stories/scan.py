@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -326,21 +326,29 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def scan(
-    symbols: Sequence[str],
-    config: ScanConfig | None = None,
+    symbols: Sequence[str] | str | int,
+    window: str | ScanConfig | None = None,
     *,
+    data: str | None = None,
+    config: ScanConfig | None = None,
     scheduler: str | None = None,
     n_workers: int = 2,
     client=None,
 ) -> pd.DataFrame:
-    """Scan ``symbols`` on Dask: one task per symbol, rows in the order of ``symbols``.
+    """Scan ``symbols`` on Dask (``lq.scan``): one task per symbol, rows in their order.
 
     Parameters
     ----------
-    symbols : sequence of str
-        From :func:`resolve_symbols`.
+    symbols : list of str, str or int
+        A list (``["BTCUSDT", "ETHUSDT"]``), a spec as on the command line (``"all"``,
+        ``"BTCUSDT,ETHUSDT"``) or a number N (the first N of the universe).
+    window : str, optional
+        Window length (``"24h"``); overrides ``config.window``. A :class:`ScanConfig` here is
+        taken as ``config``.
+    data : str, optional
+        ``"sim"`` or ``"binance"``; overrides ``config.data``.
     config : ScanConfig, optional
-        What to compute (default ``ScanConfig()``: the SIMULATED universe, 24 h).
+        Everything else (default ``ScanConfig()``: the SIMULATED universe, 24 h).
     scheduler : str, optional
         Address of an existing ``dask scheduler`` (``"tcp://127.0.0.1:8786"``); default a
         ``LocalCluster`` of ``n_workers`` single-threaded processes, closed at the end.
@@ -352,18 +360,28 @@ def scan(
     Returns
     -------
     pandas.DataFrame
-        One row per symbol, the columns of :data:`SCAN_COLUMNS`. ``attrs``: ``config``,
-        ``workers`` (how many ran it), ``wall_seconds``.
+        One row per symbol, the columns of :data:`SCAN_COLUMNS` (``error`` is NaN, or one
+        line saying why that symbol failed). ``attrs``: ``config``, ``workers`` (how many ran
+        it), ``wall_seconds``.
 
     Example
     -------
-    >>> df = scan(["SIM-000", "SIM-001"], ScanConfig(window="2h"))  # doctest: +SKIP
+    >>> df = lq.scan(3, "6h", data="sim")  # doctest: +SKIP
     >>> list(df["symbol"])  # doctest: +SKIP
-    ['SIM-000', 'SIM-001']
+    ['SIM-000', 'SIM-001', 'SIM-002']
     """
+    if isinstance(window, ScanConfig):
+        config, window = window, None
     cfg = config if config is not None else ScanConfig()
     if not isinstance(cfg, ScanConfig):
         raise InputError("config must be a ScanConfig: build one with ScanConfig(window='24h')")
+    changes = {k: v for k, v in (("window", window), ("data", data)) if v is not None}
+    if changes:
+        cfg = replace(cfg, **changes)  # checked again by ScanConfig
+    if isinstance(symbols, int | np.integer) and not isinstance(symbols, bool):
+        symbols = resolve_symbols(None, cfg.data, int(symbols))
+    elif isinstance(symbols, str):
+        symbols = resolve_symbols(symbols, cfg.data, None)
     symbols = list(symbols)
     if not symbols:
         raise InputError("no symbols to scan: pass e.g. ['SIM-000'] or resolve_symbols(...)")
