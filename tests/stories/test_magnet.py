@@ -1,19 +1,14 @@
 """The magnet back-test: its vectorised zones and outcomes against a plain loop over the
-report's own functions, its bootstrap table, and notebook 30 run headless."""
+report's own functions, and its bootstrap table (notebook 30: tests/notebooks)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import liqlib as lq
-from liqlib.report.run import read_records, run_notebook
 from liqlib.stories import magnet, zones
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -95,29 +90,6 @@ def test_table_counts_and_intervals():
     assert list(band["band"]) == ["1-2 %"]
     with pytest.raises(lq.InputError, match="empty"):
         magnet.magnet_table(ev.iloc[:0])
-
-
-@pytest.mark.notebook
-@pytest.mark.slow
-def test_notebook_30_answers_with_intervals(tmp_path):
-    params = {"EVENT_SYMBOLS": ["BTC", "DOGE"], "SIM_SYMBOLS": 2, "SIM_DAYS": 3.0, "N_BOOT": 100}
-    executed = run_notebook(
-        ROOT / "notebooks" / "30-do-clusters-attract-price.ipynb", tmp_path, params, timeout_s=300
-    )
-    rec = read_records(executed)
-    # the Dask run gives what the same code gives in this process
-    cfg = magnet.MagnetConfig()
-    direct = pd.concat([magnet.event_symbol_events(s, "events", cfg) for s in ("BTC", "DOGE")])
-    assert rec["real_n_events"] == len(direct)
-    hit = direct.groupby("horizon_h")["hit_cluster"].mean()
-    for h, value in rec["real_hit_cluster"].items():
-        assert value == pytest.approx(hit.loc[int(h)], abs=1e-6)
-    assert len(rec["real_verdict"]) == 4 and "95 % CI" in rec["real_verdict"][0]
-    k = sum("more often than" in line for line in rec["real_verdict"])
-    assert rec["real_conclusion"].startswith(
-        f"The bigger cluster's hit rate is above random at {k} of 4 horizons"
-    )
-    assert "SIMULATED" in rec["data_note"]
 
 
 def test_zone_sweeps_keeps_the_rows_of_a_subset(btc_week):
