@@ -40,6 +40,7 @@ import pandas as pd
 
 import liqlib as lq
 from liqlib.errors import InputError
+from liqlib.stories.scan import estimate
 
 __all__ = [
     "STRATEGIES",
@@ -396,11 +397,6 @@ def verdict(table: pd.DataFrame, baseline: str = "random") -> Mapping[int, str]:
     return out
 
 
-#: the event-candle symbols and the bracket table each is estimated with (SOLUSDT has no
-#: table in liqlib: it borrows ETHUSDT's, and says so)
-EVENT_BRACKETS = {"BTC": "BTCUSDT", "ETH": "ETHUSDT", "DOGE": "DOGEUSDT", "SOL": "ETHUSDT"}
-
-
 def load_event_market(symbol: str, venue: str = "binance") -> pd.DataFrame:
     """Real hourly perpetual candles (2025-03-06 .. 2025-11-22, bundled) as a market frame.
 
@@ -443,43 +439,22 @@ def event_symbol_events(
     if data == "events":
         coin = str(symbol).upper().removesuffix("USDT")
         market = with_constant_oi(load_event_market(coin))
-        brackets = EVENT_BRACKETS.get(coin, "ETHUSDT")
         note = market.attrs["data_note"] + f"; OI proxy {market.attrs['oi_proxy']}"
     elif data == "sim":
         from liqlib.stories.universe import load_universe_market
 
         market = load_universe_market(symbol, f"{days}D", universe_seed=universe_seed)
-        brackets = market.attrs["bracket_symbol"]
         note = market.attrs["data_note"]
     else:
         raise InputError(f"data={data!r} is unknown: use 'events' or 'sim'")
     step = market.index[1] - market.index[0]
     per_col = max(1, int(round(pd.Timedelta(hours=step_h) / step)))
-    params = lq.EngineParams(
-        n_bins=n_bins,
-        max_columns=max(1, len(market) // per_col),
-        symbol=brackets,
-        mix=_capped_density(brackets),
-    )
-    hm = lq.estimate_heatmap(market, params=params)
+    hm, top = estimate(market, None, n_bins, max(1, len(market) // per_col))
     ev = magnet_events(hm, market, symbol, config)
     ev.attrs["data_note"] = note
-    ev.attrs["brackets"] = brackets
+    ev.attrs["brackets"] = str(market.attrs.get("bracket_symbol", market.attrs.get("symbol")))
+    ev.attrs["max_leverage"] = top
     return ev
-
-
-def _capped_density(bracket_symbol: str):
-    """The default leverage density capped at the bracket's maximum leverage for the
-    default position notional (DOGEUSDT allows 50x at 10,000 USD, not 125x)."""
-    table = lq.get_bracket_table(bracket_symbol)
-    notional = lq.EngineParams().position_notional_usd
-    k = int(np.searchsorted(np.asarray(table.caps_usd), notional, side="right"))
-    cap = float(table.max_leverage[min(k, len(table.max_leverage) - 1)])
-    base = lq.LeverageDensity()
-    return lq.LeverageDensity(
-        median=base.median, sigma=base.sigma, min_leverage=base.min_leverage,
-        max_leverage=min(base.max_leverage, cap), n_tiers=base.n_tiers,
-    )  # fmt: skip
 
 
 def conclusion(table: pd.DataFrame) -> str:

@@ -45,6 +45,8 @@ __all__ = [
     "SCAN_COLUMNS",
     "WITHIN_PCTS",
     "ScanConfig",
+    "default_mix_for",
+    "estimate",
     "map_on_dask",
     "parse_window",
     "resolve_symbols",
@@ -74,6 +76,7 @@ SCAN_COLUMNS = (
     "window_start",
     "window_end",
     "model",
+    "max_leverage",
     "data_note",
     "map_long_usd",
     "map_short_usd",
@@ -206,14 +209,50 @@ def resolve_symbols(spec: str | Sequence[str] | None, data: str, n_symbols: int 
     return out[: int(n_symbols)] if n_symbols is not None else out
 
 
-def _load(symbol: str, cfg: ScanConfig) -> tuple[pd.DataFrame, str]:
-    """The symbol's market over the window and the symbol whose bracket table applies."""
+def default_mix_for(symbol: str):
+    """The default model's leverage density, capped at the maximum leverage ``symbol``'s bracket
+    allows for the model's position size; None when the default already fits.
+
+    The default density reaches 200x; most perpetuals' first brackets allow far less (and
+    their maintenance margin rules out a liquidation price above ``1 / MMR``), so the uncapped
+    default cannot estimate them at all (e.g. DOGEUSDT: 50x at 10,000 USD).
+
+    Example
+    -------
+    >>> default_mix_for("DOGEUSDT").max_leverage
+    50.0
+    """
+    from liqlib.estimate.registry import TURNOVER_DEFAULT_MIX as base
+
+    table = lq.get_bracket_table(symbol)
+    notional = lq.EngineParams().position_notional_usd
+    k = int(np.searchsorted(np.asarray(table.caps_usd), notional, side="right"))
+    cap = float(table.max_leverage[min(k, len(table.max_leverage) - 1)])
+    return None if cap >= base.max_leverage else replace(base, max_leverage=cap)
+
+
+def estimate(market: pd.DataFrame, model: str | None, n_bins: int, max_columns: int):
+    """``lq.estimate_heatmap`` with the default model's density capped to the market's
+    brackets (:func:`default_mix_for`); returns the heatmap and its mix's top leverage (x)."""
+    model = model or lq.DEFAULT_MODEL
+    kw = {}
+    if model == "turnover":
+        mix = default_mix_for(market.attrs.get("symbol", "BTCUSDT"))
+        if mix is not None:
+            kw["mix"] = mix
+    hm = lq.estimate_heatmap(market, model=model, n_bins=n_bins, max_columns=max_columns, **kw)
+    top = getattr(hm.params.mix, "max_leverage", None)
+    return hm, float(top if top is not None else max(hm.leverages))
+
+
+def _load(symbol: str, cfg: ScanConfig) -> pd.DataFrame:
+    """The symbol's market over the window."""
     window = parse_window(cfg.window)
     if cfg.data == "sim":
         from liqlib.stories.universe import load_universe_market
 
         m = load_universe_market(symbol, window, universe_seed=cfg.universe_seed)
-        return m, m.attrs["bracket_symbol"]
+        return m
     end = pd.Timestamp(cfg.end, tz="UTC") if cfg.end else pd.Timestamp.now("UTC").floor("1D")
     m = lq.load_market(symbol, end - window, end, cfg.interval)
     m.attrs.setdefault(
@@ -221,7 +260,7 @@ def _load(symbol: str, cfg: ScanConfig) -> tuple[pd.DataFrame, str]:
         f"Binance USD-M {symbol} {cfg.interval}, {m.index[0]:%Y-%m-%d %H:%M} to "
         f"{m.index[-1]:%Y-%m-%d %H:%M} UTC",
     )
-    return m, symbol
+    return m
 
 
 def _side_sum(centers, usd, px, lo_pct, hi_pct) -> float:
@@ -303,12 +342,10 @@ def scan_symbol(symbol: str, cfg: ScanConfig) -> dict:
     row: dict = {c: np.nan for c in SCAN_COLUMNS}
     row.update(symbol=symbol, map_long_usd=None, map_short_usd=None, error=None)
     try:
-        market, bracket_symbol = _load(symbol, cfg)
-        params = lq.EngineParams(
-            n_bins=cfg.n_bins, max_columns=cfg.max_columns, symbol=bracket_symbol
-        )
-        hm = lq.estimate_heatmap(market, model=cfg.model or lq.DEFAULT_MODEL, params=params)
+        market = _load(symbol, cfg)
+        hm, top = estimate(market, cfg.model, cfg.n_bins, cfg.max_columns)
         row.update(summarize_heatmap(hm, market, cfg))
+        row["max_leverage"] = top
     except Exception as exc:  # one symbol's failure must not stop the scan: it is its row
         first = (str(exc).strip().splitlines() or [""])[0]
         row["error"] = f"{type(exc).__name__}: {first}"

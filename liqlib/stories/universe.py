@@ -131,8 +131,9 @@ def load_universe_market(
     Returns
     -------
     pandas.DataFrame
-        The frame of ``lq.simulate_market`` with ``attrs["symbol"]`` = ``symbol``,
-        ``attrs["bracket_symbol"]``, ``attrs["data_note"]`` (says SIMULATED) and
+        The frame of ``lq.simulate_market`` (``attrs["symbol"]`` is the simulator's
+        ``SIM-BTCUSDT`` / ``SIM-ETHUSDT``, which picks the brackets), with ``attrs["member"]`` =
+        ``symbol``, ``attrs["bracket_symbol"]``, ``attrs["data_note"]`` (says SIMULATED) and
         ``attrs["universe"]`` (the member's settings).
 
     Raises
@@ -162,8 +163,8 @@ def load_universe_market(
         live_positions=_positive_int("live_positions", live_positions, "5000"),
         burn_in_days=BURN_IN_DAYS,
     )
-    market.attrs.update(
-        symbol=name,
+    market.attrs.update(  # attrs["symbol"] stays the simulator's SIM-<real>: it picks the brackets
+        member=name,
         bracket_symbol=str(row["bracket_symbol"]),
         universe={c: row[c].item() if hasattr(row[c], "item") else row[c] for c in row.index},
         data_note=(

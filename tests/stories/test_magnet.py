@@ -16,8 +16,7 @@ def btc_week():
     """Two real weeks of hourly BTC candles (bundled), the default model, constant OI."""
     m = lq.load_event_candles("BTCUSDT", start="2025-10-01", end="2025-10-15")
     m = magnet.with_constant_oi(m)
-    params = lq.EngineParams(n_bins=1500, max_columns=len(m) // 6, symbol="BTCUSDT")
-    return m, lq.estimate_heatmap(m, params=params)
+    return m, lq.estimate_heatmap(m, n_bins=1500, max_columns=len(m) // 6)
 
 
 def test_biggest_zones_match_compute_hot_zones(btc_week):

@@ -18,11 +18,13 @@ import pytest
 import liqlib as lq
 from liqlib.report.cli import main
 from liqlib.report.scan_page import render_scan_page
-from liqlib.stories import zones
+from liqlib.stories import magnet, zones
 from liqlib.stories.scan import (
     MAP_EDGES_PCT,
     SCAN_COLUMNS,
     ScanConfig,
+    default_mix_for,
+    estimate,
     resolve_symbols,
     scan,
     scan_symbol,
@@ -76,7 +78,8 @@ def test_universe_members_differ_and_are_labelled_simulated():
     assert universe_table(5).equals(t.iloc[:5])  # a member does not depend on N
     m = load_universe_market("SIM-003", "2h")
     assert len(m) == 120
-    assert m.attrs["symbol"] == "SIM-003" and "SIMULATED" in m.attrs["data_note"]
+    assert m.attrs["member"] == "SIM-003" and "SIMULATED" in m.attrs["data_note"]
+    assert m.attrs["symbol"] == "SIM-" + t.loc["SIM-003", "bracket_symbol"]  # picks brackets
     assert m.attrs["synthetic"] is True
     # the member's price starts near its drawn price0 (1 day of burn-in: within a factor 2)
     assert 0.5 < m["close"].iloc[0] / t.loc["SIM-003", "price0"] < 2.0
@@ -90,8 +93,7 @@ def test_universe_members_differ_and_are_labelled_simulated():
 @pytest.fixture(scope="module")
 def sim_hm():
     m = load_universe_market("SIM-001", "6h")
-    params = lq.EngineParams(n_bins=400, max_columns=12, symbol=m.attrs["bracket_symbol"])
-    return m, lq.estimate_heatmap(m, params=params)
+    return m, lq.estimate_heatmap(m, n_bins=400, max_columns=12)
 
 
 def test_row_matches_the_reports_hot_zones_and_sums(sim_hm):
@@ -120,6 +122,22 @@ def test_row_matches_the_reports_hot_zones_and_sums(sim_hm):
     assert len(row["map_long_usd"]) == len(MAP_EDGES_PCT) - 1
     within = lm.loc[(lm.index >= px * 0.9) & (lm.index < px), "long_usd"].sum()
     assert sum(row["map_long_usd"]) == pytest.approx(within, rel=1e-9)
+
+
+def test_default_mix_is_capped_at_the_symbols_bracket():
+    btc = lq.get_bracket_table("BTCUSDT")
+    first = btc.max_leverage[int(np.searchsorted(btc.caps_usd, 10_000.0, side="right"))]
+    assert default_mix_for("BTCUSDT").max_leverage == first < 200  # the default's top: 200x
+    doge = default_mix_for("DOGEUSDT")
+    table = lq.get_bracket_table("DOGEUSDT")
+    assert doge.max_leverage == 50.0 and 10_000.0 in table.floors_usd  # 10,000 USD: 2nd bracket
+    m = magnet.with_constant_oi(
+        lq.load_event_candles("DOGEUSDT", start="2025-10-01", end="2025-10-03")
+    )
+    with pytest.raises(lq.InputError, match="liquidation price"):
+        lq.estimate_heatmap(m, n_bins=200)  # the uncapped default cannot
+    hm, top = estimate(m, None, 200, 10)
+    assert top == 50.0 and hm.long_usd.sum() > 0
 
 
 def test_a_failing_symbol_is_a_row_with_its_error():
