@@ -21,6 +21,7 @@ load_demo        the bundled SIMULATED demo market (the offline default); serve_
 load_data        the market a notebook runs on: DATA = "demo" | "binance" | "synthetic"
 resample_market  coarser bars from a market frame
 load_event_candles  real hourly BTC/ETH/DOGE/SOL perpetual candles around the 2025 events (bundled)
+scan             every symbol's liquidation summary at once, one Dask task per symbol
 verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
 
 ``import liqlib`` is quick: the modules behind these names (pandas, numba, matplotlib,
@@ -75,6 +76,7 @@ _LAZY = {
     "verify_cache": "liqlib.data.store",
     "resample_market": "liqlib.data.bars",
     "load_event_candles": "liqlib.data.events",
+    "scan": "liqlib.stories.scan",
     "DATA_SOURCES": "liqlib.sim.datasource",
     "load_data": "liqlib.sim.datasource",
     "shared_data_file": "liqlib.sim.datasource",
@@ -127,6 +129,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.sim.market import LogNormalLeverage, SimConfig, simulate_market
     from liqlib.sim.synthetic import make_synthetic_market
     from liqlib.sim.truth import MarketTruth
+    from liqlib.stories.scan import scan
     from liqlib.validate import evaluate
     from liqlib.viz.explorer import make_heatmap_explorer
     from liqlib.viz.plot import plot_heatmap, plot_liquidation_map, plot_market
@@ -204,6 +207,7 @@ __all__ = [
     "verify_cache",
     "resample_market",
     "load_event_candles",
+    "scan",
     "DATA_SOURCES",
     "load_data",
     "shared_data_file",

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _pyproject_requirements() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = meta["dependencies"] + meta["optional-dependencies"]["dev"]
+    extras = meta["optional-dependencies"]
+    reqs = meta["dependencies"] + extras["dev"] + extras["scan"]
     out = {}
     for text in reqs:
         req = Requirement(text)

@@ -1,4 +1,6 @@
-"""Command line: ``liqlib report`` runs the notebook suite headless and writes HTML reports.
+"""Command line: ``liqlib report`` runs the notebook suite headless and writes HTML reports;
+``liqlib scan`` summarises every symbol at once on Dask (:mod:`liqlib.report.scan_cli`);
+``liqlib cache`` manages the local cache.
 
 Which market the notebooks run on (their ``DATA`` parameter) is chosen once for the run:
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from liqlib.data.sources.binance.archive import ARCHIVE_URL_ENV, DEFAULT_ARCHIVE_URL
 from liqlib.errors import LiqlibError
-from liqlib.report import cache_cli
+from liqlib.report import cache_cli, scan_cli
 
 NO_DATA_HELP = (
     "cannot reach {url} ({why}): real data needs a mirror or the internet. Offline, point "
@@ -218,9 +220,12 @@ def main(argv: list[str] | None = None) -> int:
         help="papermill parameter for every notebook, typed as papermill -p types it",
     )  # fmt: skip
     cache_cli.add_parser(sub)
+    scan_cli.add_scan_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "cache":
         return cache_cli.run(args)
+    if args.command == "scan":
+        return scan_cli.run_scan(args)
     try:
         return cmd_report(args)
     except LiqlibError as err:
