@@ -1,0 +1,221 @@
+"""Read what ``liqlib record`` stored: events, gaps, and per-bar sums by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from liqlib.data.record.store import EVENT_SCHEMA, GAP_SCHEMA
+from liqlib.errors import CorruptDataError, DataNotFoundError, InputError
+
+#: Columns of :func:`load_liquidations` (index ``time``: the venue's trade time, UTC).
+LIQUIDATION_COLUMNS = ("venue", "symbol", "side", "price", "qty", "usd")
+
+LOWER_BOUND_NOTE = (
+    "Recorded from public streams: Binance and OKX push at most one liquidation per symbol "
+    "per second, so their totals are lower bounds."
+)
+
+
+def _names(value, what: str, upper: bool) -> set[str] | None:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    if not items or not all(isinstance(v, str) and v for v in items):
+        raise InputError(f"{what} must be a name or a list of names, e.g. {what}='BTCUSDT'")
+    return {v.upper() if upper else v.lower() for v in items}
+
+
+def _utc(value, what: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what}={value!r} is not a time: use e.g. '2026-04-03 12:00'") from exc
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _files(root: Path, kind: str, venues, symbols, start, end) -> list[Path]:
+    root = Path(root)
+    if not root.is_dir():
+        raise DataNotFoundError(
+            f"no recording at {root}: record one with `liqlib record --venue binance "
+            f"--symbols BTCUSDT --out {root}`"
+        )
+    lo = start.strftime("%Y-%m-%d") if start is not None else None
+    hi = end.strftime("%Y-%m-%d") if end is not None else None
+    out = []
+    for f in sorted((root / kind).glob("venue=*/symbol=*/date=*/*.parquet")):
+        if f.name.startswith("."):
+            continue
+        date = f.parent.name.split("=", 1)[1]
+        symbol = f.parent.parent.name.split("=", 1)[1]
+        venue = f.parent.parent.parent.name.split("=", 1)[1]
+        if venues is not None and venue not in venues:
+            continue
+        if symbols is not None and symbol not in symbols:
+            continue
+        if (lo is not None and date < lo) or (hi is not None and date > hi):
+            continue
+        out.append(f)
+    return out
+
+
+def _read(files: list[Path], schema: pa.Schema) -> pa.Table:
+    tables = []
+    for f in files:
+        try:
+            tables.append(pq.read_table(f, schema=schema))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise CorruptDataError(
+                f"cannot read {f} ({exc}): delete that file (the rest of the recording stays "
+                "valid) and record again"
+            ) from exc
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+def load_liquidations(path, venue=None, symbol=None, start=None, end=None) -> pd.DataFrame:
+    """Realized liquidations recorded by ``liqlib record``: one row per event, each once.
+
+    Parameters
+    ----------
+    path : path-like
+        The recorder's output folder (``--out DIR``).
+    venue, symbol : str or list of str, optional
+        Keep only these venues (``binance``, ``bybit``, ``okx``) / symbols (``BTCUSDT``).
+    start, end : time-like, optional
+        Keep events with ``start <= time < end`` (UTC when naive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``time`` (UTC ``DatetimeIndex``, the venue's trade time, sorted); columns
+        ``venue``, ``symbol``, ``side`` (``"long"`` when a long position was liquidated),
+        ``price`` (USD/coin: Binance average fill price, Bybit and OKX bankruptcy price),
+        ``qty`` (coins) and ``usd`` (price x qty). Binance and OKX stream at most one
+        liquidation per symbol per second: their sums are lower bounds (``attrs["note"]``).
+
+    Raises
+    ------
+    DataNotFoundError
+        ``path`` is not a folder.
+
+    Examples
+    --------
+    >>> liqs = lq.load_liquidations("recordings", venue="binance", symbol="BTCUSDT")  # doctest: +SKIP
+    >>> liqs.groupby("side")["usd"].sum()  # doctest: +SKIP
+    """
+    venues = _names(venue, "venue", upper=False)
+    symbols = _names(symbol, "symbol", upper=True)
+    t0, t1 = _utc(start, "start"), _utc(end, "end")
+    if t0 is not None and t1 is not None and t1 <= t0:
+        raise InputError(f"end {t1} is not after start {t0}: swap them")
+    table = _read(_files(path, "events", venues, symbols, t0, t1), EVENT_SCHEMA)
+    df = table.to_pandas()
+    df = df.drop_duplicates("event_id")
+    time = pd.to_datetime(df["time_ms"].to_numpy(np.int64), unit="ms", utc=True)
+    out = pd.DataFrame(
+        {c: df[c].to_numpy() for c in LIQUIDATION_COLUMNS},
+        index=pd.DatetimeIndex(time, name="time"),
+    )
+    out = out.astype({"price": float, "qty": float, "usd": float})
+    if t0 is not None:
+        out = out[out.index >= t0]
+    if t1 is not None:
+        out = out[out.index < t1]
+    out = out.sort_index(kind="stable")
+    out.attrs["note"] = LOWER_BOUND_NOTE
+    return out
+
+
+def load_gaps(path, venue=None, symbol=None) -> pd.DataFrame:
+    """The periods a recording was disconnected (events there may be missing).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``venue``, ``symbol``, ``start``, ``end`` (UTC) and ``reason``, sorted by start.
+    """
+    venues = _names(venue, "venue", upper=False)
+    symbols = _names(symbol, "symbol", upper=True)
+    df = _read(_files(path, "gaps", venues, symbols, None, None), GAP_SCHEMA).to_pandas()
+    return pd.DataFrame(
+        {
+            "venue": df["venue"].to_numpy(),
+            "symbol": df["symbol"].to_numpy(),
+            "start": pd.to_datetime(df["start_ms"].to_numpy(np.int64), unit="ms", utc=True),
+            "end": pd.to_datetime(df["end_ms"].to_numpy(np.int64), unit="ms", utc=True),
+            "reason": df["reason"].to_numpy(),
+        }
+    ).sort_values("start", kind="stable", ignore_index=True)
+
+
+def to_bars(liqs: pd.DataFrame, freq: str = "1h", start=None, end=None, gaps=None) -> pd.DataFrame:
+    """Sum realized liquidations per bar and side.
+
+    Parameters
+    ----------
+    liqs : pandas.DataFrame
+        From :func:`load_liquidations` (filter venues / symbols first: every row is summed).
+    freq : str
+        Bar length (pandas offset, e.g. ``"5min"``, ``"1h"``).
+    start, end : time-like, optional
+        Bars to cover (default: the span of ``liqs``); bars without events hold 0.
+    gaps : pandas.DataFrame, optional
+        From :func:`load_gaps`: adds ``complete`` (False for a bar that overlaps a gap).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``time`` (bar open, UTC); ``long_usd``, ``short_usd`` (USD), ``long_qty``,
+        ``short_qty`` (coins), ``events`` (count), and ``complete`` when ``gaps`` is given.
+
+    Examples
+    --------
+    >>> bars = lq.to_bars(lq.load_liquidations("recordings"), "1h")  # doctest: +SKIP
+    """
+    missing = {"side", "qty", "usd"} - set(liqs.columns)
+    if missing or not isinstance(liqs.index, pd.DatetimeIndex):
+        raise InputError(
+            f"to_bars needs the frame of lq.load_liquidations (missing {sorted(missing)} or a "
+            "time index): pass lq.load_liquidations(DIR)"
+        )
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError as exc:
+        raise InputError(f"freq={freq!r} is not a bar length: use e.g. '5min' or '1h'") from exc
+    t0, t1 = _utc(start, "start"), _utc(end, "end")
+    idx = liqs.index.tz_convert("UTC") if liqs.index.tz else liqs.index.tz_localize("UTC")
+    bar = idx.floor(offset)
+    lo = t0 if t0 is not None else (bar.min() if len(bar) else None)
+    hi = t1 if t1 is not None else (bar.max() + offset if len(bar) else None)
+    if lo is None or hi is None:
+        grid = pd.DatetimeIndex([], tz="UTC", name="time")
+    else:
+        grid = pd.date_range(
+            pd.Timestamp(lo).floor(offset), hi, freq=offset, inclusive="left", name="time"
+        )
+    out = pd.DataFrame(index=grid)
+    for side in ("long", "short"):
+        mask = (liqs["side"] == side).to_numpy()
+        for col in ("usd", "qty"):
+            sums = (
+                pd.Series(liqs[col].to_numpy(float)[mask], index=bar[mask]).groupby(level=0).sum()
+            )
+            out[f"{side}_{col}"] = sums.reindex(grid, fill_value=0.0).to_numpy(float)
+    out["events"] = (
+        pd.Series(1, index=bar).groupby(level=0).sum().reindex(grid, fill_value=0).to_numpy(int)
+    )
+    if gaps is not None:
+        complete = np.ones(len(grid), bool)
+        starts = grid
+        ends = grid + offset
+        for g0, g1 in zip(gaps["start"], gaps["end"], strict=True):
+            complete &= ~((starts < g1) & (ends > g0))
+        out["complete"] = complete
+    return out
