@@ -10,7 +10,8 @@ Actions
 ``("sleep", s)``          pause (the server stays responsive: it still answers pings)
 ``("freeze", s)``         block the server's event loop: no frames, no pongs (a hung server)
 ``("drop",)``             abort the TCP connection without a close frame
-``("wait_sub",)``         wait until the client has sent its first frame (the subscription)
+``("wait_sub",)``         wait until the client has sent its first frame (the subscription;
+                          Binance subscribes in the URL, so there it does not wait)
 ``("burst", frames, n_per_tick, tick_s)``  send ``frames`` in groups of ``n_per_tick``
 
 >>> with WsServer("bybit", [[("wait_sub",), ("send", bybit_frame([...]))]]) as srv:
@@ -134,7 +135,7 @@ class WsServer:
                 elif kind == "drop":
                     ws.transport.abort()
                     return
-                elif kind == "wait_sub":
+                elif kind == "wait_sub" and self.venue != "binance":  # binance: in the URL
                     await asyncio.wait_for(subscribed.wait(), 10)
                 elif kind == "burst":
                     frames, per_tick, tick = action[1], action[2], action[3]

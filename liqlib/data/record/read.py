@@ -118,7 +118,7 @@ def load_liquidations(path, venue=None, symbol=None, start=None, end=None) -> pd
     table = _read(_files(path, "events", venues, symbols, t0, t1), EVENT_SCHEMA)
     df = table.to_pandas()
     df = df.drop_duplicates("event_id")
-    time = pd.to_datetime(df["time_ms"].to_numpy(np.int64), unit="ms", utc=True)
+    time = pd.to_datetime(df["time_ms"].to_numpy(np.int64), unit="ms", utc=True).as_unit("ns")
     out = pd.DataFrame(
         {c: df[c].to_numpy() for c in LIQUIDATION_COLUMNS},
         index=pd.DatetimeIndex(time, name="time"),
@@ -148,8 +148,12 @@ def load_gaps(path, venue=None, symbol=None) -> pd.DataFrame:
         {
             "venue": df["venue"].to_numpy(),
             "symbol": df["symbol"].to_numpy(),
-            "start": pd.to_datetime(df["start_ms"].to_numpy(np.int64), unit="ms", utc=True),
-            "end": pd.to_datetime(df["end_ms"].to_numpy(np.int64), unit="ms", utc=True),
+            "start": pd.to_datetime(df["start_ms"].to_numpy(np.int64), unit="ms", utc=True).as_unit(
+                "ns"
+            ),
+            "end": pd.to_datetime(df["end_ms"].to_numpy(np.int64), unit="ms", utc=True).as_unit(
+                "ns"
+            ),
             "reason": df["reason"].to_numpy(),
         }
     ).sort_values("start", kind="stable", ignore_index=True)

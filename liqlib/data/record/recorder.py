@@ -98,8 +98,11 @@ class _Stall(Exception):
 
 async def _recv_watched(ws, spec: StreamSpec, cfg: RecorderConfig):
     """The next frame; pings an idle socket and raises ``_Stall`` when it stays silent."""
+    # asyncio.timeout, not asyncio.wait_for: on Python 3.11 wait_for swallows a cancellation
+    # that arrives as the frame does (a busy stream then never stops on SIGTERM)
     try:
-        return await asyncio.wait_for(ws.recv(), cfg.idle_s)
+        async with asyncio.timeout(cfg.idle_s):
+            return await ws.recv()
     except TimeoutError:
         pass
     if spec.app_ping is not None:
@@ -111,7 +114,8 @@ async def _recv_watched(ws, spec: StreamSpec, cfg: RecorderConfig):
         return frame.result()
     if pong in done:  # alive but quiet: wait for the frame as usual
         try:
-            return await asyncio.wait_for(frame, cfg.idle_s)
+            async with asyncio.timeout(cfg.idle_s):
+                return await frame
         except TimeoutError:
             frame.cancel()
             return None
@@ -219,7 +223,8 @@ async def record_async(
     tasks.append(asyncio.create_task(_flusher(sink, cfg)))
     try:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), cfg.duration_s)
+            async with asyncio.timeout(cfg.duration_s):
+                await stop.wait()
     finally:
         for task in tasks:
             task.cancel()
