@@ -20,6 +20,8 @@ simulate_market  an agent-based SIMULATED market whose every position is known (
 load_demo        the bundled SIMULATED demo market (the offline default); serve_demo serves it
 load_data        the market a notebook runs on: DATA = "demo" | "binance" | "synthetic"
 resample_market  coarser bars from a market frame
+load_liquidations  realized liquidations recorded by ``liqlib record`` (one row per event)
+load_gaps        when a recording was disconnected; to_bars sums liquidations per bar and side
 load_event_candles  real hourly BTC/ETH/DOGE/SOL perpetual candles around the 2025 events (bundled)
 verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
 
@@ -75,6 +77,9 @@ _LAZY = {
     "verify_cache": "liqlib.data.store",
     "resample_market": "liqlib.data.bars",
     "load_event_candles": "liqlib.data.events",
+    "load_liquidations": "liqlib.data.record.read",
+    "load_gaps": "liqlib.data.record.read",
+    "to_bars": "liqlib.data.record.read",
     "DATA_SOURCES": "liqlib.sim.datasource",
     "load_data": "liqlib.sim.datasource",
     "shared_data_file": "liqlib.sim.datasource",
@@ -96,6 +101,7 @@ _LAZY = {
 if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.data.bars import resample_market
     from liqlib.data.events import load_event_candles
+    from liqlib.data.record.read import load_gaps, load_liquidations, to_bars
     from liqlib.data.store import (
         clear_cache,
         default_cache_dir,
@@ -204,6 +210,9 @@ __all__ = [
     "verify_cache",
     "resample_market",
     "load_event_candles",
+    "load_liquidations",
+    "load_gaps",
+    "to_bars",
     "DATA_SOURCES",
     "load_data",
     "shared_data_file",

@@ -18,6 +18,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+from liqlib.data.record.cli import add_record_parser
 from liqlib.data.sources.binance.archive import ARCHIVE_URL_ENV, DEFAULT_ARCHIVE_URL
 from liqlib.errors import LiqlibError
 from liqlib.report import cache_cli
@@ -202,9 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         help="papermill parameter for every notebook, typed as papermill -p types it",
     )  # fmt: skip
     cache_cli.add_parser(sub)
+    add_record_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "cache":
         return cache_cli.run(args)
+    if args.command == "record":
+        return args.func(args)
     try:
         return cmd_report(args)
     except LiqlibError as err:

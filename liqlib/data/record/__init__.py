@@ -2,8 +2,13 @@
 
 ``liqlib record`` (:mod:`.cli`) runs :func:`.recorder.record`; :func:`.read.load_liquidations`,
 :func:`.read.load_gaps` and :func:`.read.to_bars` read the store it writes (:mod:`.store`).
+Submodules load on first use (the CLI parser needs neither pandas nor websockets).
 """
 
-from liqlib.data.record.read import LIQUIDATION_COLUMNS, load_gaps, load_liquidations, to_bars
+import lazy_loader as _lazy
 
-__all__ = ["LIQUIDATION_COLUMNS", "load_gaps", "load_liquidations", "to_bars"]
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submodules=["cli", "events", "read", "recorder", "store", "streams"],
+    submod_attrs={"read": ["LIQUIDATION_COLUMNS", "load_gaps", "load_liquidations", "to_bars"]},
+)

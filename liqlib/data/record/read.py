@@ -159,67 +159,76 @@ def load_gaps(path, venue=None, symbol=None) -> pd.DataFrame:
     ).sort_values("start", kind="stable", ignore_index=True)
 
 
-def to_bars(liqs: pd.DataFrame, freq: str = "1h", start=None, end=None, gaps=None) -> pd.DataFrame:
+def to_bars(liqs: pd.DataFrame, bar: str = "1h", start=None, end=None, gaps=None) -> pd.DataFrame:
     """Sum realized liquidations per bar and side.
 
     Parameters
     ----------
     liqs : pandas.DataFrame
-        From :func:`load_liquidations` (filter venues / symbols first: every row is summed).
-    freq : str
-        Bar length (pandas offset, e.g. ``"5min"``, ``"1h"``).
+        Events from :func:`load_liquidations` (filter venues / symbols first: every row is
+        summed), or a bar frame (``long_usd``, ``short_usd``) to sum into longer bars.
+    bar : str
+        Bar length, e.g. ``"5min"``, ``"1h"``, ``"1D"``; bars start at multiples of it from
+        midnight UTC and are labelled by their open time.
     start, end : time-like, optional
         Bars to cover (default: the span of ``liqs``); bars without events hold 0.
     gaps : pandas.DataFrame, optional
-        From :func:`load_gaps`: adds ``complete`` (False for a bar that overlaps a gap).
+        From :func:`load_gaps`: adds ``complete`` (False for a bar that overlaps a gap, where
+        events may be missing).
 
     Returns
     -------
     pandas.DataFrame
-        Index ``time`` (bar open, UTC); ``long_usd``, ``short_usd`` (USD), ``long_qty``,
-        ``short_qty`` (coins), ``events`` (count), and ``complete`` when ``gaps`` is given.
+        Index ``time`` (bar open, UTC); for events ``long_usd``, ``short_usd`` (USD),
+        ``long_qty``, ``short_qty`` (coins) and ``events`` (count), plus ``complete`` when
+        ``gaps`` is given; for a bar frame its columns summed. ``attrs["bar"]`` is the bar.
 
     Examples
     --------
-    >>> bars = lq.to_bars(lq.load_liquidations("recordings"), "1h")  # doctest: +SKIP
+    >>> idx = pd.to_datetime(["2026-04-03 09:10", "2026-04-03 09:50", "2026-04-03 10:05"], utc=True)
+    >>> liqs = pd.DataFrame({"side": ["long", "short", "long"], "qty": [1.0, 2.0, 0.5],
+    ...                      "usd": [100.0, 200.0, 50.0]}, index=idx)
+    >>> to_bars(liqs, "1h")[["long_usd", "short_usd", "events"]].to_dict("list")
+    {'long_usd': [100.0, 50.0], 'short_usd': [200.0, 0.0], 'events': [2, 1]}
     """
-    missing = {"side", "qty", "usd"} - set(liqs.columns)
-    if missing or not isinstance(liqs.index, pd.DatetimeIndex):
+    from liqlib.data.realized import _alias, _timedelta
+
+    if not isinstance(liqs, pd.DataFrame) or not isinstance(liqs.index, pd.DatetimeIndex):
         raise InputError(
-            f"to_bars needs the frame of lq.load_liquidations (missing {sorted(missing)} or a "
-            "time index): pass lq.load_liquidations(DIR)"
+            "to_bars needs a DataFrame indexed by time: pass lq.load_liquidations(DIR)"
         )
-    try:
-        offset = pd.tseries.frequencies.to_offset(freq)
-    except ValueError as exc:
-        raise InputError(f"freq={freq!r} is not a bar length: use e.g. '5min' or '1h'") from exc
+    td = _timedelta(bar, "bar")
+    alias = _alias(td)
     t0, t1 = _utc(start, "start"), _utc(end, "end")
     idx = liqs.index.tz_convert("UTC") if liqs.index.tz else liqs.index.tz_localize("UTC")
-    bar = idx.floor(offset)
-    lo = t0 if t0 is not None else (bar.min() if len(bar) else None)
-    hi = t1 if t1 is not None else (bar.max() + offset if len(bar) else None)
-    if lo is None or hi is None:
-        grid = pd.DatetimeIndex([], tz="UTC", name="time")
+    bars = idx.floor(td)
+    lo = t0.floor(td) if t0 is not None else (bars.min() if len(bars) else None)
+    hi = t1 if t1 is not None else (bars.max() + td if len(bars) else None)
+    grid = pd.DatetimeIndex([], tz="UTC").as_unit("ns")
+    if lo is not None and hi is not None and hi > lo:
+        grid = pd.date_range(lo, hi, freq=td, inclusive="left").as_unit("ns")
+    grid = grid.rename("time")
+    if {"side", "usd", "qty"} <= set(liqs.columns):
+        out = pd.DataFrame(index=grid)
+        for side in ("long", "short"):
+            mask = (liqs["side"] == side).to_numpy()
+            for col in ("usd", "qty"):
+                values = pd.Series(liqs[col].to_numpy(float)[mask], index=bars[mask])
+                out[f"{side}_{col}"] = values.groupby(level=0).sum().reindex(grid, fill_value=0.0)
+        counts = pd.Series(1, index=bars).groupby(level=0).sum()
+        out["events"] = counts.reindex(grid, fill_value=0).astype(int)
+    elif {"long_usd", "short_usd"} <= set(liqs.columns):
+        out = liqs.set_axis(bars).groupby(level=0).sum().reindex(grid, fill_value=0.0)
     else:
-        grid = pd.date_range(
-            pd.Timestamp(lo).floor(offset), hi, freq=offset, inclusive="left", name="time"
+        raise InputError(
+            f"to_bars needs events (side, qty, usd) or a bar frame (long_usd, short_usd), not "
+            f"columns {list(liqs.columns)[:6]}: pass lq.load_liquidations(DIR)"
         )
-    out = pd.DataFrame(index=grid)
-    for side in ("long", "short"):
-        mask = (liqs["side"] == side).to_numpy()
-        for col in ("usd", "qty"):
-            sums = (
-                pd.Series(liqs[col].to_numpy(float)[mask], index=bar[mask]).groupby(level=0).sum()
-            )
-            out[f"{side}_{col}"] = sums.reindex(grid, fill_value=0.0).to_numpy(float)
-    out["events"] = (
-        pd.Series(1, index=bar).groupby(level=0).sum().reindex(grid, fill_value=0).to_numpy(int)
-    )
+    out.index.name = "time"
     if gaps is not None:
         complete = np.ones(len(grid), bool)
-        starts = grid
-        ends = grid + offset
         for g0, g1 in zip(gaps["start"], gaps["end"], strict=True):
-            complete &= ~((starts < g1) & (ends > g0))
+            complete &= ~((grid < g1) & (grid + td > g0))
         out["complete"] = complete
+    out.attrs = {**liqs.attrs, "bar": alias}
     return out

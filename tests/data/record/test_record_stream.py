@@ -134,7 +134,7 @@ def _record_cmd(out: Path, *extra: str) -> list[str]:
 
 
 def test_done_when_three_venues_drop_once_garbage_and_240_events(tmp_path):
-    """The issue's scenario through the CLI: 80 events per venue (240), each stream drops once
+    """The issue's scenario through ``liqlib record``: 80 events per venue (240), each stream drops once
     and replays a few after the reconnect, one garbage frame; exit 0 at --duration."""
     b = [binance_frame(i) for i in range(80)]
     y = [bybit_frame([bybit_rows(i)]) for i in range(80)]
@@ -160,11 +160,11 @@ def test_done_when_three_venues_drop_once_garbage_and_240_events(tmp_path):
             LIQLIB_BYBIT_WS_URL=sy.url,
             LIQLIB_OKX_WS_URL=so.url,
         )
-        cmd = _record_cmd(
-            tmp_path,
+        cmd = [sys.executable, "-m", "liqlib.report.cli", "record", "--out", str(tmp_path)]
+        cmd += [
             "--venue", "binance,bybit,okx", "--symbols", "BTCUSDT", "--duration", "4s",
             "--flush", "0.5", "--backoff-max", "0.3", "--okx-ct-val", "BTC-USDT-SWAP=0.01",
-        )  # fmt: skip
+        ]  # fmt: skip
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.strip().splitlines()[-1])["venues"]
