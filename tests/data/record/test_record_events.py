@@ -183,3 +183,34 @@ def test_event_id_identifies_a_replayed_event():
     b = events.make_event("bybit", "BTCUSDT", 1739502302929, "long", 50000.0, 0.5, "Buy", 99)
     c = events.make_event("bybit", "BTCUSDT", 1739502302929, "long", 50000.0, 0.6, "Buy", 1)
     assert a["event_id"] == b["event_id"] != c["event_id"]
+
+
+def test_okx_contract_values_from_rest_then_snapshot_then_refusal(tmp_path, monkeypatch, caplog):
+    from archive_server import ArchiveServer
+
+    from liqlib.data.record.streams import resolve_okx_ct_val
+    from liqlib.errors import InputError
+
+    def instruments(query):
+        rows = {
+            "SOL-USDT-SWAP": {"instId": "SOL-USDT-SWAP", "ctVal": "1", "ctMult": "1"},
+            "BTC-USDT-SWAP": {"instId": "BTC-USDT-SWAP", "ctVal": "0.01", "ctMult": "1"},
+        }
+        return 200, {"code": "0", "data": [rows[query["instId"]]]}
+
+    with ArchiveServer(tmp_path) as server:
+        server.routes["/api/v5/public/instruments"] = instruments
+        monkeypatch.setenv("LIQLIB_OKX_REST_URL", server.url)
+        assert resolve_okx_ct_val(["SOLUSDT", "BTCUSDT"]) == {
+            "SOL-USDT-SWAP": 1.0,
+            "BTC-USDT-SWAP": 0.01,
+        }
+        assert server.log[0][1] == {"instType": "SWAP", "instId": "SOL-USDT-SWAP"}
+    # the server is gone: the bundled snapshot, with a warning naming its date
+    monkeypatch.setenv("LIQLIB_HTTP_TIMEOUT", "1")
+    with caplog.at_level("WARNING", logger="liqlib.record"):
+        assert resolve_okx_ct_val(["ETHUSDT"]) == {"ETH-USDT-SWAP": 0.1}
+    assert events.OKX_CT_VAL_SNAPSHOT_DATE in caplog.text
+    with pytest.raises(InputError, match="--okx-ct-val SOL-USDT-SWAP="):
+        resolve_okx_ct_val(["SOLUSDT"])
+    assert resolve_okx_ct_val(["SOLUSDT"], {"SOL-USDT-SWAP": 1.0}) == {"SOL-USDT-SWAP": 1.0}
