@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from liqlib.data.record import events
-from liqlib.errors import DownloadError, InputError
+from liqlib.errors import DownloadError, InputError, LiqlibError
 
 log = logging.getLogger("liqlib.record")
 
@@ -38,7 +38,6 @@ DEFAULT_URLS = {
     "okx": "wss://ws.okx.com:8443/ws/v5/public",
 }
 URL_ENVS = {"binance": BINANCE_WS_ENV, "bybit": BYBIT_WS_ENV, "okx": OKX_WS_ENV}
-DEFAULT_OKX_REST_URL = "https://www.okx.com"
 
 
 @dataclass(frozen=True)
@@ -124,34 +123,26 @@ def _parse_okx(msg, recv_ms, ct_val):
     return events.parse_okx(msg, recv_ms, ct_val)
 
 
-def fetch_okx_ct_val(inst_ids, timeout_s: float = 10.0) -> dict[str, float]:
+def fetch_okx_ct_val(inst_ids) -> dict[str, float]:
     """Coins per contract (``ctVal`` x ``ctMult``) of OKX swaps from the public instruments
-    endpoint (``$LIQLIB_OKX_REST_URL``, default www.okx.com).
+    endpoint (``$LIQLIB_OKX_REST_URL``, default www.okx.com), via the OKX source.
 
     Raises
     ------
     DownloadError
         The endpoint cannot be reached or answers something else than the instruments.
     """
-    import requests
+    from liqlib.data.sources.okx.rest import fetch_contract_value
 
-    base = (os.environ.get(OKX_REST_ENV, "").strip() or DEFAULT_OKX_REST_URL).rstrip("/")
     out = {}
     for inst in inst_ids:
-        url = f"{base}/api/v5/public/instruments"
         try:
-            resp = requests.get(url, params={"instType": "SWAP", "instId": inst}, timeout=timeout_s)
-            body = resp.json()
-            row = body["data"][0]
-            value = float(row["ctVal"]) * float(row.get("ctMult") or 1)
-        except (requests.RequestException, ValueError, KeyError, IndexError, TypeError) as exc:
+            out[inst] = fetch_contract_value(events.symbol_of_okx(inst))
+        except (LiqlibError, OSError) as exc:
             raise DownloadError(
-                f"cannot read {inst}'s contract value from {url} ({type(exc).__name__}): "
-                f"pass --okx-ct-val {inst}=COINS_PER_CONTRACT or set {OKX_REST_ENV}"
+                f"cannot read {inst}'s contract value ({exc}): pass "
+                f"--okx-ct-val {inst}=COINS_PER_CONTRACT or set {OKX_REST_ENV}"
             ) from exc
-        if not value > 0:
-            raise DownloadError(f"{url} gives {inst} a contract value of {value}: not positive")
-        out[inst] = value
     return out
 
 

@@ -185,7 +185,9 @@ def test_event_id_identifies_a_replayed_event():
     assert a["event_id"] == b["event_id"] != c["event_id"]
 
 
-def test_okx_contract_values_from_rest_then_snapshot_then_refusal(tmp_path, monkeypatch, caplog):
+def test_okx_contract_values_from_rest_then_snapshot_then_refusal(
+    tmp_path, monkeypatch, caplog, fast_http
+):
     from archive_server import ArchiveServer
 
     from liqlib.data.record.streams import resolve_okx_ct_val
@@ -207,7 +209,6 @@ def test_okx_contract_values_from_rest_then_snapshot_then_refusal(tmp_path, monk
         }
         assert server.log[0][1] == {"instType": "SWAP", "instId": "SOL-USDT-SWAP"}
     # the server is gone: the bundled snapshot, with a warning naming its date
-    monkeypatch.setenv("LIQLIB_HTTP_TIMEOUT", "1")
     with caplog.at_level("WARNING", logger="liqlib.record"):
         assert resolve_okx_ct_val(["ETHUSDT"]) == {"ETH-USDT-SWAP": 0.1}
     assert events.OKX_CT_VAL_SNAPSHOT_DATE in caplog.text
