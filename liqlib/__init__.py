@@ -5,7 +5,8 @@ Public API
 load_market      one aligned market frame from the cache or the exchange archive
 describe_datasets  what each archive kind holds
 plot_market      price, open interest and funding figure
-plot_heatmap     the liquidation heatmap (time x, price y, colour = USD)
+plot_heatmap     the liquidation heatmap (time x, price y, colour = USD); realized= adds dots
+plot_realized    realized liquidations as dots (colour = side, area = USD)
 plot_liquidation_map  the liquidation map at one time: bars by price and leverage tier
 make_heatmap_explorer  the interactive heatmap explorer (ipywidgets + plotly)
 record           record a key figure in a notebook (read back by tests and reports)
@@ -65,6 +66,7 @@ _LAZY = {
     "estimate_heatmap": "liqlib.estimate.registry",
     "plot_market": "liqlib.viz.plot",
     "plot_heatmap": "liqlib.viz.plot",
+    "plot_realized": "liqlib.viz.realized",
     "plot_liquidation_map": "liqlib.viz.plot",
     "make_heatmap_explorer": "liqlib.viz.explorer",
     "record": "liqlib.report.run",
@@ -136,6 +138,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.validate import evaluate
     from liqlib.viz.explorer import make_heatmap_explorer
     from liqlib.viz.plot import plot_heatmap, plot_liquidation_map, plot_market
+    from liqlib.viz.realized import plot_realized
 
 
 #: Submodules reachable as attributes (``lq.evaluate.out_of_sample``, ``lq.viz.plot_zones``),
@@ -203,6 +206,7 @@ __all__ = [
     "describe_datasets",
     "load_market",
     "plot_heatmap",
+    "plot_realized",
     "plot_liquidation_map",
     "plot_market",
     "record",
