@@ -99,3 +99,15 @@ def test_venue_error_is_one_line(server):
         bybit.fetch_klines("NOPEUSDT", "2026-04-03", "2026-04-04", "1h")
     with pytest.raises(InputError, match="interval"):
         bybit.fetch_klines("BTCUSDT", "2026-04-03", "2026-04-04", "7m")
+
+
+def test_market_frame_lines_up_with_load_market_columns(server):
+    from liqlib.data import columns as C
+
+    m = bybit.fetch_market("BTCUSDT", "2026-04-03", "2026-04-04", "5m")
+    assert list(m.columns) == list(C.MARKET_COLUMNS) and len(m) == 288
+    assert m.index[0] == pd.Timestamp("2026-04-03", tz="UTC")
+    assert m[["close", "mark_close", "oi_coin", "funding_rate"]].notna().all().all()
+    assert (m.oi_usd == 10 * m.mark_close).all()  # one side x mark
+    assert m.funding_interval_hours.eq(8).all() and m.trades.isna().all()
+    assert m.attrs["venue"] == "bybit" and m.attrs["oi_field"] == "singleOpenInterest"

@@ -110,3 +110,13 @@ def test_units_and_errors(server):
         200, {"code": "51001", "msg": "Instrument ID does not exist", "data": []})  # fmt: skip
     with pytest.raises(CorruptDataError, match="does not exist"):
         okx.fetch_klines("NOPEUSDT", "2026-04-03", "2026-04-04", "1h")
+
+
+def test_market_frame_lines_up_with_load_market_columns(server):
+    from liqlib.data import columns as C
+
+    m = okx.fetch_market("BTCUSDT", "2026-04-03", "2026-04-03 06:00Z", "5m")
+    assert list(m.columns) == list(C.MARKET_COLUMNS) and len(m) == 72
+    assert m[["close", "mark_close", "oi_coin", "oi_usd", "funding_rate"]].notna().all().all()
+    assert m.volume.eq(10).all() and m.oi_coin.eq(3000).all()
+    assert m.attrs["venue"] == "okx"

@@ -6,6 +6,7 @@ from liqlib.data.sources.bybit.margin import liquidation_price, tier_of
 from liqlib.data.sources.bybit.rest import (
     fetch_funding,
     fetch_klines,
+    fetch_market,
     fetch_open_interest,
     fetch_risk_limits,
     parse_funding,
@@ -17,6 +18,7 @@ from liqlib.data.sources.bybit.rest import (
 __all__ = [
     "fetch_funding",
     "fetch_klines",
+    "fetch_market",
     "fetch_open_interest",
     "fetch_risk_limits",
     "liquidation_price",

@@ -87,7 +87,8 @@ def parse_open_interest(body) -> pd.DataFrame:
         index=utc_index(int(r["timestamp"]) for r in rows),
     )
     out = _numbers(frame, "open-interest").sort_index()
-    out.attrs["oi_field"] = field
+    if rows:  # an empty page says nothing about the field
+        out.attrs["oi_field"] = field
     return out
 
 
@@ -138,7 +139,9 @@ def _fetch(path, params, t0, t1, parse, what, limit, session, url, end_key="endT
         body = get_json(f"{root}{path}", {**params, end_key: upto, "limit": limit}, session,
                         REST_URL_ENV)  # fmt: skip
         frame = parse(body)
-        attrs.update(frame.attrs)
+        for key, value in frame.attrs.items():  # pages that disagree are reported as mixed
+            seen = attrs.get(key, value)
+            attrs[key] = value if seen == value else f"mixed ({seen}, {value})"
         return [
             (int(t.value // 1_000_000), row)
             for t, row in zip(frame.index, frame.to_dict("records"), strict=True)
@@ -199,3 +202,44 @@ def fetch_risk_limits(symbol: str, *, session=None, url: str | None = None) -> p
     frame = parse_risk_limits(body, symbol)
     frame.attrs["fetched"] = pd.Timestamp.now("UTC").isoformat()
     return frame
+
+
+def fetch_market(
+    symbol: str, start: TimeLike, end: TimeLike, interval: str = "5m", *, session=None,
+    url: str | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """One aligned bybit market frame (the columns of ``lq.load_market``; those the venue does
+    not publish are NaN) in ``[start, end)``: candles and mark candles at ``interval``, open
+    interest at 5 minutes (1 hour for bars of an hour or more), funding settlements.
+
+    Examples
+    --------
+    >>> m = fetch_market("BTCUSDT", "2026-04-03", "2026-04-04", "5m")  # doctest: +SKIP
+    """
+    from liqlib.data.sources.venue_market import assemble_market
+
+    session = session or make_session()
+    t0, t1 = window_ms(start, end)
+    step = pd.Timedelta(_key_step(interval))
+    oi_interval = "5m" if step < pd.Timedelta("1h") else "1h"
+    kw = dict(session=session, url=url)
+    klines = fetch_klines(symbol, start, end, interval, **kw)
+    mark = fetch_klines(symbol, start, end, interval, mark=True, **kw)
+    oi = fetch_open_interest(symbol, pd.Timestamp(t0 - 3_600_000, unit="ms", tz="UTC"), end,
+                             oi_interval, **kw)  # fmt: skip
+    funding = fetch_funding(symbol, pd.Timestamp(t0 - 86_400_000, unit="ms", tz="UTC"), end, **kw)
+    grid = pd.date_range(pd.Timestamp(t0, unit="ms", tz="UTC"), pd.Timestamp(t1, unit="ms", tz="UTC"),
+                         freq=step, inclusive="left", name="time").as_unit("ns")  # fmt: skip
+    market = assemble_market(klines, mark, oi, funding, grid, oi_step=pd.Timedelta(oi_interval),
+                             venue="bybit", symbol=symbol.upper())  # fmt: skip
+    market.attrs.update(start=str(grid[0]), end=str(pd.Timestamp(t1, unit="ms", tz="UTC")),
+                        oi_field=oi.attrs.get("oi_field", "oiCcy"))  # fmt: skip
+    return market
+
+
+def _key_step(interval: str) -> str:
+    table = {"1m": "1min", "5m": "5min", "15m": "15min", "30m": "30min", "1h": "1h", "4h": "4h",
+             "1d": "1D"}  # fmt: skip
+    if interval not in table:
+        raise InputError(f"interval {interval!r} is not one of {', '.join(table)}: use e.g. '5m'")
+    return table[interval]
