@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from archive_server import ArchiveServer
+from venue_rest import add_bybit_routes
 
 from liqlib.data.sources import bybit
 from liqlib.errors import CorruptDataError, InputError
@@ -13,48 +14,10 @@ T0 = 1_775_174_400_000  # 2026-04-03 00:00 UTC
 MIN = 60_000
 
 
-def _newest_first(step_ms, make_row, query, start_key, end_key, limit_max):
-    lo = int(query.get(start_key, T0))
-    hi = int(query[end_key])
-    limit = min(int(query["limit"]), limit_max)
-    first = -(-max(lo, T0) // step_ms) * step_ms
-    times = list(range(first, hi + 1, step_ms))[-limit:]
-    return [make_row(t) for t in reversed(times)]
-
-
-def kline_row(t):
-    k = (t - T0) // MIN
-    return [str(t), str(100 + k), str(101 + k), str(99 + k), str(100.5 + k), "2", str(201 + 2 * k)]
-
-
 @pytest.fixture
 def server(tmp_path, monkeypatch, fast_http):
     with ArchiveServer(tmp_path) as srv:
-        ok = lambda rows: (200, {"retCode": 0, "retMsg": "OK", "result": {"list": rows}})  # noqa: E731
-        srv.routes["/v5/market/kline"] = lambda q: ok(
-            _newest_first(MIN * int(q["interval"]), kline_row, q, "start", "end", 1000)
-        )
-        srv.routes["/v5/market/mark-price-kline"] = lambda q: ok(
-            _newest_first(
-                MIN * int(q["interval"]), lambda t: kline_row(t)[:5], q, "start", "end", 1000
-            )
-        )
-        srv.routes["/v5/market/open-interest"] = lambda q: ok(
-            _newest_first(5 * MIN, lambda t: {"openInterest": "20", "singleOpenInterest": "10",
-                                              "timestamp": str(t)}, q, "startTime", "endTime", 200)
-        )  # fmt: skip
-        srv.routes["/v5/market/funding/history"] = lambda q: ok(
-            _newest_first(480 * MIN, lambda t: {"symbol": "BTCUSDT", "fundingRate": "0.0001",
-                                                "fundingRateTimestamp": str(t)}, q, "x", "endTime", 200)
-        )  # fmt: skip
-        srv.routes["/v5/market/risk-limit"] = lambda q: ok(
-            [
-                {"id": 2, "symbol": "BTCUSDT", "riskLimitValue": "4000000", "maintenanceMargin": "0.01",
-                 "initialMargin": "0.02", "maxLeverage": "50", "mmDeduction": "10000"},
-                {"id": 1, "symbol": "BTCUSDT", "riskLimitValue": "2000000", "maintenanceMargin": "0.005",
-                 "initialMargin": "0.01", "maxLeverage": "100", "mmDeduction": ""},
-            ]
-        )  # fmt: skip
+        add_bybit_routes(srv, T0)
         monkeypatch.setenv("LIQLIB_BYBIT_REST_URL", srv.url)
         yield srv
 

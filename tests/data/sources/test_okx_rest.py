@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from archive_server import ArchiveServer
+from venue_rest import add_okx_routes
 
 from liqlib.data.sources import okx
 from liqlib.errors import CorruptDataError, InputError
@@ -14,52 +15,10 @@ MIN = 60_000
 BAR_MS = {"1m": MIN, "5m": 5 * MIN, "1H": 60 * MIN}
 
 
-def _older_than(step_ms, make_row, query, limit_max, key="after", inclusive=False):
-    """Rows newest first, older than ``after`` (exclusive) or up to ``end`` (inclusive)."""
-    hi = int(query[key]) - (0 if inclusive else 1)
-    lo = int(query.get("begin", T0))
-    limit = min(int(query["limit"]), limit_max)
-    first = -(-max(lo, T0) // step_ms) * step_ms
-    times = list(range(first, hi + 1, step_ms))[-limit:]
-    return [make_row(t) for t in reversed(times)]
-
-
-def candle(t):
-    k = (t - T0) // MIN
-    # 1,000 contracts of 0.01 BTC = 10 coins; USD = 10 x close
-    return [str(t), str(100 + k), str(101 + k), str(99 + k), str(100 + k), "1000", "10",
-            str(10 * (100 + k)), "1"]  # fmt: skip
-
-
 @pytest.fixture
 def server(tmp_path, monkeypatch, fast_http):
-    ok = lambda data: (200, {"code": "0", "msg": "", "data": data})  # noqa: E731
     with ArchiveServer(tmp_path) as srv:
-        srv.routes["/api/v5/market/history-candles"] = lambda q: ok(
-            _older_than(BAR_MS[q["bar"]], candle, q, 100)
-        )
-        srv.routes["/api/v5/market/history-mark-price-candles"] = lambda q: ok(
-            _older_than(BAR_MS[q["bar"]], lambda t: [*candle(t)[:5], "1"], q, 100)
-        )
-        srv.routes["/api/v5/rubik/stat/contracts/open-interest-history"] = lambda q: ok(
-            _older_than(BAR_MS[q["period"]], lambda t: [str(t), "300000", "3000", "300000000"],
-                        q, 100, key="end", inclusive=True)
-        )  # fmt: skip
-        srv.routes["/api/v5/public/funding-rate-history"] = lambda q: ok(
-            _older_than(480 * MIN, lambda t: {"fundingRate": "0.0002", "realizedRate": "0.0001",
-                                              "fundingTime": str(t)}, q, 400)
-        )  # fmt: skip
-        srv.routes["/api/v5/public/instruments"] = lambda q: ok(
-            [{"instId": q["instId"], "ctVal": "0.01", "ctMult": "1"}]
-        )
-        srv.routes["/api/v5/public/position-tiers"] = lambda q: ok(
-            [
-                {"tier": "2", "minSz": "10001", "maxSz": "20000", "mmr": "0.005", "imr": "0.01",
-                 "maxLever": "75"},
-                {"tier": "1", "minSz": "0", "maxSz": "10000", "mmr": "0.004", "imr": "0.008",
-                 "maxLever": "125"},
-            ]
-        )  # fmt: skip
+        add_okx_routes(srv, T0)
         monkeypatch.setenv("LIQLIB_OKX_REST_URL", srv.url)
         yield srv
 
