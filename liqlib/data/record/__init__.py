@@ -10,5 +10,13 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=["cli", "events", "read", "recorder", "store", "streams"],
-    submod_attrs={"read": ["LIQUIDATION_COLUMNS", "load_gaps", "load_liquidations", "to_bars"]},
+    submod_attrs={
+        "read": [
+            "LIQUIDATION_COLUMNS",
+            "load_gaps",
+            "load_liquidations",
+            "to_bars",
+            "write_liquidations",
+        ]
+    },
 )

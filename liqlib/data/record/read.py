@@ -130,6 +130,9 @@ def load_liquidations(path, venue=None, symbol=None, start=None, end=None) -> pd
         out = out[out.index < t1]
     out = out.sort_index(kind="stable")
     out.attrs["note"] = LOWER_BOUND_NOTE
+    if (Path(path) / SYNTHETIC_MARKER).exists():
+        out.attrs["synthetic"] = True
+        out.attrs["note"] = "SIMULATED events (not real liquidations)."
     return out
 
 
@@ -232,3 +235,67 @@ def to_bars(liqs: pd.DataFrame, bar: str = "1h", start=None, end=None, gaps=None
         out["complete"] = complete
     out.attrs = {**liqs.attrs, "bar": alias}
     return out
+
+
+#: A file at the root of a store whose events are not real (simulated or synthetic).
+SYNTHETIC_MARKER = "SYNTHETIC.txt"
+
+
+def write_liquidations(path, liqs: pd.DataFrame, *, synthetic: bool = False) -> int:
+    """Store liquidation events in the recorder's format (e.g. an export from elsewhere, or a
+    SIMULATED set for teaching), so ``load_liquidations`` reads them like a recording.
+
+    Parameters
+    ----------
+    path : path-like
+        The store folder (created if needed).
+    liqs : pandas.DataFrame
+        UTC time index; columns ``venue``, ``symbol``, ``side`` (long/short liquidated),
+        ``price`` (USD/coin) and ``qty`` (coins); ``usd`` is recomputed as price x qty.
+    synthetic : bool
+        Mark the store as holding non-real events (``load_liquidations`` then says so in
+        ``attrs["synthetic"]`` and its note).
+
+    Returns
+    -------
+    int
+        Events written (events already in the store are not written again).
+    """
+    from pathlib import Path
+
+    from liqlib.data.record.events import make_event
+    from liqlib.data.record.store import EventSink
+
+    need = {"venue", "symbol", "side", "price", "qty"}
+    if not isinstance(liqs, pd.DataFrame) or not need <= set(liqs.columns):
+        raise InputError(f"liqs needs columns {sorted(need)} and a UTC time index")
+    if not isinstance(liqs.index, pd.DatetimeIndex) or liqs.index.tz is None:
+        raise InputError("liqs must have a UTC DatetimeIndex: use liqs.tz_localize('UTC')")
+    if not liqs["side"].isin(["long", "short"]).all():
+        raise InputError("side must be 'long' or 'short' (the side whose position was liquidated)")
+    price, qty = liqs["price"].to_numpy(float), liqs["qty"].to_numpy(float)
+    if not (
+        np.isfinite(price).all()
+        and (price > 0).all()
+        and np.isfinite(qty).all()
+        and (qty > 0).all()
+    ):
+        raise InputError("price and qty must be positive finite numbers (USD/coin, coins)")
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    if synthetic:
+        (root / SYNTHETIC_MARKER).write_text("These events are SIMULATED/SYNTHETIC, not real.\n")
+    sink = EventSink(root)
+    ms = liqs.index.as_unit("ns").asi8 // 1_000_000
+    venues = liqs["venue"].astype(str).str.lower().to_numpy()
+    symbols = liqs["symbol"].astype(str).str.upper().to_numpy()
+    dates = liqs.index.strftime("%Y-%m-%d")
+    sink.remember_partitions(set(zip(venues, symbols, dates, strict=True)))
+    n = 0
+    for t, venue, symbol, side, p, q in zip(
+        ms, liqs["venue"], liqs["symbol"], liqs["side"], price, qty, strict=True
+    ):
+        n += sink.add(make_event(str(venue).lower(), str(symbol).upper(), int(t), side, float(p),
+                                 float(q), "import", 0))  # fmt: skip
+    sink.flush()
+    return n

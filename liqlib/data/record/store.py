@@ -125,15 +125,18 @@ class EventSink:
     def remember_existing(self, venues, symbols, now_ms: int) -> int:
         """Load the ids of events already stored today and yesterday (a restarted recorder
         must not store again what a venue replays); returns how many."""
+        dates = (utc_date(now_ms - DAY_MS), utc_date(now_ms))
+        return self.remember_partitions([(v, s, d) for v in venues for s in symbols for d in dates])
+
+    def remember_partitions(self, keys) -> int:
+        """Load the ids of events stored under each (venue, symbol, date); returns how many."""
         n = 0
-        for venue in venues:
-            for symbol in symbols:
-                for date in (utc_date(now_ms - DAY_MS), utc_date(now_ms)):
-                    folder = partition(self.root, "events", venue, symbol, date)
-                    for f in sorted(folder.glob("part-*.parquet")):
-                        for eid in pq.read_table(f, columns=["event_id"]).column(0).to_pylist():
-                            self._remember(eid)
-                            n += 1
+        for venue, symbol, date in keys:
+            folder = partition(self.root, "events", venue, symbol, date)
+            for f in sorted(folder.glob("part-*.parquet")):
+                for eid in pq.read_table(f, columns=["event_id"]).column(0).to_pylist():
+                    self._remember(eid)
+                    n += 1
         return n
 
     def _remember(self, event_id: str) -> None:

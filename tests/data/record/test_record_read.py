@@ -101,3 +101,20 @@ def test_memory_is_bounded(tmp_path):
         sink.add(make_event("bybit", "BTCUSDT", T0 + i, "long", 1.0, 1.0, "Buy", 0))
         assert sink.buffered < 100 and len(sink._seen) <= 500
     assert sink.written == 2000 - sink.buffered and sink.files == 20
+
+
+def test_written_events_read_back_and_a_synthetic_store_says_so(tmp_path):
+    idx = pd.to_datetime(["2026-04-03 09:10", "2026-04-03 09:50"], utc=True)
+    liqs = pd.DataFrame(
+        {"venue": "Bybit", "symbol": "btcusdt", "side": ["long", "short"],
+         "price": [50_000.0, 51_000.0], "qty": [0.5, 1.0]},
+        index=idx,
+    )  # fmt: skip
+    assert lq.write_liquidations(tmp_path, liqs, synthetic=True) == 2
+    assert lq.write_liquidations(tmp_path, liqs, synthetic=True) == 0  # already stored
+    back = lq.load_liquidations(tmp_path)
+    assert back.index.equals(idx) and back.usd.tolist() == [25_000.0, 51_000.0]
+    assert set(back.venue) == {"bybit"} and set(back.symbol) == {"BTCUSDT"}
+    assert back.attrs["synthetic"] is True and "SIMULATED" in back.attrs["note"]
+    with pytest.raises(InputError, match="long' or 'short"):
+        lq.write_liquidations(tmp_path, liqs.assign(side="Buy"))
