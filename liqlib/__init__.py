@@ -22,7 +22,8 @@ load_demo        the bundled SIMULATED demo market (the offline default); serve_
 load_data        the market a notebook runs on: DATA = "demo" | "binance" | "synthetic"
 resample_market  coarser bars from a market frame
 load_liquidations  realized liquidations recorded by ``liqlib record`` (one row per event)
-load_gaps        when a recording was disconnected; to_bars sums liquidations per bar and side
+load_gaps        when a recording was disconnected; load_coverage when a recorder ran
+to_bars          realized liquidations summed per bar and side (complete= from gaps/coverage)
 write_liquidations  store events (an export, or SIMULATED ones) in the recorder's format
 load_event_candles  real hourly BTC/ETH/DOGE/SOL perpetual candles around the 2025 events (bundled)
 verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
@@ -82,6 +83,7 @@ _LAZY = {
     "load_event_candles": "liqlib.data.events",
     "load_liquidations": "liqlib.data.record.read",
     "load_gaps": "liqlib.data.record.read",
+    "load_coverage": "liqlib.data.record.read",
     "to_bars": "liqlib.data.record.read",
     "write_liquidations": "liqlib.data.record.read",
     "DATA_SOURCES": "liqlib.sim.datasource",
@@ -105,7 +107,13 @@ _LAZY = {
 if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.data.bars import resample_market
     from liqlib.data.events import load_event_candles
-    from liqlib.data.record.read import load_gaps, load_liquidations, to_bars, write_liquidations
+    from liqlib.data.record.read import (
+        load_coverage,
+        load_gaps,
+        load_liquidations,
+        to_bars,
+        write_liquidations,
+    )
     from liqlib.data.store import (
         clear_cache,
         default_cache_dir,
@@ -218,6 +226,7 @@ __all__ = [
     "load_event_candles",
     "load_liquidations",
     "load_gaps",
+    "load_coverage",
     "to_bars",
     "write_liquidations",
     "DATA_SOURCES",

@@ -13,6 +13,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     submod_attrs={
         "read": [
             "LIQUIDATION_COLUMNS",
+            "load_coverage",
             "load_gaps",
             "load_liquidations",
             "to_bars",

@@ -162,7 +162,29 @@ def load_gaps(path, venue=None, symbol=None) -> pd.DataFrame:
     ).sort_values("start", kind="stable", ignore_index=True)
 
 
-def to_bars(liqs: pd.DataFrame, bar: str = "1h", start=None, end=None, gaps=None) -> pd.DataFrame:
+def load_coverage(path, venue=None, symbol=None) -> pd.DataFrame:
+    """The periods a recorder ran and stopped cleanly (``start``, ``end`` UTC per venue and
+    symbol); hours outside them were not recorded at all (use with ``to_bars(coverage=)``)."""
+    venues = _names(venue, "venue", upper=False)
+    symbols = _names(symbol, "symbol", upper=True)
+    df = _read(_files(path, "runs", venues, symbols, None, None), GAP_SCHEMA).to_pandas()
+    return pd.DataFrame(
+        {
+            "venue": df["venue"].to_numpy(),
+            "symbol": df["symbol"].to_numpy(),
+            "start": pd.to_datetime(df["start_ms"].to_numpy(np.int64), unit="ms", utc=True).as_unit(
+                "ns"
+            ),
+            "end": pd.to_datetime(df["end_ms"].to_numpy(np.int64), unit="ms", utc=True).as_unit(
+                "ns"
+            ),
+        }
+    ).sort_values("start", kind="stable", ignore_index=True)
+
+
+def to_bars(
+    liqs: pd.DataFrame, bar: str = "1h", start=None, end=None, gaps=None, coverage=None
+) -> pd.DataFrame:
     """Sum realized liquidations per bar and side.
 
     Parameters
@@ -178,13 +200,16 @@ def to_bars(liqs: pd.DataFrame, bar: str = "1h", start=None, end=None, gaps=None
     gaps : pandas.DataFrame, optional
         From :func:`load_gaps`: adds ``complete`` (False for a bar that overlaps a gap, where
         events may be missing).
+    coverage : pandas.DataFrame, optional
+        From :func:`load_coverage`: ``complete`` is then also False for a bar not wholly
+        inside a recorder run (before the recorder started, between runs, after it stopped).
 
     Returns
     -------
     pandas.DataFrame
         Index ``time`` (bar open, UTC); for events ``long_usd``, ``short_usd`` (USD),
         ``long_qty``, ``short_qty`` (coins) and ``events`` (count), plus ``complete`` when
-        ``gaps`` is given; for a bar frame its columns summed. ``attrs["bar"]`` is the bar.
+        ``gaps`` or ``coverage`` is given; for a bar frame its columns summed. ``attrs["bar"]`` is the bar.
 
     Examples
     --------
@@ -228,10 +253,16 @@ def to_bars(liqs: pd.DataFrame, bar: str = "1h", start=None, end=None, gaps=None
             f"columns {list(liqs.columns)[:6]}: pass lq.load_liquidations(DIR)"
         )
     out.index.name = "time"
-    if gaps is not None:
+    if gaps is not None or coverage is not None:
         complete = np.ones(len(grid), bool)
-        for g0, g1 in zip(gaps["start"], gaps["end"], strict=True):
-            complete &= ~((grid < g1) & (grid + td > g0))
+        if gaps is not None:
+            for g0, g1 in zip(gaps["start"], gaps["end"], strict=True):
+                complete &= ~((grid < g1) & (grid + td > g0))
+        if coverage is not None:
+            covered = np.zeros(len(grid), bool)
+            for r0, r1 in zip(coverage["start"], coverage["end"], strict=True):
+                covered |= (grid >= r0) & (grid + td <= r1)
+            complete &= covered
         out["complete"] = complete
     out.attrs = {**liqs.attrs, "bar": alias}
     return out

@@ -219,6 +219,7 @@ async def record_async(
             loop.add_signal_handler(sig, stop.set)
             installed.append(sig)
     stats = {spec.venue: VenueStats() for spec in specs}
+    started = now_ms()
     tasks = [asyncio.create_task(run_venue(s, sink, cfg, stats[s.venue])) for s in specs]
     tasks.append(asyncio.create_task(_flusher(sink, cfg)))
     try:
@@ -232,6 +233,9 @@ async def record_async(
         for sig in installed:
             loop.remove_signal_handler(sig)
         sink.flush()
+        ended = now_ms()
+        for spec in specs:
+            sink.add_run(spec.venue, spec.symbols, started, ended)
     return stats
 
 

@@ -4,6 +4,7 @@ Layout under the output folder ``DIR`` (hive-style partitions, one small file pe
 
     DIR/events/venue=binance/symbol=BTCUSDT/date=2026-04-03/part-<first ms>-<uid>.parquet
     DIR/gaps/venue=binance/symbol=BTCUSDT/date=2026-04-03/gap-<start ms>-<uid>.parquet
+    DIR/runs/venue=binance/symbol=BTCUSDT/date=2026-04-03/run-<start ms>-<uid>.parquet
 
 Every file is written to a hidden ``.tmp`` file in the same folder, fsync'ed, then renamed
 (``os.replace`` is atomic on one file system): a reader never sees half a file, and a process
@@ -85,7 +86,7 @@ def write_atomic(table: pa.Table, folder: Path, name: str) -> Path:
 def remove_stale_tmp(root: Path) -> int:
     """Delete the hidden ``.tmp`` files a killed recorder left; returns how many."""
     n = 0
-    for kind in ("events", "gaps"):
+    for kind in ("events", "gaps", "runs"):
         for tmp in (root / kind).glob("venue=*/symbol=*/date=*/.*.tmp"):
             tmp.unlink(missing_ok=True)
             n += 1
@@ -179,6 +180,19 @@ class EventSink:
         self._buffer.clear()
         self.written += n
         return n
+
+    def add_run(self, venue: str, symbols, start_ms: int, end_ms: int) -> None:
+        """Store that ``venue`` was being recorded from ``start_ms`` to ``end_ms`` (written when
+        a recorder stops cleanly: a killed run leaves no record, so its hours count as not
+        covered)."""
+        for symbol in symbols:
+            row = {"venue": venue, "symbol": symbol, "start_ms": int(start_ms),
+                   "end_ms": int(end_ms), "reason": "recorded"}  # fmt: skip
+            table = pa.Table.from_pylist([row], schema=GAP_SCHEMA)
+            name = f"run-{int(start_ms)}-{uuid.uuid4().hex[:8]}.parquet"
+            write_atomic(
+                table, partition(self.root, "runs", venue, symbol, utc_date(start_ms)), name
+            )
 
     def add_gap(self, venue: str, symbols, start_ms: int, end_ms: int, reason: str) -> None:
         """Store, at once, that ``venue`` was not recorded from ``start_ms`` to ``end_ms``."""

@@ -118,3 +118,14 @@ def test_written_events_read_back_and_a_synthetic_store_says_so(tmp_path):
     assert back.attrs["synthetic"] is True and "SIMULATED" in back.attrs["note"]
     with pytest.raises(InputError, match="long' or 'short"):
         lq.write_liquidations(tmp_path, liqs.assign(side="Buy"))
+
+
+def test_bars_outside_a_clean_run_are_not_complete(tmp_path):
+    _store(tmp_path, ROWS[:3])
+    sink = EventSink(tmp_path)
+    sink.add_run("binance", ["BTCUSDT"], T0 - 60_000, T0 + 61 * 60_000)  # 23:59 to 01:01
+    cover = lq.load_coverage(tmp_path, venue="binance")
+    assert len(cover) == 1
+    bars = lq.to_bars(lq.load_liquidations(tmp_path, venue="binance"), "1h",
+                      end="2026-04-03 03:00", coverage=cover)  # fmt: skip
+    assert bars.complete.tolist() == [True, False, False]  # zeros after the run are unknown

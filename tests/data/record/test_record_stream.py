@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from ws_server import BASE_MS, WsServer, binance_frame, bybit_frame, bybit_rows, okx_frame
 
-from liqlib.data.record import load_gaps, load_liquidations
+from liqlib.data.record import load_coverage, load_gaps, load_liquidations
 from liqlib.data.record.recorder import RecorderConfig, record_async
 from liqlib.data.record.store import EventSink
 from liqlib.data.record.streams import make_specs
@@ -182,6 +182,9 @@ def test_done_when_three_venues_drop_once_garbage_and_240_events(tmp_path):
         qty = (i + 1) * (0.01 if venue == "okx" else 0.001)
         assert per_venue.usd.to_numpy() == pytest.approx((50000 + i) * qty), venue
     assert len(load_gaps(tmp_path)) == 3
+    runs = load_coverage(tmp_path)  # one clean run per venue, holding every event
+    assert sorted(runs.venue) == ["binance", "bybit", "okx"]
+    assert (runs.end - runs.start).min() >= pd.Timedelta("3.5s")
 
 
 def test_sigterm_mid_write_exits_0_and_leaves_only_whole_files(tmp_path):
@@ -235,6 +238,7 @@ def test_sigkill_leaves_no_partial_parquet_and_the_next_run_cleans_up(tmp_path):
     (folder / ".part-0-dead.parquet.abc.tmp").write_bytes(b"PAR1 half a file")
     n = len(load_liquidations(tmp_path))  # readers ignore hidden temporary files
     assert n > 0
+    assert load_coverage(tmp_path).empty  # a killed run covers nothing
     EventSink(tmp_path)  # a new recorder removes them
     assert not list(tmp_path.rglob("*.tmp"))
     assert len(load_liquidations(tmp_path)) == n
