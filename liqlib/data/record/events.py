@@ -195,6 +195,8 @@ def parse_bybit(msg, recv_ms: int) -> list[dict]:
     if not isinstance(msg, dict):
         raise MalformedFrame("not a JSON object")
     if "op" in msg and "topic" not in msg:
+        if msg.get("success") is False:  # e.g. an unknown topic: say so, never record silence
+            raise MalformedFrame(f"Bybit refused {msg.get('op')}: {msg.get('ret_msg')}")
         return []
     topic = msg.get("topic")
     if not isinstance(topic, str) or not topic.startswith("allLiquidation."):
@@ -259,6 +261,8 @@ def parse_okx(msg, recv_ms: int, ct_val: Mapping[str, float]) -> list[dict]:
     if not isinstance(msg, dict):
         raise MalformedFrame("not a JSON object")
     if "event" in msg:
+        if msg.get("event") == "error":  # a refused subscription: say so, never record silence
+            raise MalformedFrame(f"OKX error {msg.get('code')}: {msg.get('msg')}")
         return []
     arg = msg.get("arg")
     if not isinstance(arg, dict) or arg.get("channel") != "liquidation-orders":

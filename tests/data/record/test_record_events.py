@@ -172,6 +172,13 @@ def test_malformed_frames_are_refused(venue, text):
         parse(decode(text), 0)
 
 
+def test_refused_subscriptions_are_reported_not_silent():
+    with pytest.raises(MalformedFrame, match="handler not found"):
+        parse_bybit({"success": False, "ret_msg": "handler not found", "op": "subscribe"}, 0)
+    with pytest.raises(MalformedFrame, match="60018"):
+        parse_okx({"event": "error", "code": "60018", "msg": "bad channel"}, 0, {})
+
+
 def test_control_frames_are_not_events():
     assert parse_binance({"result": None, "id": 1}, 0) == []
     assert parse_bybit(json.loads('{"success":true,"ret_msg":"pong","op":"ping"}'), 0) == []
