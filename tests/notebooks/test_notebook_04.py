@@ -23,7 +23,7 @@ def test_04_venues_and_realized_on_the_demo(tmp_path, monkeypatch):
     executed = run_notebook(NOTEBOOK, tmp_path / "out", params, timeout_s=300)
     rec = read_records(executed)
     assert rec["synthetic"] is True and "SIMULATED" in rec["data_note"]
-    assert rec["venues"] == ["venue A (demo)", "venue B (SIMULATED)"]
+    assert rec["venues"] == ["venue A (demo)", "venue B (SIMULATED)"] and " to " in rec["window"]
     pct = rec["venue_share_pct"]
     assert sum(pct.values()) == pytest.approx(100.0, abs=0.2)
     # the second venue is the first with `share` of its open interest: its part of the map
