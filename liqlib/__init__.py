@@ -5,7 +5,8 @@ Public API
 load_market      one aligned market frame from the cache or the exchange archive
 describe_datasets  what each archive kind holds
 plot_market      price, open interest and funding figure
-plot_heatmap     the liquidation heatmap (time x, price y, colour = USD)
+plot_heatmap     the liquidation heatmap (time x, price y, colour = USD); realized= adds dots
+plot_realized    realized liquidations as dots (colour = side, area = USD)
 plot_liquidation_map  the liquidation map at one time: bars by price and leverage tier
 make_heatmap_explorer  the interactive heatmap explorer (ipywidgets + plotly)
 record           record a key figure in a notebook (read back by tests and reports)
@@ -20,6 +21,10 @@ simulate_market  an agent-based SIMULATED market whose every position is known (
 load_demo        the bundled SIMULATED demo market (the offline default); serve_demo serves it
 load_data        the market a notebook runs on: DATA = "demo" | "binance" | "synthetic"
 resample_market  coarser bars from a market frame
+load_liquidations  realized liquidations recorded by ``liqlib record`` (one row per event)
+load_gaps        when a recording was disconnected; load_coverage when a recorder ran
+to_bars          realized liquidations summed per bar and side (complete= from gaps/coverage)
+write_liquidations  store events (an export, or SIMULATED ones) in the recorder's format
 load_event_candles  real hourly BTC/ETH/DOGE/SOL perpetual candles around the 2025 events (bundled)
 scan             every symbol's liquidation summary at once, one Dask task per symbol
 verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
@@ -64,6 +69,7 @@ _LAZY = {
     "estimate_heatmap": "liqlib.estimate.registry",
     "plot_market": "liqlib.viz.plot",
     "plot_heatmap": "liqlib.viz.plot",
+    "plot_realized": "liqlib.viz.realized",
     "plot_liquidation_map": "liqlib.viz.plot",
     "make_heatmap_explorer": "liqlib.viz.explorer",
     "record": "liqlib.report.run",
@@ -77,6 +83,11 @@ _LAZY = {
     "resample_market": "liqlib.data.bars",
     "load_event_candles": "liqlib.data.events",
     "scan": "liqlib.stories.scan",
+    "load_liquidations": "liqlib.data.record.read",
+    "load_gaps": "liqlib.data.record.read",
+    "load_coverage": "liqlib.data.record.read",
+    "to_bars": "liqlib.data.record.read",
+    "write_liquidations": "liqlib.data.record.read",
     "DATA_SOURCES": "liqlib.sim.datasource",
     "load_data": "liqlib.sim.datasource",
     "shared_data_file": "liqlib.sim.datasource",
@@ -98,6 +109,13 @@ _LAZY = {
 if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.data.bars import resample_market
     from liqlib.data.events import load_event_candles
+    from liqlib.data.record.read import (
+        load_coverage,
+        load_gaps,
+        load_liquidations,
+        to_bars,
+        write_liquidations,
+    )
     from liqlib.data.store import (
         clear_cache,
         default_cache_dir,
@@ -133,6 +151,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.validate import evaluate
     from liqlib.viz.explorer import make_heatmap_explorer
     from liqlib.viz.plot import plot_heatmap, plot_liquidation_map, plot_market
+    from liqlib.viz.realized import plot_realized
 
 
 #: Submodules reachable as attributes (``lq.evaluate.out_of_sample``, ``lq.viz.plot_zones``),
@@ -200,6 +219,7 @@ __all__ = [
     "describe_datasets",
     "load_market",
     "plot_heatmap",
+    "plot_realized",
     "plot_liquidation_map",
     "plot_market",
     "record",
@@ -208,6 +228,11 @@ __all__ = [
     "resample_market",
     "load_event_candles",
     "scan",
+    "load_liquidations",
+    "load_gaps",
+    "load_coverage",
+    "to_bars",
+    "write_liquidations",
     "DATA_SOURCES",
     "load_data",
     "shared_data_file",

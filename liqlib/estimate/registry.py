@@ -28,6 +28,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
 import pandas as pd
@@ -161,8 +162,11 @@ def estimate_heatmap(
 
     Parameters
     ----------
-    market : pandas.DataFrame
-        A frame from ``lq.load_market`` (or :func:`liqlib.sim.synthetic.make_synthetic_market`).
+    market : pandas.DataFrame or mapping of str to pandas.DataFrame
+        A frame from ``lq.load_market`` (or :func:`liqlib.sim.synthetic.make_synthetic_market`);
+        or ``{venue: frame}`` on one time axis (``lq.load_market(..., venues=...)``): each venue
+        is estimated on its own frame, on one price grid, and the USD summed
+        (:mod:`liqlib.estimate.aggregate`; ``hm.venues`` keeps each venue's heatmap).
     model : str
         One of :data:`MODELS`; default :data:`DEFAULT_MODEL` ("turnover"). "oi-flow" is kept
         unchanged under its name for reproducibility.
@@ -190,6 +194,12 @@ def estimate_heatmap(
     >>> hm.leverages
     (10.0, 20.0)
     """
+    if isinstance(market, Mapping):  # {venue: market}: one heatmap summed over venues
+        from liqlib.estimate.aggregate import estimate_by_venue
+
+        return estimate_by_venue(
+            market, lambda m, **kw: estimate_heatmap(m, model, params, **kw), **overrides
+        )
     p = resolve_params(market, model, params, **overrides)
     if p.flow == "turnover":
         return estimate_turnover(market, p, model=model)

@@ -20,6 +20,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+from liqlib.data.record.cli import add_record_parser
 from liqlib.data.sources.binance.archive import ARCHIVE_URL_ENV, DEFAULT_ARCHIVE_URL
 from liqlib.errors import LiqlibError
 from liqlib.report import cache_cli, scan_cli
@@ -221,11 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     cache_cli.add_parser(sub)
     scan_cli.add_scan_parser(sub)
+    add_record_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "cache":
         return cache_cli.run(args)
     if args.command == "scan":
         return scan_cli.run_scan(args)
+    if args.command == "record":
+        return args.func(args)
     try:
         return cmd_report(args)
     except LiqlibError as err:
