@@ -134,6 +134,53 @@ def run_notebook(
     return target
 
 
+#: Notebook metadata the HTML export reads: ``{"liqlib": {"show_code": true}}`` keeps a
+#: teaching notebook's code in its page whatever the suite's default.
+NB_META = "liqlib"
+#: Cells with this tag are folded into one ``<details>`` block per run of consecutive cells.
+SOLUTION_TAG = "solution"
+
+
+def page_shows_code(nb, default: bool) -> bool:
+    """Whether a notebook's HTML page shows its code: its ``liqlib.show_code`` metadata when
+    set, else ``default`` (the suite's choice)."""
+    meta = nb.metadata.get(NB_META, {})
+    value = meta.get("show_code", default) if isinstance(meta, dict) else default
+    return bool(value)
+
+
+def fold_solutions(body: str, summary: str = "Solutions (open after trying the exercises)") -> str:
+    """Wrap each run of consecutive cells tagged ``solution`` in a closed ``<details>`` block.
+
+    nbconvert marks a tagged cell's ``<div>`` with the class ``celltag_solution``; the page
+    shows a one-line summary that opens the solutions on a click, with no script.
+    """
+    if f"celltag_{SOLUTION_TAG}" not in body:
+        return body
+    from bs4 import BeautifulSoup  # a dependency of nbconvert
+
+    soup = BeautifulSoup(body, "html.parser")
+    cells = soup.find_all("div", class_=f"celltag_{SOLUTION_TAG}")
+    done: set[int] = set()
+    for cell in cells:
+        if id(cell) in done:
+            continue
+        run = [cell]
+        nxt = cell.find_next_sibling()
+        while nxt is not None and f"celltag_{SOLUTION_TAG}" in (nxt.get("class") or []):
+            run.append(nxt)
+            nxt = nxt.find_next_sibling()
+        details = soup.new_tag("details", attrs={"class": "liqlib-solutions"})
+        head = soup.new_tag("summary")
+        head.string = summary
+        details.append(head)
+        cell.insert_before(details)
+        for c in run:
+            done.add(id(c))
+            details.append(c.extract())
+    return str(soup)
+
+
 def to_html(
     executed: str | Path, html_path: str | Path | None = None, *, show_code: bool = True
 ) -> Path:
@@ -141,24 +188,43 @@ def to_html(
 
     ``show_code=False`` keeps only prose and outputs (the form of scheduled reports), and
     drops what the kernel wrote to stderr (warnings, logs): it stays in the executed notebook.
+    A notebook's own ``{"liqlib": {"show_code": ...}}`` metadata overrides ``show_code``
+    (teaching notebooks keep their code). Cells tagged ``solution`` are folded in a
+    ``<details>`` block. Saved widget state is dropped: its views need scripts from a CDN and
+    a kernel, so offline it is megabytes that draw nothing (pages embed static figures or a
+    self-contained snapshot instead).
     """
     import nbformat
     from nbconvert import HTMLExporter
 
     executed = Path(executed)
     html_path = executed.with_suffix(".html") if html_path is None else Path(html_path)
+    nb = nbformat.read(str(executed), as_version=4)
+    show_code = page_shows_code(nb, show_code)
     exporter = HTMLExporter(
         exclude_input=not show_code,
         exclude_input_prompt=not show_code,
         exclude_output_prompt=not show_code,
     )
-    nb = nbformat.read(str(executed), as_version=4)
-    if not show_code:
-        for cell in nb.cells:
-            if "outputs" in cell:
-                cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if "outputs" not in cell:
+            continue
+        kept = []
+        for out in cell.outputs:
+            if not show_code and out.get("name") == "stderr":
+                continue
+            data = out.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                # no state to draw it from: keep its text form only if it says something
+                data.pop("application/vnd.jupyter.widget-view+json")
+                data.pop("text/plain", None)
+                if not data:
+                    continue
+            kept.append(out)
+        cell.outputs = kept
     body, _ = exporter.from_notebook_node(nb)
-    html_path.write_text(body, encoding="utf-8")
+    html_path.write_text(fold_solutions(body), encoding="utf-8")
     return html_path
 
 

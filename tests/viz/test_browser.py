@@ -495,3 +495,63 @@ def test_explorer_in_voila(chromium, twin, tmp_path, artifacts):
         _report("voila", timings, artifacts)
     finally:
         _stop(proc)
+
+
+def test_snapshot_draws_offline_with_hover_and_zoom(chromium, tmp_path, artifacts):
+    """The explorer's snapshot (what notebook 03's HTML page carries): a standalone page,
+    every network request refused, draws the heat, shows the readout of a cell at the cursor
+    and zooms on a drag, with no kernel."""
+    from playwright.sync_api import sync_playwright
+
+    market = lq.make_synthetic_market(3_000, seed=5)
+    ex = lq.make_heatmap_explorer(market, n_bins=300, max_columns=300)
+    snap = ex.snapshot(max_bins=150, max_columns=150)
+    page_path = snap.write_html(tmp_path / "snapshot.html")
+    heat = snap.figure["data"][0]
+    z = np.frombuffer(__import__("base64").b64decode(heat["z"]["bdata"]), dtype="<f4")
+    shape = tuple(int(n) for n in heat["z"]["shape"].split(","))
+    z = z.reshape(shape)
+    b, j = np.unravel_index(int(np.argmax(z)), z.shape)
+    price = heat["y0"] + b * heat["dy"]
+    t_ms = pd.Timestamp(heat["x"][j], tz="UTC").value / 1e6
+    requested: list[str] = []
+    with sync_playwright() as pw:
+        browser = _launch(pw, chromium)
+        page = browser.new_page(viewport={"width": 1100, "height": 800})
+        errors = _console_errors(page)
+
+        def refuse(route):
+            if not route.request.url.startswith("file:"):
+                requested.append(route.request.url)
+                return route.abort()
+            return route.continue_()
+
+        page.route("**/*", refuse)
+        page.goto(page_path.as_uri())
+        page.wait_for_selector(".liqlib-snapshot .hm image", state="attached", timeout=60_000)
+        gd = "document.querySelector('.liqlib-snapshot')"
+        x, y = page.evaluate(
+            """([gdExpr, x, y]) => { const gd = eval(gdExpr); const fl = gd._fullLayout;
+              const r = gd.querySelector('.nsewdrag[data-subplot="xy"]').getBoundingClientRect();
+              return [r.left + fl.xaxis.l2p(x), r.top + fl.yaxis.l2p(y)]; }""",
+            [gd, t_ms, price],
+        )
+        page.mouse.move(x, y)
+        page.wait_for_selector(".liqlib-snapshot .hoverlayer .hovertext", timeout=10_000)
+        text = page.locator(".liqlib-snapshot .hoverlayer .hovertext").first.text_content()
+        assert "would be liquidated here" in text and "from the price then" in text, text
+        page.screenshot(path=artifacts / "snapshot-hover.png")
+        before = page.evaluate(f"{gd}._fullLayout.xaxis.range.slice()")
+        page.mouse.move(5, 5)
+        page.mouse.move(x - 120, y - 60)
+        page.mouse.down()
+        page.mouse.move(x - 20, y + 40, steps=5)
+        page.mouse.up()
+        time.sleep(0.5)
+        after = page.evaluate(f"{gd}._fullLayout.xaxis.range.slice()")
+        assert after != before, "a drag on the snapshot did not zoom"
+        browser.close()
+    assert not errors, errors
+    # the page needs nothing from the network (the MathJax/require CDN of nbconvert aside)
+    assert not requested, requested
+    assert snap.size_bytes < 5_000_000
