@@ -33,9 +33,9 @@ import json
 import math
 import secrets
 import time
-from functools import cache
 from copy import deepcopy
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import ipywidgets as W
