@@ -83,6 +83,7 @@ BACKGROUND = "#0d0016"  # hidden (below-threshold) cells and the plot background
 PRICE_LINE = "#ff4d6d"
 MAX_BARS = 200  # predicted-liquidation bars under the heat, per window
 MAP_BARS = 125  # liquidation-map bars per tier at most (every SVG bar costs browser redraw time)
+FIGURE_CSS = ".liqlib-figure { width: 100%; min-width: 0; max-width: 1400px; }"
 MAX_LINE_POINTS = 2_000  # price-line points per window (a min/max envelope beyond that)
 
 
@@ -376,8 +377,12 @@ class HeatmapExplorer(W.VBox):
         self.figure.add_class("liqlib-figure")
         self.hm = None
         self._z_usd = None
+        # the plotly view sizes itself to its element: make that element as wide as the
+        # output area (not plotly's 700 px default), so the figure follows JupyterLab's width
+        # and a phone-sized Voila window (the view re-fits on window resize)
+        css = W.HTML(f"<style>{FIGURE_CSS}</style>", layout=W.Layout(height="0px"))
         super().__init__(
-            [self._controls_box(), self.figure, self.status],
+            [css, self._controls_box(), self.figure, self.status],
             layout=W.Layout(width="100%"),
         )
         self._model_shown = None
@@ -546,7 +551,7 @@ class HeatmapExplorer(W.VBox):
             trace.x = bar_x
             trace.y = _f8(y)
         per = pd.Timedelta(milliseconds=width)
-        fig.layout.yaxis2.title.text = f"predicted<br>liquidations<br>(USD per {_duration(per)})"
+        fig.layout.yaxis2.title.text = f"predicted<br>liquidations<br>(USD/{_duration(per)})"
         x0 = float(self._t_ms[i_start] - self._step / pd.Timedelta(milliseconds=1))
         fig.layout.xaxis.range = [x0, float(col_ms[-1]) + dx / 2]
         lo, hi = self.controls["price"].value
@@ -602,7 +607,7 @@ class HeatmapExplorer(W.VBox):
         else:
             zmax = vmax if vmax > 0 else 1.0
         thr = self.controls["threshold"].value / 100.0 * vmax
-        ticks = _nice_ticks(zmax)
+        ticks = _nice_ticks(zmax, n=3)  # few: the bar must stay readable on a phone
         return {
             "zmax": zmax,
             "colorscale": colorscale(self.controls["cmap"].value, scale, zmax, thr),
@@ -849,13 +854,13 @@ class HeatmapExplorer(W.VBox):
             go.Scatter(
                 x=[], y=[], mode="lines", fill="tozeroy", fillcolor=LONG_COLOR,
                 line={"color": LONG_COLOR, "width": 0, "shape": "hvh"},
-                name="predicted long liquidations", xaxis="x2", yaxis="y2",
+                name="longs liquidated", xaxis="x2", yaxis="y2",
                 hovertemplate="longs liquidated -%{y:$,.3s}<extra></extra>",
             ),
             go.Scatter(
                 x=[], y=[], mode="lines", fill="tozeroy", fillcolor=SHORT_COLOR,
                 line={"color": SHORT_COLOR, "width": 0, "shape": "hvh"},
-                name="predicted short liquidations", xaxis="x2", yaxis="y2",
+                name="shorts liquidated", xaxis="x2", yaxis="y2",
                 hovertemplate="shorts liquidated %{y:$,.3s}<extra></extra>",
             ),
         ]  # fmt: skip
@@ -865,11 +870,14 @@ class HeatmapExplorer(W.VBox):
                 go.Scatter(
                     x=[], y=[], orientation="h", stackgroup="tiers", mode="lines",
                     fillcolor=colours[t], line={"color": colours[t], "width": 0, "shape": "vhv"},
-                    name=f"{lev:g}x", xaxis="x3", yaxis="y", legendgroup="tiers",
+                    name=f"{lev:g}x", xaxis="x3", yaxis="y",
                     hovertemplate=f"{lev:g}x: %{{x:$,.3s}} at %{{y:$,.0f}}<extra></extra>",
                 )
             )  # fmt: skip
-        for name, colour in (("cumulative longs", LONG_COLOR), ("cumulative shorts", SHORT_COLOR)):
+        for name, colour in (
+            ("longs, cumulative", LONG_COLOR),
+            ("shorts, cumulative", SHORT_COLOR),
+        ):
             traces.append(
                 go.Scatter(
                     x=[], y=[], mode="lines", line={"color": colour, "width": 2}, name=name,
@@ -880,7 +888,7 @@ class HeatmapExplorer(W.VBox):
         watermark = synthetic_label(self._source)
         layout = go.Layout(
             height=height_px,
-            margin={"l": 60, "r": 10, "t": 90, "b": 40},
+            margin={"l": 60, "r": 10, "t": 110, "b": 100},
             paper_bgcolor="white",
             plot_bgcolor=BACKGROUND,
             barmode="relative",
@@ -888,18 +896,19 @@ class HeatmapExplorer(W.VBox):
             hovermode="closest",
             dragmode="zoom",
             uirevision="keep",
-            title={"text": f"Estimated liquidation heatmap · {label}", "x": 0.01,
-                   "y": 0.99, "yanchor": "top", "font": {"size": 14}},
-            # under the figure, the whole width: wraps on a narrow screen, covers nothing
-            legend={"orientation": "h", "x": 0.0, "y": -0.12, "yanchor": "top", "xanchor": "left",
-                    "font": {"size": 10}},
+            title={"text": f"Estimated liquidation heatmap (times UTC)<br>{label}", "x": 0.01,
+                   "xanchor": "left", "yref": "paper", "y": 1.0, "yanchor": "bottom",
+                   "pad": {"b": 44}, "font": {"size": 13}},
+            # in the bottom margin, the whole width: wraps on a narrow screen, covers nothing
+            legend={"orientation": "h", "x": 0.0, "xanchor": "left", "yref": "container",
+                    "y": 0.0, "yanchor": "bottom", "font": {"size": 10}},
             xaxis={"domain": [0, 0.7], "anchor": "y", "type": "date", "showticklabels": False,
                    "hoverformat": "%Y-%m-%d %H:%M",
                    "showgrid": False},
             yaxis={"domain": [0.27, 1.0], "anchor": "x", "title": {"text": "price (USD)"},
                    "tickformat": ",.0f", "showgrid": False},
             xaxis2={"domain": [0, 0.7], "anchor": "y2", "type": "date", "matches": "x",
-                    "title": {"text": "time (UTC)"}},
+                    "nticks": 6, "tickangle": 0},
             yaxis2={"domain": [0, 0.22], "anchor": "x2", "tickprefix": "$", "exponentformat": "B",
                     "zeroline": True, "zerolinecolor": "#888"},
             xaxis3={"domain": [0.76, 1.0], "anchor": "y", "tickprefix": "$", "exponentformat": "B",

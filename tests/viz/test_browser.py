@@ -2,8 +2,8 @@
 by playwright (never ``playwright install``).
 
 Each test serves a temporary root (``notebooks/`` copied, so autosave cannot touch the repo),
-runs notebook 03 with its default parameters (7 days of SYNTHETIC 1-minute candles, 500 price
-bins, ~600 columns), then:
+runs notebook 03 with its default parameters (the SIMULATED demo, 14 days of 1-minute candles;
+the explorer on 300 price bins x at most 400 columns), then:
 
 (a) moves the threshold and end-time sliders with the keyboard and clicks a timeframe preset,
     and checks the drawn figure changed (pixels), timing slider release -> changed pixels;
@@ -146,8 +146,8 @@ def twin():
         n_bins=p["N_BINS"], max_columns=p["MAX_COLUMNS"], symbol=p["SYMBOL"], per_tier=True
     )
     return lq.make_heatmap_explorer(
-        market, model=p["MODEL"], params=params, n_bins=p["N_BINS"],
-        max_columns=p["MAX_COLUMNS"], timeframe=p["TIMEFRAME"],
+        market, model=p["MODEL"], params=params, n_bins=p["EXPLORER_BINS"],
+        max_columns=p["EXPLORER_COLUMNS"], timeframe=p["TIMEFRAME"],
     )  # fmt: skip
 
 
@@ -366,6 +366,44 @@ def _exercise(page, twin, name: str, out: Path, errors: list[str]) -> dict:
     return timings
 
 
+_LAYOUT = """(gdExpr) => {
+  const gd = eval(gdExpr);
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {l: r.left, t: r.top, r: r.right, b: r.bottom}; };
+  const heat = box(gd.querySelector('.nsewdrag[data-subplot="xy"]'));
+  const plots = [...gd.querySelectorAll('.nsewdrag')].map(box);
+  const bar = box(gd.querySelector('.colorbar'));
+  const legend = box(gd.querySelector('.legend'));
+  const buttons = [...document.querySelectorAll('.liqlib-timeframe button')].map((b) =>
+    [b.textContent, b.scrollWidth, b.clientWidth]);
+  const svg = box(gd.querySelector('.main-svg'));
+  return {heat, plots, bar, legend, buttons, svg, viewport: window.innerWidth,
+          width: gd.getBoundingClientRect().width};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (
+        a["l"] < b["r"] - 1 and b["l"] < a["r"] - 1 and a["t"] < b["b"] - 1 and b["t"] < a["b"] - 1
+    )
+
+
+def _check_layout(page, name: str, out: Path) -> dict:
+    """The colour bar and the legend cover no plot area; every preset button shows its whole
+    label (no "1..." for "12h")."""
+    page.locator(".liqlib-figure").first.scroll_into_view_if_needed()
+    time.sleep(0.5)
+    got = page.evaluate(_LAYOUT, _GD)
+    page.locator(".liqlib-figure").first.screenshot(path=out / f"{name}-layout.png")
+    assert not _overlap(got["bar"], got["heat"]), ("colour bar over the heat", got)
+    for plot in got["plots"]:
+        assert not _overlap(got["legend"], plot), ("legend over a plot", got)
+    assert got["svg"]["r"] <= got["viewport"] + 1, ("the figure runs off the window", got)
+    for text, scroll_w, client_w in got["buttons"]:
+        assert scroll_w <= client_w + 1, (f"preset button {text!r} is cut", got["buttons"])
+    return got
+
+
 def _launch(playwright, chromium: Path):
     return playwright.chromium.launch(
         executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
@@ -449,6 +487,7 @@ def test_explorer_in_jupyterlab(chromium, twin, tmp_path, artifacts):
             assert stderr.count() == 0, stderr.first.text_content()
             page.locator(".liqlib-figure").first.scroll_into_view_if_needed()
             timings = _exercise(page, twin, "jupyterlab", artifacts, errors)
+            _check_layout(page, "jupyterlab", artifacts)
             assert (
                 page.locator(
                     ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
@@ -489,6 +528,11 @@ def test_explorer_in_voila(chromium, twin, tmp_path, artifacts):
             errors = _console_errors(page)
             page.goto(f"{base}/?token={token}", timeout=300_000)
             timings = _exercise(page, twin, "voila", artifacts, errors)
+            _check_layout(page, "voila-wide", artifacts)
+            page.set_viewport_size({"width": 390, "height": 844})  # a phone
+            time.sleep(1.5)  # plotly resizes on the window's resize event
+            phone = _check_layout(page, "voila-phone", artifacts)
+            assert phone["width"] <= 390, phone
             text = page.locator("body").text_content()
             assert "Traceback" not in text and "Error" not in text.replace("InputError", "")
             browser.close()
