@@ -149,36 +149,48 @@ def page_shows_code(nb, default: bool) -> bool:
     return bool(value)
 
 
-def fold_solutions(body: str, summary: str = "Solutions (open after trying the exercises)") -> str:
+def fold_solutions(
+    body: str,
+    tagged: Sequence[bool] | None = None,
+    summary: str = "Solutions (open after trying the exercises)",
+) -> str:
     """Wrap each run of consecutive cells tagged ``solution`` in a closed ``<details>`` block.
 
-    nbconvert marks a tagged cell's ``<div>`` with the class ``celltag_solution``; the page
-    shows a one-line summary that opens the solutions on a click, with no script.
+    nbconvert writes every cell as a top-level ``<div class="jp-Cell ...">`` and a cell's HTML
+    runs to the next cell's start or the end of ``<main>``. ``tagged`` (one flag per notebook
+    cell, in order) says which cells are solutions; without it, or when the page does not hold
+    one ``<div>`` per cell, the ``celltag_solution`` class nbconvert gives tagged *code* cells
+    decides. The page shows a one-line summary that opens on a click, no script.
     """
-    if f"celltag_{SOLUTION_TAG}" not in body:
-        return body
-    from bs4 import BeautifulSoup  # a dependency of nbconvert
+    import re
 
-    soup = BeautifulSoup(body, "html.parser")
-    cells = soup.find_all("div", class_=f"celltag_{SOLUTION_TAG}")
-    done: set[int] = set()
-    for cell in cells:
-        if id(cell) in done:
-            continue
-        run = [cell]
-        nxt = cell.find_next_sibling()
-        while nxt is not None and f"celltag_{SOLUTION_TAG}" in (nxt.get("class") or []):
-            run.append(nxt)
-            nxt = nxt.find_next_sibling()
-        details = soup.new_tag("details", attrs={"class": "liqlib-solutions"})
-        head = soup.new_tag("summary")
-        head.string = summary
-        details.append(head)
-        cell.insert_before(details)
-        for c in run:
-            done.add(id(c))
-            details.append(c.extract())
-    return str(soup)
+    marker = f"celltag_{SOLUTION_TAG}"
+    found = list(re.finditer(r'<div class="(jp-Cell(?: [^"]*)?)"', body))
+    if tagged is not None and len(tagged) == len(found):
+        flags = [bool(t) for t in tagged]
+    else:
+        flags = [marker in m.group(1).split() for m in found]
+    if not any(flags):
+        return body
+    starts = [(m.start(), flag) for m, flag in zip(found, flags, strict=True)]
+    end_main = body.rfind("</main>")
+    bounds = [pos for pos, _ in starts] + [end_main if end_main >= 0 else len(body)]
+    out, last, inside = [], 0, False
+    for pos, tagged in starts:
+        if tagged and not inside:
+            out += [
+                body[last:pos],
+                f'<details class="liqlib-solutions"><summary>{summary}</summary>',
+            ]
+            last, inside = pos, True
+        elif not tagged and inside:
+            out += [body[last:pos], "</details>"]
+            last, inside = pos, False
+    if inside:
+        out += [body[last : bounds[-1]], "</details>"]
+        last = bounds[-1]
+    out.append(body[last:])
+    return "".join(out)
 
 
 def to_html(
@@ -224,7 +236,8 @@ def to_html(
             kept.append(out)
         cell.outputs = kept
     body, _ = exporter.from_notebook_node(nb)
-    html_path.write_text(fold_solutions(body), encoding="utf-8")
+    tagged = [SOLUTION_TAG in c.metadata.get("tags", []) for c in nb.cells]
+    html_path.write_text(fold_solutions(body, tagged), encoding="utf-8")
     return html_path
 
 

@@ -591,8 +591,8 @@ class HeatmapExplorer(W.VBox):
         fig.data[first + n_t + 1].x = _f8(cum_short)
         fig.data[first + n_t + 1].y = _f8(centers)
         when = hm.times[j].strftime("%Y-%m-%d %H:%M")
-        fig.layout.xaxis3.title.text = (
-            f"liquidation map at {when} UTC<br>(USD per ${g * (edges[1] - edges[0]):,.0f} of price)"
+        fig.layout.xaxis3.title.text = (  # short lines: the panel is narrow on a phone
+            f"liquidation map<br>{when} UTC<br>USD per ${g * (edges[1] - edges[0]):,.0f}"
         )
         fig.layout.shapes[0].y0 = fig.layout.shapes[0].y1 = px
 
@@ -914,7 +914,7 @@ class HeatmapExplorer(W.VBox):
             xaxis3={"domain": [0.76, 1.0], "anchor": "y", "tickprefix": "$", "exponentformat": "B",
                     "showgrid": False, "nticks": 3, "title": {"font": {"size": 10}}},
             xaxis4={"overlaying": "x3", "side": "top", "anchor": "y", "tickprefix": "$", "exponentformat": "B",
-                    "showgrid": False, "nticks": 3, "title": {"text": "cumulative (USD)",
+                    "showgrid": False, "nticks": 3, "title": {"text": "cumulative",
                                                   "font": {"size": 10}}},
             shapes=[{"type": "line", "xref": "x3 domain", "x0": 0, "x1": 1, "yref": "y",
                      "y0": 0, "y1": 0, "line": {"color": "#333", "dash": "dash", "width": 1}}],

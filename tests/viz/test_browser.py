@@ -528,13 +528,23 @@ def test_explorer_in_voila(chromium, twin, tmp_path, artifacts):
             errors = _console_errors(page)
             page.goto(f"{base}/?token={token}", timeout=300_000)
             timings = _exercise(page, twin, "voila", artifacts, errors)
-            _check_layout(page, "voila-wide", artifacts)
-            page.set_viewport_size({"width": 390, "height": 844})  # a phone
-            time.sleep(1.5)  # plotly resizes on the window's resize event
-            phone = _check_layout(page, "voila-phone", artifacts)
-            assert phone["width"] <= 390, phone
             text = page.locator("body").text_content()
             assert "Traceback" not in text and "Error" not in text.replace("InputError", "")
+            _check_layout(page, "voila-wide", artifacts)
+            page.close()
+            # a phone opens the dashboard: the figure fits its width from the first draw
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone_errors = _console_errors(phone)
+            phone.goto(f"{base}/?token={token}", timeout=300_000)
+            phone.wait_for_selector(_HEAT_IMAGE, state="attached", timeout=120_000)
+            phone.wait_for_function(
+                "document.querySelector('.liqlib-status') && "
+                "document.querySelector('.liqlib-status').textContent.includes('columns')",
+                timeout=60_000,
+            )
+            got = _check_layout(phone, "voila-phone", artifacts)
+            assert got["width"] <= 390, got
+            assert not phone_errors, phone_errors
             browser.close()
         _report("voila", timings, artifacts)
     finally:
