@@ -14,8 +14,10 @@ hang headless and are never used here. The explorer therefore estimates on a **l
 (uniform) price grid, and sends arrays as base64 typed-array specs (plotly's own JSON
 encoding), which costs ~1 ms in Python instead of ~60 ms for nested lists.
 
-The explorer shows the result in a browser only; a notebook should draw a static figure
-(:func:`liqlib.plot_heatmap`) above it so HTML reports and headless runs show the result.
+The explorer shows the result in a browser with a kernel only; a notebook should draw a static
+figure (:func:`liqlib.plot_heatmap`) above it, and may show :meth:`HeatmapExplorer.snapshot`
+below it: the same figure as self-contained HTML (plotly.js gzipped inside, hover and zoom with
+no kernel and no network), which is what an HTML report keeps of the explorer.
 
 Example
 -------
