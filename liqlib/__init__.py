@@ -10,6 +10,7 @@ plot_realized    realized liquidations as dots (colour = side, area = USD)
 plot_liquidation_map  the liquidation map at one time: bars by price and leverage tier
 make_heatmap_explorer  the interactive heatmap explorer (ipywidgets + plotly)
 record           record a key figure in a notebook (read back by tests and reports)
+reading_time     minutes to read a notebook and do its exercises, counted from its text
 liquidation_price  exact Binance USD-M isolated liquidation price (bracket by notional)
 estimate_heatmap   liquidation heatmap from a market frame (models: turnover = default, oi-flow,
                    volume, fixed-offset)
@@ -74,6 +75,7 @@ _LAZY = {
     "make_heatmap_explorer": "liqlib.viz.explorer",
     "record": "liqlib.report.run",
     "versions": "liqlib.report.run",
+    "reading_time": "liqlib.report.reading",
     "clear_cache": "liqlib.data.store",
     "default_cache_dir": "liqlib.data.store",
     "describe_datasets": "liqlib.data.store",
@@ -135,6 +137,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix, default_mix
     from liqlib.estimate.heatmap import Heatmap
     from liqlib.estimate.registry import DEFAULT_MODEL, MODELS, estimate_heatmap
+    from liqlib.report.reading import reading_time
     from liqlib.report.run import record, versions
     from liqlib.sim.datasource import DATA_SOURCES, load_data, shared_data_file
     from liqlib.sim.demo import (
@@ -222,6 +225,7 @@ __all__ = [
     "plot_realized",
     "plot_liquidation_map",
     "plot_market",
+    "reading_time",
     "record",
     "versions",
     "verify_cache",
