@@ -216,30 +216,10 @@ def fetch_market(
     --------
     >>> m = fetch_market("BTCUSDT", "2026-04-03", "2026-04-04", "5m")  # doctest: +SKIP
     """
-    from liqlib.data.sources.venue_market import assemble_market
+    import sys  # this module's own fetchers, passed to the assembly both venues share
 
-    session = session or make_session()
-    t0, t1 = window_ms(start, end)
-    step = pd.Timedelta(_key_step(interval))
-    oi_interval = "5m" if step < pd.Timedelta("1h") else "1h"
-    kw = dict(session=session, url=url)
-    klines = fetch_klines(symbol, start, end, interval, **kw)
-    mark = fetch_klines(symbol, start, end, interval, mark=True, **kw)
-    oi = fetch_open_interest(symbol, pd.Timestamp(t0 - 3_600_000, unit="ms", tz="UTC"), end,
-                             oi_interval, **kw)  # fmt: skip
-    funding = fetch_funding(symbol, pd.Timestamp(t0 - 86_400_000, unit="ms", tz="UTC"), end, **kw)
-    grid = pd.date_range(pd.Timestamp(t0, unit="ms", tz="UTC"), pd.Timestamp(t1, unit="ms", tz="UTC"),
-                         freq=step, inclusive="left", name="time").as_unit("ns")  # fmt: skip
-    market = assemble_market(klines, mark, oi, funding, grid, oi_step=pd.Timedelta(oi_interval),
-                             venue="bybit", symbol=symbol.upper())  # fmt: skip
-    market.attrs.update(start=str(grid[0]), end=str(pd.Timestamp(t1, unit="ms", tz="UTC")),
-                        oi_field=oi.attrs.get("oi_field", "oiCcy"))  # fmt: skip
-    return market
+    from liqlib.data.sources.venue_market import fetch_venue_market
 
-
-def _key_step(interval: str) -> str:
-    table = {"1m": "1min", "5m": "5min", "15m": "15min", "30m": "30min", "1h": "1h", "4h": "4h",
-             "1d": "1D"}  # fmt: skip
-    if interval not in table:
-        raise InputError(f"interval {interval!r} is not one of {', '.join(table)}: use e.g. '5m'")
-    return table[interval]
+    return fetch_venue_market(
+        sys.modules[__name__], "bybit", symbol, start, end, interval, session=session, url=url
+    )
