@@ -191,6 +191,8 @@ def _params(params: EngineParams | None, overrides: dict, density: LeverageDensi
         p = replace(p, mix=density)
     elif p.mix is None:
         p = replace(p, mix=spec.default_mix)
+    if params is None and "leveraged_share" not in overrides and spec.level_prior is not None:
+        p = replace(p, leveraged_share=spec.level_prior.share)
     return replace(p, max_columns=1, per_tier=False, mix_basis="stock")
 
 
@@ -380,6 +382,7 @@ def calibrate_leverage_mix(
         mix = LeverageMix(lev, tuple(_renorm(weights)))
     else:
         d0 = p.mix
+        hold_shape = fit == "share" and target == "realized"  # the given density, any form
         best = None
         for refine in (False, True):
             medians, sigmas = MEDIANS, SIGMAS
@@ -391,7 +394,10 @@ def calibrate_leverage_mix(
                 medians = best[2] * np.geomspace(0.85, 1.18, 15)
                 sigmas = best[3] * np.geomspace(0.85, 1.18, 15)
             grid = [(m, sg) for m in medians for sg in sigmas]
-            w = np.array([_density_weights(d0, m, sg) for m, sg in grid])
+            if hold_shape:
+                w = np.array([d0.weights()])
+            else:
+                w = np.array([_density_weights(d0, m, sg) for m, sg in grid])
             if basis == "opened":
                 w = w * life
             stocks = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
@@ -406,13 +412,15 @@ def calibrate_leverage_mix(
             if best is None or losses[g] <= best[1]:
                 best = (float(alphas[g]), float(losses[g]), grid[g][0], grid[g][1], stocks[g])
         alpha, loss, med, sig, stock = best
-        mix = LeverageDensity(
-            median=float(med),
-            sigma=float(sig),
-            min_leverage=d0.min_leverage,
-            max_leverage=d0.max_leverage,
-            n_tiers=d0.n_tiers,
-        )
+        mix = d0
+        if not hold_shape:
+            mix = LeverageDensity(
+                median=float(med),
+                sigma=float(sig),
+                min_leverage=d0.min_leverage,
+                max_leverage=d0.max_leverage,
+                n_tiers=d0.n_tiers,
+            )
     if target == "realized":
         base_loss = float(((np.sqrt(y) - np.sqrt(y).mean()) ** 2).sum())
         share = alpha

@@ -43,8 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from liqlib.config import LeverageDensity
 from liqlib.errors import InputError
+from liqlib.estimate.config import LeverageDensity
 
 __all__ = [
     "DEFAULT_LEVEL",

@@ -37,6 +37,7 @@ from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix
 from liqlib.estimate.heatmap import Heatmap
 from liqlib.estimate.inputs import check_volumes
 from liqlib.estimate.oi_flow import estimate
+from liqlib.estimate.priors import DEFAULT_LEVEL, LevelPrior, margin_mixture_density
 from liqlib.estimate.turnover import estimate_turnover
 
 __all__ = ["DEFAULT_MODEL", "MODELS", "ModelSpec", "estimate_heatmap"]
@@ -55,18 +56,22 @@ class ModelSpec:
     sweep: bool
     default_fade_half_life_candles: float | None = None
     default_mix: LeverageMix | LeverageDensity | None = None
+    level_prior: LevelPrior | None = None
 
 
-#: The "turnover" model's default leverage distribution (share of open interest by *effective*
-#: leverage): log-normal, median 10x, sigma 0.9, 1.5-200x in 24 cells. A prior from public
-#: statistics (``../shared/data/README.md``), not fitted to any market: Hyperliquid's on-chain
-#: open interest sits mostly at 0-7x (median ~4x), BitMEX's contract-weighted effective
-#: leverage averaged 22-39x, Binance users pick >= 20x for most trades; median 10x lies between
-#: the first two, and sigma 0.9 puts 68 % of the USD between 4x and 25x. The range goes past
-#: Binance's 125-150x entry maximum because effective leverage (cross margin, lost margin)
-#: reaches 1 / MMR = 250x, where the liquidation price meets the price; 200x keeps levels at
-#: least 0.1 % away. Calibrate it for a market with ``lq.calibrate_leverage_mix``.
-TURNOVER_DEFAULT_MIX = LeverageDensity(median=10.0, sigma=0.9, min_leverage=1.5, max_leverage=200.0)
+#: The "turnover" model's default leverage distribution (share of liquidatable USD by
+#: *effective* leverage, 1.1-200x in 24 cells): the margin mixture measured on real positions
+#: (:func:`liqlib.estimate.priors.margin_mixture_density`): isolated positions at their
+#: leverage setting (exact bracket price) and cross-margin positions at the effective leverage
+#: of their account's equity, weighted by the measured cross share (84 % of the USD in the
+#: shared Hyperliquid samples). Calibrate it for a market with ``lq.calibrate_leverage_mix``.
+TURNOVER_DEFAULT_MIX = margin_mixture_density()
+
+#: The log-normal prior the "turnover" model used before the margin mixture (median 10x, sigma
+#: 0.9, 1.5-200x): pass ``mix=TURNOVER_LOGNORMAL_MIX`` to reproduce older results.
+TURNOVER_LOGNORMAL_MIX = LeverageDensity(
+    median=10.0, sigma=0.9, min_leverage=1.5, max_leverage=200.0
+)
 
 MODELS: dict[str, ModelSpec] = {
     "turnover": ModelSpec(
@@ -79,6 +84,7 @@ MODELS: dict[str, ModelSpec] = {
         liquidation="binance",
         sweep=True,
         default_mix=TURNOVER_DEFAULT_MIX,
+        level_prior=DEFAULT_LEVEL,
     ),
     "oi-flow": ModelSpec(
         "oi-flow",
@@ -151,6 +157,11 @@ def estimate_heatmap(
     Returns
     -------
     Heatmap
+        When the model has a level prior ("turnover") and neither ``params`` nor
+        ``leveraged_share`` was given, the prior's share is used and
+        ``heatmap.source["level_prior"]`` holds it with its band (``share``, ``low``,
+        ``high`` as multipliers of every USD figure, ``basis``):
+        ``lq.level_band(heatmap)`` reads it.
 
     Raises
     ------
@@ -192,9 +203,18 @@ def estimate_heatmap(
     mix = overrides.get("mix", base.mix)
     if mix is None and spec.default_mix is not None:
         settings["mix"] = spec.default_mix
+    prior = spec.level_prior if params is None and "leveraged_share" not in overrides else None
+    if prior is not None:
+        settings["leveraged_share"] = prior.share
     p = replace(base, **{**overrides, **settings})
     if isinstance(market, pd.DataFrame):
         check_volumes(market)
     if p.flow == "turnover":
-        return estimate_turnover(market, p, model=spec.name)
-    return estimate(market, p, model=spec.name)
+        hm = estimate_turnover(market, p, model=spec.name)
+    else:
+        hm = estimate(market, p, model=spec.name)
+    if prior is not None:
+        low, high = prior.multipliers()
+        info = {"share": prior.share, "low": low, "high": high, "basis": prior.basis}
+        object.__setattr__(hm, "source", {**hm.source, "level_prior": info})
+    return hm

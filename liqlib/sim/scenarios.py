@@ -46,11 +46,11 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from liqlib import columns as C
-from liqlib.brackets import get_bracket_table
+from liqlib.data import columns as C
+from liqlib.data.store import align_market
 from liqlib.errors import InputError
-from liqlib.store import align_market
-from liqlib.truth import DEFAULT_LEVERAGE_EDGES, MarketTruth
+from liqlib.estimate.brackets import get_bracket_table
+from liqlib.sim.truth import DEFAULT_LEVERAGE_EDGES, MarketTruth
 
 __all__ = ["SCENARIOS", "ScenarioConfig", "describe_scenarios", "simulate_scenario"]
 
@@ -610,7 +610,9 @@ def _frame(index, ohlc, mark, vol, oi) -> pd.DataFrame:
     at = np.arange(0, len(index), 5)
     prev = np.maximum(at - 1, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(oi[prev, 2] > 0, oi[prev, 1] / np.where(oi[prev, 2] > 0, oi[prev, 2], 1), np.nan)
+        ratio = np.where(
+            oi[prev, 2] > 0, oi[prev, 1] / np.where(oi[prev, 2] > 0, oi[prev, 2], 1), np.nan
+        )
     metrics = pd.DataFrame(
         {
             C.OI_COIN: oi[prev, 0],

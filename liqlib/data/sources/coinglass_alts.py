@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from liqlib.columns import CLOSE, HIGH, LOW, OI_COIN, OPEN, QUOTE_VOLUME, TIME, VOLUME
+from liqlib.data.columns import CLOSE, HIGH, LOW, OI_COIN, OPEN, QUOTE_VOLUME, TIME, VOLUME
 from liqlib.errors import CorruptDataError, DataNotFoundError
 
 __all__ = ["load_coinglass_alts"]
