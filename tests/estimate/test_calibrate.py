@@ -63,9 +63,7 @@ def test_recovers_a_known_density_from_its_own_liquidations(market):
     assert cal.mix.sigma == pytest.approx(0.6, rel=0.1)
     assert cal.leveraged_share == pytest.approx(0.5, rel=0.1)
     # and with the share told, the shape alone
-    shape = calibrate_leverage_mix(
-        market, realized, leveraged_share=0.5, density=cells, n_bins=400
-    )
+    shape = calibrate_leverage_mix(market, realized, leveraged_share=0.5, density=cells, n_bins=400)
     assert shape.leveraged_share == 0.5
     assert shape.mix.median == pytest.approx(12.0, rel=0.1)
 
