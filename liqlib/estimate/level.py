@@ -32,8 +32,17 @@ import pandas as pd
 
 from liqlib.errors import InputError
 from liqlib.estimate.priors import LevelPrior
+from liqlib.estimate.registry import estimate_heatmap
+from liqlib.estimate.turnover import oi_after_candle
 
-__all__ = ["derive_level_prior", "fit_share_from_oi_drops", "implied_share"]
+__all__ = [
+    "derive_level_prior",
+    "fit_share_from_oi_drops",
+    "implied_share",
+    "oi_drop_usd",
+    "period_shares",
+    "unit_predictions",
+]
 
 
 def _aligned(a: pd.Series, b: pd.Series, what: str) -> pd.DataFrame:
@@ -174,3 +183,85 @@ def derive_level_prior(
     low = min(ma, mb) * min(float(lo_f), 1.0)
     high = max(ma, mb) * max(float(hi_f), 1.0)
     return LevelPrior(share=share, low=low, high=high, basis=basis or "derive_level_prior")
+
+
+def unit_predictions(market: pd.DataFrame, bar: str, **estimate_kw) -> pd.Series:
+    """Predicted liquidations per bar (USD, both sides) of the default model at share 1.
+
+    Parameters
+    ----------
+    market : pandas.DataFrame
+        A market frame with open interest.
+    bar : str
+        Bars to sum candles into ("4h", "30min"...), labelled by their open time.
+    **estimate_kw
+        More settings for ``lq.estimate_heatmap`` (``symbol``, ``split``, ``n_bins``...).
+
+    Returns
+    -------
+    pandas.Series
+        USD per bar at ``leveraged_share=1``; any share ``s`` predicts ``s`` times it.
+    """
+    kw = {"max_columns": 20, **estimate_kw, "leveraged_share": 1.0}
+    hm = estimate_heatmap(market, **kw)
+    pred = hm.predicted_long_usd + hm.predicted_short_usd
+    return pred.resample(bar, label="left", closed="left").sum()
+
+
+def oi_drop_usd(market: pd.DataFrame, bar: str) -> pd.Series:
+    """Fall in open interest per bar (USD at the close; positive = a fall).
+
+    Parameters
+    ----------
+    market : pandas.DataFrame
+        A market frame with ``oi_coin`` or ``oi_usd`` (timing as ``attrs["oi_timing"]``).
+    bar : str
+        Bars to sum candles into.
+
+    Returns
+    -------
+    pandas.Series
+        ``(OI before the candle - OI after it) x close``, summed per bar (USD).
+    """
+    oi = oi_after_candle(market)
+    before = np.concatenate(([oi[0]], oi[:-1]))
+    fall = pd.Series((before - oi) * market["close"].to_numpy(float), index=market.index)
+    return fall.resample(bar, label="left", closed="left").sum()
+
+
+def period_shares(
+    unit: pd.Series, realized: pd.Series, oi_drop: pd.Series, freq: str, *, min_bars: int = 20
+) -> pd.DataFrame:
+    """Per period: the share realized liquidations imply, and the one open interest alone gives.
+
+    Parameters
+    ----------
+    unit : pandas.Series
+        :func:`unit_predictions` on the bars of ``realized``.
+    realized : pandas.Series
+        Realized liquidations per bar (USD, both sides).
+    oi_drop : pandas.Series
+        :func:`oi_drop_usd` on the same bars.
+    freq : str
+        Periods ("MS" months, "D" days).
+    min_bars : int
+        Periods with fewer bars are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index period start; ``bars``, ``share_realized`` (:func:`implied_share`),
+        ``share_oi`` (:func:`fit_share_from_oi_drops`) and ``oi_over_realized``.
+    """
+    j = pd.concat([unit.rename("u"), realized.rename("r"), oi_drop.rename("d")], axis=1).dropna()
+    rows = {}
+    for start, g in j.groupby(pd.Grouper(freq=freq)):
+        if len(g) < min_bars or g["u"].sum() <= 0:
+            continue
+        s_real = float(g["r"].sum() / g["u"].sum())
+        s_oi = fit_share_from_oi_drops(g["u"], g["d"])
+        rows[start] = {"bars": len(g), "share_realized": s_real, "share_oi": s_oi}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    if not out.empty:
+        out["oi_over_realized"] = out["share_oi"] / out["share_realized"]
+    return out
