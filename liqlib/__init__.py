@@ -112,6 +112,12 @@ _LAZY = {
     "describe_scenarios": "liqlib.sim.scenarios",
     "simulate_scenario": "liqlib.sim.scenarios",
     "compare_to_positions": "liqlib.validate.positions",
+    "evaluate_foreign_scenarios": "liqlib.validate.foreign",
+    "level_ratio": "liqlib.validate.level",
+    "unit_predictions": "liqlib.estimate.level",
+    "oi_drop_usd": "liqlib.estimate.level",
+    "period_shares": "liqlib.estimate.level",
+    "plot_level_ratios": "liqlib.viz.level",
 }
 
 if TYPE_CHECKING:  # static analysers see the eager imports
@@ -137,7 +143,14 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.estimate.calibrate import MixCalibration, calibrate_leverage_mix
     from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix, default_mix
     from liqlib.estimate.heatmap import Heatmap
-    from liqlib.estimate.level import derive_level_prior, fit_share_from_oi_drops, implied_share
+    from liqlib.estimate.level import (
+        derive_level_prior,
+        fit_share_from_oi_drops,
+        implied_share,
+        oi_drop_usd,
+        period_shares,
+        unit_predictions,
+    )
     from liqlib.estimate.priors import (
         DEFAULT_LEVEL,
         HYPERLIQUID_MIXTURE,
@@ -162,8 +175,11 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.sim.synthetic import make_synthetic_market
     from liqlib.sim.truth import MarketTruth
     from liqlib.validate import evaluate
+    from liqlib.validate.foreign import evaluate_foreign_scenarios
+    from liqlib.validate.level import level_ratio
     from liqlib.validate.positions import compare_to_positions
     from liqlib.viz.explorer import make_heatmap_explorer
+    from liqlib.viz.level import plot_level_ratios
     from liqlib.viz.plot import plot_heatmap, plot_liquidation_map, plot_market
 
 
@@ -272,4 +288,10 @@ __all__ = [
     "describe_scenarios",
     "simulate_scenario",
     "compare_to_positions",
+    "evaluate_foreign_scenarios",
+    "level_ratio",
+    "unit_predictions",
+    "oi_drop_usd",
+    "period_shares",
+    "plot_level_ratios",
 ]

@@ -129,5 +129,5 @@ def shared_data_dir() -> Path | None:
     """The folder of real data held offline (``../shared/data`` beside the repository, or
     ``$LIQLIB_SHARED_DATA``), or None when it is absent."""
     env = os.environ.get(SHARED_DATA_ENV)
-    root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    root = Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "data"
     return root if root.is_dir() else None
