@@ -191,8 +191,9 @@ def _params(params: EngineParams | None, overrides: dict, density: LeverageDensi
         p = replace(p, mix=density)
     elif p.mix is None:
         p = replace(p, mix=spec.default_mix)
-    if params is None and "leveraged_share" not in overrides and spec.level_prior is not None:
-        p = replace(p, leveraged_share=spec.level_prior.share)
+    if p.leveraged_share is None:
+        share = spec.level_prior.share if spec.level_prior is not None else 1.0
+        p = replace(p, leveraged_share=share)
     return replace(p, max_columns=1, per_tier=False, mix_basis="stock")
 
 

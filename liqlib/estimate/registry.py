@@ -157,8 +157,8 @@ def estimate_heatmap(
     Returns
     -------
     Heatmap
-        When the model has a level prior ("turnover") and neither ``params`` nor
-        ``leveraged_share`` was given, the prior's share is used and
+        When the model has a level prior ("turnover") and ``leveraged_share`` is left at None
+        (the default, in ``params`` and ``overrides``), the prior's share is used and
         ``heatmap.source["level_prior"]`` holds it with its band (``share``, ``low``,
         ``high`` as multipliers of every USD figure, ``basis``):
         ``lq.level_band(heatmap)`` reads it.
@@ -203,7 +203,8 @@ def estimate_heatmap(
     mix = overrides.get("mix", base.mix)
     if mix is None and spec.default_mix is not None:
         settings["mix"] = spec.default_mix
-    prior = spec.level_prior if params is None and "leveraged_share" not in overrides else None
+    unset = overrides.get("leveraged_share", base.leveraged_share) is None
+    prior = spec.level_prior if unset else None
     if prior is not None:
         settings["leveraged_share"] = prior.share
     p = replace(base, **{**overrides, **settings})

@@ -83,6 +83,12 @@ def test_default_model_uses_the_priors_and_labels_the_band(market):
     told = lq.estimate_heatmap(market, n_bins=300, max_columns=5, leveraged_share=0.5)
     assert lq.level_band(told) is None and "level_prior" not in told.source
     assert lq.level_band(lq.estimate_heatmap(market, "oi-flow", n_bins=300)) is None
+    # a full parameter set takes the same prior unless it names a share
+    via = lq.estimate_heatmap(market, params=lq.EngineParams(n_bins=300, max_columns=5))
+    assert via.params.leveraged_share == DEFAULT_LEVEL.share and lq.level_band(via) == (lo, hi)
+    assert np.allclose(via.long_usd, hm.long_usd)
+    named = lq.estimate_heatmap(market, params=lq.EngineParams(leveraged_share=1.0, n_bins=300))
+    assert named.params.leveraged_share == 1.0 and lq.level_band(named) is None
 
 
 def test_every_usd_figure_is_linear_in_the_share(market):
