@@ -283,8 +283,7 @@ def calibrate_leverage_mix(
         of ``params`` / ``overrides`` (default: the model's level prior,
         :data:`liqlib.estimate.priors.DEFAULT_LEVEL`); "share": fit ``leveraged_share``,
         holding the mix at ``density`` / the model default (``family="density"`` only);
-        "both": fit both. The shape is fitted on square roots of the bars; the share then
-        makes the fit period's predicted USD sum to its realized USD. Liquidations only reveal the part of
+        "both": fit both. Liquidations only reveal the part of
         the mix that price reached, so a free share trades off against the far tail: fix the
         share when you know it (a simulation), fit only the share when the data are too few
         to tell a shape.
@@ -426,15 +425,6 @@ def calibrate_leverage_mix(
             )
     if target == "realized":
         base_loss = float(((np.sqrt(y) - np.sqrt(y).mean()) ** 2).sum())
-        if fit != "shape":
-            # the level by sums: the square-root loss picks the shape (robust to the few huge
-            # bars) but fits a typical bar, not the total; the share makes the fit period's
-            # predicted USD equal its realized USD
-            pred = xs @ stock
-            total = float(pred.sum())
-            if total > 0:
-                alpha = float(y.sum()) / total
-                loss = float(_sqrt_loss(y, alpha * pred))
         share = alpha
     else:
         base_loss = float(((y - y.mean()) ** 2).sum())
