@@ -13,7 +13,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=[
         "brackets", "calibrate", "config", "heatmap", "inputs", "kernels", "level", "oi_flow",
-        "priors", "registry", "turnover",
+        "priors", "registry", "turnover", "window",
     ],
     submod_attrs={
         "registry": ["estimate_heatmap", "MODELS", "DEFAULT_MODEL", "ModelSpec"],
@@ -23,5 +23,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "calibrate": ["calibrate_leverage_mix", "MixCalibration"],
         "priors": ["DEFAULT_LEVEL", "margin_mixture_density", "level_band", "LevelPrior"],
         "level": ["implied_share", "fit_share_from_oi_drops", "derive_level_prior"],
+        "window": ["prepare_window", "run_window", "WindowRun"],
     },
 )  # fmt: skip

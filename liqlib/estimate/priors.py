@@ -38,7 +38,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,7 @@ __all__ = [
     "LevelPrior",
     "MarginMixture",
     "TabulatedLeverageDensity",
+    "density_within_bracket",
     "effective_leverage",
     "level_band",
     "margin_mixture_density",
@@ -131,7 +132,7 @@ def effective_leverage(distance, mmr: float = DEFAULT_MMR) -> np.ndarray:
 
     Example
     -------
-    >>> effective_leverage([0.096], mmr=0.004).round(2).tolist()
+    >>> effective_leverage([1 - 0.9 / 0.996], mmr=0.004).round(6).tolist()
     [10.0]
     """
     d = np.asarray(distance, dtype=float)
@@ -408,9 +409,9 @@ class LevelPrior:
 #: exchange-aggregated BTC liquidations on the first half of the shared 30-minute window; the
 #: band spans the two, widened by their month-to-month spread.
 DEFAULT_LEVEL = LevelPrior(
-    share=0.0377,
-    low=0.0085,
-    high=0.195,
+    share=0.0365,
+    low=0.0081,
+    high=0.201,
     basis="level: prior from ETH+SOL 2025 (Binance) and BTC May 2026 (aggregate) realized liquidations",
 )
 
@@ -441,3 +442,51 @@ def level_band(heatmap) -> tuple[float, float] | None:
     if not info:
         return None
     return (float(info["low"]), float(info["high"]))
+
+
+def density_within_bracket(density: LeverageDensity, mmr: float, headroom: float = 0.9):
+    """The density cut to leverages whose liquidation price stays off the entry.
+
+    A bracket with maintenance-margin rate ``MMR`` puts the liquidation price on the entry at
+    ``1 / MMR`` (200x at 0.5 %, 100x at 1 %): the density's top is lowered to
+    ``headroom / MMR`` when it lies above, the USD above moving into the top cell (those
+    positions sit next to the price either way). Unchanged when it already fits.
+
+    Parameters
+    ----------
+    density : LeverageDensity or TabulatedLeverageDensity
+        The density (1.1-200x for the default).
+    mmr : float
+        Maintenance-margin rate of the bracket the model uses (fraction, > 0).
+    headroom : float
+        Share of ``1 / MMR`` kept (0..1).
+
+    Returns
+    -------
+    LeverageDensity or TabulatedLeverageDensity
+        The same kind, same number of cells.
+
+    Example
+    -------
+    >>> d = density_within_bracket(margin_mixture_density(), mmr=0.01)
+    >>> d.max_leverage, round(float(d.weights().sum()), 9)
+    (90.0, 1.0)
+    """
+    if not (math.isfinite(mmr) and mmr > 0) or not 0 < headroom <= 1:
+        raise InputError(f"mmr={mmr!r} must be > 0 and headroom within (0, 1]")
+    top = headroom / mmr
+    if density.max_leverage <= top:
+        return density
+    if top <= density.min_leverage * 1.01:
+        raise InputError(
+            f"a bracket with MMR {mmr:.2%} leaves no room above {density.min_leverage:g}x: "
+            "use a smaller position_notional_usd"
+        )
+    if not isinstance(density, TabulatedLeverageDensity):
+        return replace(density, max_leverage=top)
+    old = np.log(density.cell_edges())
+    cdf = np.concatenate([[0.0], np.cumsum(density.weights())])
+    new = np.log(np.geomspace(density.min_leverage, top, density.n_tiers + 1))
+    w = np.diff(np.interp(new, old, cdf))
+    w[-1] += 1.0 - w.sum()  # the USD above the new top
+    return replace(density, max_leverage=top, cell_weights=tuple(float(x) for x in w))

@@ -158,6 +158,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if missing:
         print(f"liqlib report: notebook {missing[0]} not found: check the path", file=sys.stderr)
         return 2
+    from liqlib.report.run import check_parameters
+
+    check_parameters(notebooks, {k: v for k, v in params.items() if k != "DATA"})
     os.environ.setdefault("LIQLIB_PROGRESS", "0")  # no progress bars in reports
     with ExitStack() as stack:
         data = _choose_data(args, stack)

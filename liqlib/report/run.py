@@ -69,6 +69,39 @@ def disable_output_widget_sync() -> None:
     output_widget.OutputWidget.sync_state = lambda self: None
 
 
+def declared_parameters(notebook: str | Path) -> dict[str, dict]:
+    """The parameters a notebook declares in its ``parameters`` cell (papermill's reading):
+    name -> ``{"default": text, "help": comment}``."""
+    from papermill.inspection import inspect_notebook
+
+    return {
+        name: {"default": info["default"], "help": info.get("help", "")}
+        for name, info in inspect_notebook(str(notebook)).items()
+    }
+
+
+def check_parameters(notebooks: Sequence[str | Path], parameters: Mapping[str, Any]) -> None:
+    """Refuse a parameter no notebook of the run declares (papermill would only warn).
+
+    Raises
+    ------
+    LiqlibError
+        Naming the first unknown parameter and the ones the notebooks know.
+    """
+    known: set[str] = set()
+    for nb in notebooks:
+        known |= set(declared_parameters(nb))
+    unknown = sorted(set(parameters) - known)
+    if unknown:
+        from liqlib.errors import LiqlibError
+
+        raise LiqlibError(
+            f"-p {unknown[0]} is not a parameter of "
+            f"{'this notebook' if len(notebooks) == 1 else 'these notebooks'}: use one of "
+            f"{', '.join(sorted(known))}"
+        )
+
+
 def run_notebook(
     notebook: str | Path,
     out_dir: str | Path,

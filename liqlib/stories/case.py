@@ -31,7 +31,7 @@ import pandas as pd
 from liqlib.data import columns as C
 from liqlib.errors import DataNotFoundError, DownloadError, InputError
 from liqlib.estimate.heatmap import Heatmap
-from liqlib.estimate.registry import estimate_heatmap
+from liqlib.estimate.registry import DEFAULT_MODEL, estimate_heatmap
 from liqlib.sim.datasource import load_data, shared_data_dir
 from liqlib.stories.story import biggest_drop, hourly_liquidations, hourly_oi_change, top_hours
 from liqlib.stories.zones import compute_hot_zones, zone_sweeps
@@ -119,7 +119,7 @@ def load_case(
     if data in ("demo", "synthetic"):
         m = load_data(data, interval=interval)
         note = f"{m.attrs['data_note']}; stands in for {symbol} (no real data used)"
-        return CaseData(m.attrs.get("symbol", symbol), m, m, None, "oi-flow", False, [note])
+        return CaseData(m.attrs.get("symbol", symbol), m, m, None, DEFAULT_MODEL, False, [note])
     if data != "binance":
         raise InputError(f"DATA={data!r} is unknown: use 'demo', 'binance' or 'synthetic'")
     notes = []
@@ -131,7 +131,7 @@ def load_case(
     )
     fund, _ = _try(symbol, start, end, "1h", ("fundingRate",))
     funding = None if fund is None else fund[C.FUNDING_RATE].resample("8h").first().dropna()
-    model = "oi-flow" if market is not None else None
+    model = DEFAULT_MODEL if market is not None else None
     if market is None:
         notes.append(f"full window not in the source ({why})")
         market = find_kline_slices(symbol, start, end, slice_folder)

@@ -7,6 +7,8 @@ Without them a new :class:`~matplotlib.figure.Figure` is made (no pyplot state).
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullForma
 
 from liqlib.data import columns as C
 from liqlib.errors import InputError
+from liqlib.estimate.heatmap import Heatmap
 
 
 def synthetic_label(attrs: dict) -> str | None:
@@ -101,6 +104,31 @@ def _mark_synthetic(ax, hm=None, market=None) -> None:
         )  # fmt: skip
 
 
+def _checks_first(kind: str):
+    """Decorator: the figure function's first argument must be a ``kind`` ("heatmap" or
+    "market"), else a one-line InputError instead of an AttributeError deep inside."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def checked(first, *args, **kwargs):
+            if kind == "heatmap" and not isinstance(first, Heatmap):
+                raise InputError(
+                    f"{fn.__name__} needs a Heatmap (from lq.estimate_heatmap), not "
+                    f"{type(first).__name__}"
+                )
+            if kind == "market" and not isinstance(first, pd.DataFrame):
+                raise InputError(
+                    f"{fn.__name__} needs a market DataFrame (from lq.load_market or "
+                    f"lq.load_demo), not {type(first).__name__}"
+                )
+            return fn(first, *args, **kwargs)
+
+        return checked
+
+    return wrap
+
+
+@_checks_first("market")
 def plot_market(
     market: pd.DataFrame, *, title: str | None = None, fig: Figure | None = None
 ) -> Figure:
@@ -297,6 +325,7 @@ def heat_norm(values: np.ndarray, vmax_quantile: float = 0.995, gamma: float = 0
     return PowerNorm(gamma=gamma, vmin=0.0, vmax=max(vmax, 1e-12), clip=True)
 
 
+@_checks_first("heatmap")
 def plot_heatmap(
     hm,
     market: pd.DataFrame | None = None,
@@ -373,7 +402,7 @@ def _power_ticks(norm, n: int = 6) -> np.ndarray:
 def _model_label(hm) -> str:
     """``model oi-flow · BTCUSDT brackets`` (+ ``calibrated to open interest``)."""
     extra = " · calibrated to open interest" if hm.params.calibrate else ""
-    return f"model {hm.model} · {hm.params.symbol} brackets{extra}"
+    return f"model {hm.model} · {hm.params.bracket_symbol} brackets{extra}"
 
 
 def heat_cmap(name: str | None = None):
@@ -471,7 +500,7 @@ def plot_heatmap_grid(
         ax.set_ylabel("liquidation price\n(USD)")
         _mark_synthetic(ax, hm, market)
     _time_axis(axes[-1])
-    symbols = sorted({hm.params.symbol for _, hm in items})
+    symbols = sorted({hm.params.bracket_symbol for _, hm in items})
     fig.suptitle(
         title
         or f"Liquidation heatmaps compared · {', '.join(symbols)} brackets\n{_data_label(market, items[0][1])}"
@@ -513,6 +542,7 @@ def liquidation_map_by_tier(hm, at=None) -> pd.DataFrame:
     )
 
 
+@_checks_first("heatmap")
 def plot_liquidation_map(
     hm,
     at=None,
@@ -639,6 +669,7 @@ def _duration(td: pd.Timedelta) -> str:
     return f"{s} s"
 
 
+@_checks_first("heatmap")
 def plot_predicted_liquidations(
     hm,
     *,

@@ -84,7 +84,7 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
         return
     market, realized = lq.data.sources.load_coinglass_regime_csv(path)
     half = market.index[len(market) // 2]
-    unit = lq.unit_predictions(market, "30min", split="even", n_bins=PARAMS["N_BINS"],
+    unit = lq.unit_predictions(market, "30min", n_bins=PARAMS["N_BINS"],
                                symbol="BTCUSDT")  # fmt: skip
     real = realized.sum(axis=1)
     held = real[real.index >= half]

@@ -167,3 +167,16 @@ def test_report_falls_back_to_the_demo_offline_and_writes_an_index(tmp_path):
     assert links == ["01-data-acquisition.html"]
     assert all((out / link).is_file() for link in links)
     assert "SIMULATED" in index
+
+
+def test_an_unknown_parameter_is_refused_with_the_known_ones(tmp_path):
+    """``-p SOURCE nonsense`` used to run as if nothing was passed (papermill only warns)."""
+    nb = _notebook(tmp_path / "01-x.ipynb", "DATA = 'demo'\nN_BINS = 10", "x = 1")
+    proc = _run(
+        ["--notebook", str(nb), "--out", str(tmp_path / "o"), "-p", "SOURCE", "x"], tmp_path
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "liqlib report: -p SOURCE is not a parameter of this notebook: use one of DATA, N_BINS"
+    ]
+    assert not (tmp_path / "o").exists()  # nothing half-written

@@ -232,3 +232,14 @@ def test_guidance_measures(market, hm):
     assert bias.attrs["toward_pct"] == pytest.approx(100 * toward / bias.attrs["n_maps"])
     with pytest.raises(lq.InputError, match="window"):
         guidance.compare_windows(market, ("1min",))
+
+
+def test_a_report_end_before_the_listing_names_the_report_options():
+    cfg = ReportConfig.from_parameters(
+        data="binance", symbol="BTCUSDT", exchange="binance", window="24h", end="2019-09-09",
+        warmup="3D", interval="1h", model="turnover", alert_pct=2.0,
+    )  # fmt: skip
+    with pytest.raises(lq.InputError, match=r"starts before BTCUSDT was listed") as exc:
+        load_report_market(cfg)
+    msg = str(exc.value)
+    assert "\n" not in msg and "--end" in msg and "--start" not in msg and "start >=" not in msg
