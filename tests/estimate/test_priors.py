@@ -15,6 +15,7 @@ from liqlib.estimate.priors import (
     HYPERLIQUID_MIXTURE,
     LevelPrior,
     TabulatedLeverageDensity,
+    density_within_bracket,
     effective_leverage,
     margin_mixture_density,
     measure_margin_mixture,
@@ -165,3 +166,18 @@ def test_the_stored_level_prior_is_what_its_derivation_gives(shared_data):
     assert prior.share == pytest.approx(DEFAULT_LEVEL.share, rel=0.05)
     assert prior.low == pytest.approx(DEFAULT_LEVEL.low, rel=0.05)
     assert prior.high == pytest.approx(DEFAULT_LEVEL.high, rel=0.05)
+
+
+def test_the_default_density_stays_below_each_brackets_entry_price(market):
+    d = margin_mixture_density()
+    cut = density_within_bracket(d, mmr=0.01)  # 1 % MMR: the entry is met at 100x
+    assert cut.max_leverage == pytest.approx(90.0) and cut.weights().sum() == pytest.approx(1.0)
+    # at the new cells' edges below the top, the cumulative USD is the same as before the cut
+    edges = cut.cell_edges()[:-1]
+    before = np.interp(np.log(edges), np.log(d.cell_edges()), np.r_[0, np.cumsum(d.weights())])
+    assert np.allclose(np.r_[0, np.cumsum(cut.weights())][:-1], before, atol=1e-9)
+    assert density_within_bracket(d, mmr=0.004) is d  # BTCUSDT's 0.4 %: 200x fits
+    doge = market.copy()
+    doge.attrs = {**market.attrs, "symbol": "DOGEUSDT"}  # 0.5 % MMR: 200x would meet the entry
+    hm = lq.estimate_heatmap(doge, n_bins=300, max_columns=5)
+    assert hm.params.mix.max_leverage == pytest.approx(180.0) and hm.long_usd.sum() > 0
