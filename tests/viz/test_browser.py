@@ -342,7 +342,10 @@ def _exercise(page, twin, name: str, out: Path, errors: list[str]) -> dict:
         for _ in range(PRESSES):
             timings[kind].append(_press_and_time(page, selector, key))
         diff = _changed(png0, _figure_png(page))
-        assert diff > 0.01, f"{kind} slider moved but the figure did not change ({diff:.2%})"
+        # the margin-mixture default spreads its heat over a wider price range, so hiding the
+        # cells under 7 % of the top changes fewer pixels: 0.81 % measured on the demo
+        floor = 0.005 if kind == "threshold" else 0.01
+        assert diff > floor, f"{kind} slider moved but the figure did not change ({diff:.2%})"
     page.screenshot(path=out / f"{name}-3-sliders-moved.png")
     png0 = _figure_png(page)
     page.locator(".liqlib-timeframe button", has_text="24h").first.click()
