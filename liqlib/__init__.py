@@ -15,6 +15,11 @@ liquidation_price  exact Binance USD-M isolated liquidation price (bracket by no
 estimate_heatmap   liquidation heatmap from a market frame (models: turnover = default, oi-flow,
                    volume, fixed-offset)
 calibrate_leverage_mix  fit the turnover model's leverage mix to realized liquidations or OI
+margin_mixture_density  the default leverage prior: isolated + cross-margin positions (measured)
+DEFAULT_LEVEL    the default leveraged share of open interest, with its band (level_band)
+load_hyperliquid_positions  real positions with the venue's own liquidation prices
+compare_to_positions  a map's USD by distance from the price vs real positions'
+simulate_scenario  SIMULATED markets on forms no model uses (cross margin, added margin...)
 LeverageDensity  a continuous (log-normal) leverage distribution
 evaluate         every model vs realized liquidations or a simulation's truth, out of sample
 make_synthetic_market  a seeded, clearly labelled synthetic market for tests and teaching
@@ -106,6 +111,28 @@ _LAZY = {
     "LeverageDensity": "liqlib.estimate.config",
     "MixCalibration": "liqlib.estimate.calibrate",
     "calibrate_leverage_mix": "liqlib.estimate.calibrate",
+    "load_hyperliquid_positions": "liqlib.data.sources.hyperliquid",
+    "load_coinglass_alts": "liqlib.data.sources.coinglass_alts",
+    "DEFAULT_LEVEL": "liqlib.estimate.priors",
+    "HYPERLIQUID_MIXTURE": "liqlib.estimate.priors",
+    "LevelPrior": "liqlib.estimate.priors",
+    "TabulatedLeverageDensity": "liqlib.estimate.priors",
+    "level_band": "liqlib.estimate.priors",
+    "margin_mixture_density": "liqlib.estimate.priors",
+    "measure_margin_mixture": "liqlib.estimate.priors",
+    "derive_level_prior": "liqlib.estimate.level",
+    "fit_share_from_oi_drops": "liqlib.estimate.level",
+    "implied_share": "liqlib.estimate.level",
+    "ScenarioConfig": "liqlib.sim.scenarios",
+    "describe_scenarios": "liqlib.sim.scenarios",
+    "simulate_scenario": "liqlib.sim.scenarios",
+    "compare_to_positions": "liqlib.validate.positions",
+    "evaluate_foreign_scenarios": "liqlib.validate.foreign",
+    "level_ratio": "liqlib.validate.level",
+    "unit_predictions": "liqlib.estimate.level",
+    "oi_drop_usd": "liqlib.estimate.level",
+    "period_shares": "liqlib.estimate.level",
+    "plot_level_ratios": "liqlib.viz.level",
 }
 
 if TYPE_CHECKING:  # static analysers see the eager imports
@@ -118,6 +145,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         to_bars,
         write_liquidations,
     )
+    from liqlib.data.sources.coinglass_alts import load_coinglass_alts
+    from liqlib.data.sources.hyperliquid import load_hyperliquid_positions
     from liqlib.data.store import (
         clear_cache,
         default_cache_dir,
@@ -136,6 +165,23 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.estimate.calibrate import MixCalibration, calibrate_leverage_mix
     from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix, default_mix
     from liqlib.estimate.heatmap import Heatmap
+    from liqlib.estimate.level import (
+        derive_level_prior,
+        fit_share_from_oi_drops,
+        implied_share,
+        oi_drop_usd,
+        period_shares,
+        unit_predictions,
+    )
+    from liqlib.estimate.priors import (
+        DEFAULT_LEVEL,
+        HYPERLIQUID_MIXTURE,
+        LevelPrior,
+        TabulatedLeverageDensity,
+        level_band,
+        margin_mixture_density,
+        measure_margin_mixture,
+    )
     from liqlib.estimate.registry import DEFAULT_MODEL, MODELS, estimate_heatmap
     from liqlib.report.reading import reading_time
     from liqlib.report.run import record, versions
@@ -148,11 +194,16 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         use_demo_mirror,
     )
     from liqlib.sim.market import LogNormalLeverage, SimConfig, simulate_market
+    from liqlib.sim.scenarios import ScenarioConfig, describe_scenarios, simulate_scenario
     from liqlib.sim.synthetic import make_synthetic_market
     from liqlib.sim.truth import MarketTruth
     from liqlib.stories.scan import scan
     from liqlib.validate import evaluate
+    from liqlib.validate.foreign import evaluate_foreign_scenarios
+    from liqlib.validate.level import level_ratio
+    from liqlib.validate.positions import compare_to_positions
     from liqlib.viz.explorer import make_heatmap_explorer
+    from liqlib.viz.level import plot_level_ratios
     from liqlib.viz.plot import plot_heatmap, plot_liquidation_map, plot_market
     from liqlib.viz.realized import plot_realized
 
@@ -254,4 +305,26 @@ __all__ = [
     "MixCalibration",
     "calibrate_leverage_mix",
     "evaluate",
+    "load_hyperliquid_positions",
+    "load_coinglass_alts",
+    "DEFAULT_LEVEL",
+    "HYPERLIQUID_MIXTURE",
+    "LevelPrior",
+    "TabulatedLeverageDensity",
+    "level_band",
+    "margin_mixture_density",
+    "measure_margin_mixture",
+    "derive_level_prior",
+    "fit_share_from_oi_drops",
+    "implied_share",
+    "ScenarioConfig",
+    "describe_scenarios",
+    "simulate_scenario",
+    "compare_to_positions",
+    "evaluate_foreign_scenarios",
+    "level_ratio",
+    "unit_predictions",
+    "oi_drop_usd",
+    "period_shares",
+    "plot_level_ratios",
 ]
