@@ -136,10 +136,11 @@ def _put(raw, xlo, xhi, s, t, b, v, x0, x1):
 
 @njit(cache=True)
 def _deposit(
-    edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front, s, t, v, a, b, c0, inv, use_log
+    edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front, s, t, v, a, b, ca, cb, c0, inv
 ):
     """Add ``v`` (unscaled USD) spread uniformly over LPs in ``[a, b]`` (a point when
-    ``b <= a``), the parts off the grid to the overflows. O(1) in the bins spanned."""
+    ``b <= a``; ``ca``, ``cb`` their grid coordinates), the parts off the grid to the
+    overflows. O(1) in the bins spanned."""
     nb = edges.size - 1
     e0 = edges[0]
     en = edges[nb]
@@ -154,7 +155,7 @@ def _deposit(
         elif a >= en:
             ovf_hi[s, t] += v
         else:
-            i = _locate(edges, a, np.log(a) if use_log else a, c0, inv, nb)
+            i = _locate(edges, a, ca, c0, inv, nb)
             _put(raw, xlo, xhi, s, t, i, v, a, a)
             tot[s, t] += v
             lo[s, t] = min(lo[s, t], i)
@@ -169,8 +170,8 @@ def _deposit(
     x1 = min(b, en)
     if x1 <= x0:
         return
-    ia = _locate(edges, x0, np.log(x0) if use_log else x0, c0, inv, nb)
-    ib = _locate(edges, x1, np.log(x1) if use_log else x1, c0, inv, nb)
+    ia = _locate(edges, x0, ca if a >= e0 else c0, c0, inv, nb)
+    ib = _locate(edges, x1, cb if b <= en else c0 + nb / inv, c0, inv, nb)
     if ib > ia and x1 == edges[ib]:  # ends on a lower edge: nothing in bin ib
         ib -= 1
     tot[s, t] += (x1 - x0) * rho
@@ -190,7 +191,7 @@ def _deposit(
     hi[s, t] = max(hi[s, t], ib)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, s, t, p, ip):
     """Liquidate every level of side ``s`` tier ``t`` that the extreme ``p`` (bin ``ip``)
     reached: longs with LP >= p, shorts with LP <= p. Returns the USD removed (scaled)."""
@@ -211,7 +212,8 @@ def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, 
     while (b > ip and b >= lo[s, t]) if s == 0 else (b < ip and b <= hi[s, t]):
         c += dd[s, t, b]  # a bin wholly past p
         dd[s, t, b] = 0.0
-        grid_removed += raw[s, t, b] + (edges[b + 1] - edges[b]) * c
+        v = raw[s, t, b] + (edges[b + 1] - edges[b]) * c
+        grid_removed += v if v > 0.0 else 0.0  # (a density sum may end a hair below 0)
         raw[s, t, b] = 0.0
         xlo[s, t, b] = np.inf
         xhi[s, t, b] = -np.inf
@@ -221,29 +223,29 @@ def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, 
         dd[s, t, b] = 0.0
         e_lo = edges[b]
         e_hi = edges[b + 1]
-        full = (e_hi - e_lo) * c
+        full = max((e_hi - e_lo) * c, 0.0)
         r = raw[s, t, b]
         x0 = xlo[s, t, b]
         x1 = xhi[s, t, b]
         kr = 0.0
         if s == 0:
-            keep = full * (p - e_lo) / (e_hi - e_lo) if full > 0.0 else 0.0
+            keep = min(full, full * (p - e_lo) / (e_hi - e_lo)) if full > 0.0 else 0.0
             if r > 0.0:
                 if x1 < p:
                     kr = r
                 elif x0 < p:
-                    kr = r * (p - x0) / (x1 - x0)
+                    kr = min(r, r * (p - x0) / (x1 - x0))
                     x1 = p
             if keep > 0.0:
                 x0 = min(x0, e_lo)
                 x1 = p
         else:
-            keep = full * (e_hi - p) / (e_hi - e_lo) if full > 0.0 else 0.0
+            keep = min(full, full * (e_hi - p) / (e_hi - e_lo)) if full > 0.0 else 0.0
             if r > 0.0:
                 if x0 > p:
                     kr = r
                 elif x1 > p:
-                    kr = r * (x1 - p) / (x1 - x0)
+                    kr = min(r, r * (x1 - p) / (x1 - x0))
                     x0 = p
             if keep > 0.0:
                 x0 = p
@@ -289,7 +291,7 @@ def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, 
 def _snapshot(
     edges, raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j, per_tier, tr, td
 ):
-    """Write the book as output column ``j`` (USD per bin, scaled) and refresh the totals.
+    """Write the book as output column ``j`` (USD per bin, scaled).
 
     The tiers are summed first (``tr``, ``td``: zeroed work arrays of B), then one running sum
     per side turns the summed difference array into USD per bin. Per-tier output takes one
@@ -305,7 +307,6 @@ def _snapshot(
             h0 = hi[s, t]
             overflow[s, j] += (ovf_lo[s, t] + ovf_hi[s, t]) * sc
             if h0 < l0:
-                tot[s, t] = 0.0
                 continue
             blo = min(blo, l0)
             bhi = max(bhi, h0)
@@ -314,7 +315,6 @@ def _snapshot(
             for b in range(l0, h0 + 1):
                 tr[b] += rr[b] * sc
                 td[b] += qq[b] * sc
-            tot[s, t] = _materialised_total(edges, raw, dd, lo, hi, s, t)
             if per_tier:
                 c = 0.0
                 for k in range(h0 - l0 + 1):

@@ -605,12 +605,16 @@ def _turnover_kernel(
                             rest = d - first
                             if hit < 1.0:
                                 v = first * (1.0 - hit) / sc
-                                x0 = a if s == 0 else p
-                                x1 = p if s == 0 else b
-                                _deposit(
-                                    edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
-                                    front, s, t, v, x0, x1, c0, inv, use_log,
-                                )  # fmt: skip
+                                if s == 0:  # LPs in [a, p): opened below the low's reach
+                                    _deposit(
+                                        edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
+                                        front, s, t, v, a, p, ca, cp, c0, inv,
+                                    )  # fmt: skip
+                                else:
+                                    _deposit(
+                                        edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
+                                        front, s, t, v, p, b, cp, cb, c0, inv,
+                                    )  # fmt: skip
                         if rest <= 0.0:
                             pass
                         elif a < b and a >= e0 and b <= en:
@@ -649,7 +653,7 @@ def _turnover_kernel(
                         else:
                             _deposit(
                                 edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front,
-                                s, t, rest / sc, a, b, c0, inv, use_log,
+                                s, t, rest / sc, a, b, ca, cb, c0, inv,
                             )  # fmt: skip
                         f_open += d
                     elif d < 0.0 and m > 0.0:
