@@ -21,16 +21,21 @@ continuum of leverages. This model follows all three:
 Per candle ``i``, for each side and tier, in this order:
 
 1. **hazard closes**: the tier keeps ``exp(-dt / hold)`` of its USD (``faded`` flow);
-2. **sweep**: levels the candle reached are liquidated and removed, as in the "oi-flow"
-   engine (mark-price low/high when present, else trade price);
+2. **sweep**: levels the candle reached are liquidated and removed at their exact price: a
+   long when the low reaches its LP (``LP >= low``), a short when the high does (``LP <=
+   high``), mark-price low/high when present, else trade price. A level that shares a price
+   bin with the low but lies below it stays, so a flat market liquidates nothing and the
+   result does not depend on where the price sits inside a bin (the book of
+   :mod:`liqlib.estimate.book`);
 3. **back to target**: the difference ``leveraged_share * w_t * OI_i - inventory`` is opened
    (``opened``) when positive, spread uniformly over the LPs ``[k_a low, k_b high]`` of the
    candle's trade range, or closed proportionally (``closed``) when negative. A share
-   ``intrabar_exposure`` of the new USD is opened *before* the candle's extremes and swept
-   by them again (an entry at the high with 100x is liquidated by a 1 % fall inside the same
-   candle); the rest after them. ``OI_i`` is the open interest after the candle (USD at the
-   close; see *Timing*);
-4. **snapshot** at the end of each block of candles, as in :mod:`liqlib.estimate.oi_flow`.
+   ``intrabar_exposure`` of the new USD is opened *before* the candle's extremes, and the
+   part of it whose LP the extreme reaches is liquidated at once (an entry at the high with
+   100x is liquidated by a 1 % fall inside the same candle); the rest after them. ``OI_i``
+   is the open interest after the candle (USD at the close; see *Timing*);
+4. **snapshot** at the end of each block of candles: only there is the book turned into USD
+   per bin (a deposit writes two entries of a difference array however many bins it spans).
 
 The USD swept in steps 2 and 3 is the candle's predicted liquidations. Each tier evolves on its
 own and linearly in its weight, so the liquidations of any mix over the same tiers are the
