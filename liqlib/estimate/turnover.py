@@ -571,10 +571,12 @@ def _turnover_kernel(
                 m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
                 if f < 1.0 and m > 0.0:
                     f_fade += m * (1.0 - f)
+                    m *= f
                     sc *= f
                     scale[s, t] = sc
                     if sc < _RENORM_LOW:
                         _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
+                        sc = 1.0
                 # 2. sweep the levels the candle's extreme reached (one comparison if none)
                 liq = 0.0
                 if (
@@ -586,10 +588,10 @@ def _turnover_kernel(
                         edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
                         s, t, p, ip,
                     )  # fmt: skip
-                # 3. back to the target: open, or close proportionally
-                if goal_oi == goal_oi:
                     sc = scale[s, t]
                     m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
+                # 3. back to the target: open, or close proportionally
+                if goal_oi == goal_oi:
                     goal = stock[s, t] * goal_oi
                     d = goal - m
                     if d > 0.0:
