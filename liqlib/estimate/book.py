@@ -23,7 +23,9 @@ candle that cannot reach a book costs one comparison.
 The pieces are numba functions on arrays: ``_locate`` (bin of a price from its grid
 coordinate), ``_deposit`` (any interval, overflow included), ``_sweep``, ``_snapshot``,
 ``_renorm`` and ``_clear``. The hot loop of :mod:`liqlib.estimate.turnover` inlines the
-common deposit (inside the grid) itself.
+common deposit (inside the grid) itself. (numba's on-disk cache of that loop does not notice
+edits to this file: after changing it, delete the ``*.nbi`` / ``*.nbc`` files under
+``liqlib/estimate/__pycache__``.)
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def grid_coordinates(edges: np.ndarray, *prices: np.ndarray) -> tuple:
     return (use_log, c0, inv) + tuple(np.ascontiguousarray(f(p), dtype=float) for p in prices)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _locate(edges, x, cx, c0, inv, nb):
     """Bin ``b`` with ``edges[b] <= x < edges[b+1]`` for ``x`` inside the grid (``cx`` its
     coordinate): a guess from the coordinate, then corrected against the edges."""
@@ -124,7 +126,7 @@ def _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t):
     scale[s, t] = 1.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _put(raw, xlo, xhi, s, t, b, v, x0, x1):
     """Add ``v`` (unscaled USD) lying uniformly on ``[x0, x1]`` to bin ``b``'s explicit part."""
     raw[s, t, b] += v
@@ -191,7 +193,7 @@ def _deposit(
     hi[s, t] = max(hi[s, t], ib)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, s, t, p, ip):
     """Liquidate every level of side ``s`` tier ``t`` that the extreme ``p`` (bin ``ip``)
     reached: longs with LP >= p, shorts with LP <= p. Returns the USD removed (scaled)."""
