@@ -123,7 +123,8 @@ class TurnoverInputs:
     ``ka``, ``kb`` (2, T): smallest and largest ``LP / entry`` of each side's tier (equal for
     point tiers); ``stock`` (2, T): target USD per USD of open interest; ``survive`` (T,):
     share kept per candle by the hazard (``hazard_per_candle`` = lambda); ``target_usd`` (n,):
-    open interest after each candle (USD); ``init_*``: the warm-start inventory.
+    open interest after each candle (USD); ``init_*``: the warm-start inventory, which lies
+    beyond ``anchor`` (the first candle's open, USD/coin: longs below it, shorts above).
     """
 
     times: pd.DatetimeIndex
