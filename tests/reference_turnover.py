@@ -127,15 +127,17 @@ class Book:
             kr = r if x1 < p else (min(r, r * (p - x0) / (x1 - x0)) if x0 < p else 0.0)
             if 0.0 < kr < r:
                 x1 = p
-            if keep > 0.0:
+            if keep > 1e-9 * kr:
                 x0, x1 = min(x0, e_lo), p
         else:  # keep LP > p
             keep = min(full, full * (e_hi - p) / (e_hi - e_lo))
             kr = r if x0 > p else (min(r, r * (x1 - p) / (x1 - x0)) if x1 > p else 0.0)
             if 0.0 < kr < r:
                 x0 = p
-            if keep > 0.0:
+            if keep > 1e-9 * kr:
                 x0, x1 = p, max(x1, e_hi)
+        if keep <= 1e-9 * kr:  # the kernel's rule for a rounding residue of its density sums
+            keep = 0.0
         self.full[b] = 0.0
         left = kr + keep
         self.part[b] = left
@@ -202,9 +204,13 @@ def reference_turnover(inp, record_tiers: bool = False):
                             hit = (
                                 (1.0 if (b <= a or b <= p) else (p - a) / (b - a)) if a <= p else 0
                             )
+                        if hit > 1.0 - 1e-12:
+                            hit = 1.0
                         if hit > 0.0 and first > 0.0:
                             liq += first * hit
                             rest = d - first
+                            if rest <= 1e-12 * d:
+                                rest = 0.0
                             if hit < 1.0:
                                 lo_hi = (a, p) if s == 0 else (p, b)
                                 bk.deposit(edges, first * (1.0 - hit), *lo_hi)

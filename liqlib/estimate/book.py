@@ -238,7 +238,7 @@ def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, 
                 elif x0 < p:
                     kr = min(r, r * (p - x0) / (x1 - x0))
                     x1 = p
-            if keep > 0.0:
+            if keep > 1e-9 * kr:  # (not a rounding residue of the density sums)
                 x0 = min(x0, e_lo)
                 x1 = p
         else:
@@ -249,9 +249,11 @@ def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, 
                 elif x1 > p:
                     kr = min(r, r * (x1 - p) / (x1 - x0))
                     x0 = p
-            if keep > 0.0:
+            if keep > 1e-9 * kr:
                 x0 = p
                 x1 = max(x1, e_hi)
+        if keep <= 1e-9 * kr:  # a residue: liquidated with the rest, not kept
+            keep = 0.0
         grid_removed += (full - keep) + (r - kr)
         if kr + keep > 0.0:
             raw[s, t, b] = kr + keep

@@ -608,9 +608,13 @@ def _turnover_kernel(
                             hit = 1.0 if (b <= a or a >= p) else (b - p) / (b - a)
                         elif s == 1 and a <= p:
                             hit = 1.0 if (b <= a or b <= p) else (p - a) / (b - a)
+                        if hit > 1.0 - 1e-12:  # (a rounding hair from all of it)
+                            hit = 1.0
                         if hit > 0.0 and first > 0.0:
                             liq += first * hit
                             rest = d - first
+                            if rest <= 1e-12 * d:  # exposure 1 up to rounding: nothing after
+                                rest = 0.0
                             if hit < 1.0:
                                 v = first * (1.0 - hit) / sc
                                 if s == 0:  # LPs in [a, p): opened below the low's reach
