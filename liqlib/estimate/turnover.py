@@ -21,16 +21,21 @@ continuum of leverages. This model follows all three:
 Per candle ``i``, for each side and tier, in this order:
 
 1. **hazard closes**: the tier keeps ``exp(-dt / hold)`` of its USD (``faded`` flow);
-2. **sweep**: levels the candle reached are liquidated and removed, as in the "oi-flow"
-   engine (mark-price low/high when present, else trade price);
+2. **sweep**: levels the candle reached are liquidated and removed at their exact price: a
+   long when the low reaches its LP (``LP >= low``), a short when the high does (``LP <=
+   high``), mark-price low/high when present, else trade price. A level that shares a price
+   bin with the low but lies below it stays, so a flat market liquidates nothing and the
+   result does not depend on where the price sits inside a bin (the book of
+   :mod:`liqlib.estimate.book`);
 3. **back to target**: the difference ``leveraged_share * w_t * OI_i - inventory`` is opened
    (``opened``) when positive, spread uniformly over the LPs ``[k_a low, k_b high]`` of the
    candle's trade range, or closed proportionally (``closed``) when negative. A share
-   ``intrabar_exposure`` of the new USD is opened *before* the candle's extremes and swept
-   by them again (an entry at the high with 100x is liquidated by a 1 % fall inside the same
-   candle); the rest after them. ``OI_i`` is the open interest after the candle (USD at the
-   close; see *Timing*);
-4. **snapshot** at the end of each block of candles, as in :mod:`liqlib.estimate.oi_flow`.
+   ``intrabar_exposure`` of the new USD is opened *before* the candle's extremes, and the
+   part of it whose LP the extreme reaches is liquidated at once (an entry at the high with
+   100x is liquidated by a 1 % fall inside the same candle); the rest after them. ``OI_i``
+   is the open interest after the candle (USD at the close; see *Timing*);
+4. **snapshot** at the end of each block of candles: only there is the book turned into USD
+   per bin (a deposit writes two entries of a difference array however many bins it spans).
 
 The USD swept in steps 2 and 3 is the candle's predicted liquidations. Each tier evolves on its
 own and linearly in its weight, so the liquidations of any mix over the same tiers are the
@@ -80,11 +85,20 @@ from liqlib.data.columns import (
     OI_COIN,
     OI_USD,
 )
+from liqlib.estimate.book import (
+    _clear,
+    _deposit,
+    _locate,
+    _renorm,
+    _snapshot,
+    _sweep,
+    grid_coordinates,
+)
 from liqlib.estimate.brackets import lp_factors
 from liqlib.estimate.config import EngineParams
 from liqlib.estimate.heatmap import Heatmap, build_heatmap
 from liqlib.estimate.inputs import EngineOutputs, _fail, _grid, _when, checked_prices
-from liqlib.estimate.kernels import _deposit, _exact_total, _rescale, _snapshot
+from liqlib.estimate.kernels import _RENORM_LOW
 
 __all__ = [
     "TurnoverInputs",
@@ -109,7 +123,8 @@ class TurnoverInputs:
     ``ka``, ``kb`` (2, T): smallest and largest ``LP / entry`` of each side's tier (equal for
     point tiers); ``stock`` (2, T): target USD per USD of open interest; ``survive`` (T,):
     share kept per candle by the hazard (``hazard_per_candle`` = lambda); ``target_usd`` (n,):
-    open interest after each candle (USD); ``init_*``: the warm-start inventory.
+    open interest after each candle (USD); ``init_*``: the warm-start inventory, which lies
+    beyond ``anchor`` (the first candle's open, USD/coin: longs below it, shorts above).
     """
 
     times: pd.DatetimeIndex
@@ -134,6 +149,7 @@ class TurnoverInputs:
     candle_hours: float
     oi_timing: str
     hazard_per_candle: np.ndarray  # (T,) lambda
+    anchor: float  # first open (USD/coin): the warm book lies beyond it
 
     @property
     def n_candles(self) -> int:
@@ -450,6 +466,7 @@ def prepare_turnover(
         candle_hours=hours,
         oi_timing=timing,
         hazard_per_candle=lam,
+        anchor=float(o[0]),
     )
 
 
@@ -459,45 +476,32 @@ def prepare_turnover(
 
 
 @njit(cache=True)
-def _sweep_tier(edges, raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, pl, ph):
-    """Liquidate side ``s`` tier ``t`` at a candle reaching [pl, ph]; returns the USD removed."""
+def _warm_book(edges, raw, xlo, xhi, tot, lo, hi, front, anchor, i0):
+    """Extents, totals and fronts of the warm-start book ``raw`` (positions opened before the
+    window, all on the far side of the first open ``anchor``, in bin ``i0``)."""
     nb = edges.size - 1
-    grid_removed = 0.0
-    if s == 0:  # longs: bins whose upper edge is above the low, and anything above the grid
-        removed = ovf_hi[0, t]
-        ovf_hi[0, t] = 0.0
-        b = hi[0, t]
-        while b >= lo[0, t] and edges[b + 1] > pl:
-            grid_removed += raw[0, t, b]
-            raw[0, t, b] = 0.0
-            b -= 1
-        hi[0, t] = b
-        empty = b < lo[0, t]
-    else:  # shorts: bins whose lower edge is at or below the high, and anything below
-        removed = ovf_lo[1, t]
-        ovf_lo[1, t] = 0.0
-        b = lo[1, t]
-        while b <= hi[1, t] and edges[b] <= ph:
-            grid_removed += raw[1, t, b]
-            raw[1, t, b] = 0.0
-            b += 1
-        lo[1, t] = b
-        empty = b > hi[1, t]
-    if empty:
-        tot[s, t] = 0.0
-        lo[s, t] = nb
-        hi[s, t] = -1
-    elif grid_removed > 0.0:
-        before = tot[s, t]
-        tot[s, t] = before - grid_removed
-        if tot[s, t] < 0.5 * before:
-            tot[s, t] = _exact_total(raw, lo, hi, s, t)
-    return (removed + grid_removed) * scale[s, t]
+    for s in range(2):
+        for t in range(raw.shape[1]):
+            front[s, t] = -np.inf if s == 0 else np.inf
+            for b in range(nb):
+                if raw[s, t, b] > 0.0:
+                    lo[s, t] = min(lo[s, t], b)
+                    hi[s, t] = b
+                    tot[s, t] += raw[s, t, b]
+                    xlo[s, t, b] = edges[b]
+                    xhi[s, t, b] = edges[b + 1]
+                    if b == i0 and s == 0:
+                        xhi[s, t, b] = min(anchor, edges[b + 1])
+                    elif b == i0:
+                        xlo[s, t, b] = max(anchor, edges[b])
+            if hi[s, t] >= lo[s, t]:
+                front[s, t] = xhi[s, t, hi[s, t]] if s == 0 else xlo[s, t, lo[s, t]]
 
 
 @njit(cache=True)
 def _turnover_kernel(
     edges,
+    grid,
     ka,
     kb,
     stock,
@@ -506,11 +510,13 @@ def _turnover_kernel(
     entry_hi,
     sweep_lo,
     sweep_hi,
+    coords,
     target,
     exposure,
     raw,
     ovf_lo,
     ovf_hi,
+    anchor,
     col_end,
     per_tier,
     out,
@@ -519,68 +525,174 @@ def _turnover_kernel(
     flows,
     tier_liq,
 ):
+    """The candle loop (module docstring) over the book of :mod:`liqlib.estimate.book`.
+
+    ``grid`` = (use_log, c0, inv) and ``coords`` (4, n) = grid coordinates of entry low, entry
+    high, sweep low and sweep high (:func:`liqlib.estimate.book.grid_coordinates`).
+    """
+    use_log, c0, inv = grid
     nb = edges.size - 1
     nt = survive.size
     n = entry_lo.size
+    e0 = edges[0]
+    en = edges[nb]
     record = tier_liq.shape[2] > 0
+    cka = np.log(ka) if use_log else ka.copy()
+    ckb = np.log(kb) if use_log else kb.copy()
+    dd = np.zeros_like(raw)
+    xlo = np.full_like(raw, np.inf)
+    xhi = np.full_like(raw, -np.inf)
     tot = np.zeros((2, nt))
     scale = np.ones((2, nt))
     lo = np.full((2, nt), nb, dtype=np.int64)
     hi = np.full((2, nt), -1, dtype=np.int64)
-    for s in range(2):  # the warm start's extent
-        for t in range(nt):
-            for b in range(nb):
-                if raw[s, t, b] > 0.0:
-                    if b < lo[s, t]:
-                        lo[s, t] = b
-                    hi[s, t] = b
-                    tot[s, t] += raw[s, t, b]
+    front = np.empty((2, nt))
+    tr = np.zeros(nb)
+    td = np.zeros(nb)
+    i0 = _locate(edges, anchor, math.log(anchor) if use_log else anchor, c0, inv, nb)
+    _warm_book(edges, raw, xlo, xhi, tot, lo, hi, front, anchor, i0)
     j = 0
     for i in range(n):
-        pl = sweep_lo[i]
-        ph = sweep_hi[i]
+        elo = entry_lo[i]
+        ehi = entry_hi[i]
+        celo = coords[0, i]
+        cehi = coords[1, i]
         goal_oi = target[i]
         for s in range(2):
+            p = sweep_lo[i] if s == 0 else sweep_hi[i]
+            cp = coords[2 + s, i]
+            ip = _locate(edges, p, cp, c0, inv, nb)
+            f_liq = 0.0
+            f_open = 0.0
+            f_close = 0.0
+            f_fade = 0.0
             for t in range(nt):
-                # 1. hazard closes
+                # 1. hazard closes (the tier's lazy scale)
                 f = survive[t]
-                m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * scale[s, t]
+                sc = scale[s, t]
+                m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
                 if f < 1.0 and m > 0.0:
-                    flows[3, s, i] += m * (1.0 - f)
-                    _rescale(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, nb, f)
-                # 2. sweep the levels the candle reached
-                liq = _sweep_tier(edges, raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, pl, ph)
-                # 3. back to the target: open (part before the extremes, part after) or close
+                    f_fade += m * (1.0 - f)
+                    m *= f
+                    sc *= f
+                    scale[s, t] = sc
+                    if sc < _RENORM_LOW:
+                        _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
+                        sc = 1.0
+                # 2. sweep the levels the candle's extreme reached (one comparison if none)
+                liq = 0.0
+                if (
+                    (ovf_hi[0, t] > 0.0 or front[0, t] >= p)
+                    if s == 0
+                    else (ovf_lo[1, t] > 0.0 or front[1, t] <= p)
+                ):
+                    liq = _sweep(
+                        edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
+                        s, t, p, ip,
+                    )  # fmt: skip
+                    sc = scale[s, t]
+                    m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
+                # 3. back to the target: open, or close proportionally
                 if goal_oi == goal_oi:
                     goal = stock[s, t] * goal_oi
-                    m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * scale[s, t]
                     d = goal - m
                     if d > 0.0:
-                        a = ka[s, t] * entry_lo[i]
-                        b = kb[s, t] * entry_hi[i]
+                        a = ka[s, t] * elo
+                        b = kb[s, t] * ehi
+                        ca = cka[s, t] + celo if use_log else a
+                        cb = ckb[s, t] + cehi if use_log else b
+                        rest = d
+                        # the share `exposure` opened before the extreme: what it reached dies
                         first = d * exposure
-                        if first > 0.0:
+                        hit = 0.0
+                        if s == 0 and b >= p:
+                            hit = 1.0 if (b <= a or a >= p) else (b - p) / (b - a)
+                        elif s == 1 and a <= p:
+                            hit = 1.0 if (b <= a or b <= p) else (p - a) / (b - a)
+                        if hit > 1.0 - 1e-12:  # (a rounding hair from all of it)
+                            hit = 1.0
+                        if hit > 0.0 and first > 0.0:
+                            liq += first * hit
+                            rest = d - first
+                            if rest <= 1e-12 * d:  # exposure 1 up to rounding: nothing after
+                                rest = 0.0
+                            if hit < 1.0:
+                                v = first * (1.0 - hit) / sc
+                                if s == 0:  # LPs in [a, p): opened below the low's reach
+                                    _deposit(
+                                        edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
+                                        front, s, t, v, a, p, ca, cp, c0, inv,
+                                    )  # fmt: skip
+                                else:
+                                    _deposit(
+                                        edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
+                                        front, s, t, v, p, b, cp, cb, c0, inv,
+                                    )  # fmt: skip
+                        if rest <= 0.0:
+                            pass
+                        elif a < b and a >= e0 and b <= en:
+                            # the common deposit, inline: [a, b] on the grid, O(1)
+                            rho = rest / (sc * (b - a))
+                            ia = _locate(edges, a, ca, c0, inv, nb)
+                            ib = _locate(edges, b, cb, c0, inv, nb)
+                            if ib > ia and b == edges[ib]:
+                                ib -= 1
+                            tot[s, t] += rho * (b - a)
+                            if ia == ib:
+                                raw[s, t, ia] += rho * (b - a)
+                                xlo[s, t, ia] = min(xlo[s, t, ia], a)
+                                xhi[s, t, ia] = max(xhi[s, t, ia], b)
+                            else:
+                                e1 = edges[ia + 1]
+                                raw[s, t, ia] += (e1 - a) * rho
+                                xlo[s, t, ia] = min(xlo[s, t, ia], a)
+                                xhi[s, t, ia] = max(xhi[s, t, ia], e1)
+                                e1 = edges[ib]
+                                raw[s, t, ib] += (b - e1) * rho
+                                xlo[s, t, ib] = min(xlo[s, t, ib], e1)
+                                xhi[s, t, ib] = max(xhi[s, t, ib], b)
+                                if ib - ia >= 2 and s == 0:
+                                    dd[0, t, ib - 1] += rho
+                                    dd[0, t, ia] -= rho
+                                elif ib - ia >= 2:
+                                    dd[1, t, ia + 1] += rho
+                                    dd[1, t, ib] -= rho
+                            lo[s, t] = min(lo[s, t], ia)
+                            hi[s, t] = max(hi[s, t], ib)
+                            if s == 0:
+                                front[0, t] = max(front[0, t], b)
+                            else:
+                                front[1, t] = min(front[1, t], a)
+                        else:
                             _deposit(
-                                edges, raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, first, a, b
-                            )
-                            liq += _sweep_tier(
-                                edges, raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, pl, ph
-                            )
-                        rest = d - first
-                        if rest > 0.0:
-                            _deposit(
-                                edges, raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, rest, a, b
-                            )
-                        flows[1, s, i] += d
+                                edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front,
+                                s, t, rest / sc, a, b, ca, cb, c0, inv,
+                            )  # fmt: skip
+                        f_open += d
                     elif d < 0.0 and m > 0.0:
-                        flows[2, s, i] -= d
-                        _rescale(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t, nb, goal / m)
-                flows[0, s, i] += liq
+                        f_close -= d
+                        if goal <= 0.0:
+                            _clear(
+                                raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
+                                s, t, nb,
+                            )  # fmt: skip
+                        else:
+                            scale[s, t] = sc * (goal / m)
+                            if scale[s, t] < _RENORM_LOW:
+                                _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
+                f_liq += liq
                 if record:
                     tier_liq[s, t, i] = liq
+            flows[0, s, i] = f_liq
+            flows[1, s, i] = f_open
+            flows[2, s, i] = f_close
+            flows[3, s, i] = f_fade
         # 4. snapshot
         if j < col_end.size and i == col_end[j]:
-            _snapshot(raw, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j, per_tier)
+            _snapshot(
+                edges, raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j,
+                per_tier, tr, td,
+            )  # fmt: skip
             j += 1
 
 
@@ -608,8 +720,12 @@ def run_turnover(
         flows=np.zeros((5, 2, n)),
     )
     tier_liq = np.zeros((2, nt, n if record_tiers else 0))
+    use_log, c0, inv, *coords = grid_coordinates(
+        inputs.edges, inputs.entry_lo, inputs.entry_hi, inputs.sweep_lo, inputs.sweep_hi
+    )
     _turnover_kernel(
         inputs.edges,
+        (use_log, c0, inv),
         inputs.ka,
         inputs.kb,
         inputs.stock,
@@ -618,11 +734,13 @@ def run_turnover(
         inputs.entry_hi,
         inputs.sweep_lo,
         inputs.sweep_hi,
+        np.vstack(coords),
         inputs.target_usd,
         inputs.exposure,
         inputs.init_raw.copy(),
         inputs.init_ovf_lo.copy(),
         inputs.init_ovf_hi.copy(),
+        inputs.anchor,
         inputs.col_end,
         inputs.per_tier,
         res.out,
