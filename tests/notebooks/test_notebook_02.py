@@ -58,8 +58,8 @@ def test_02_estimating_liquidation_levels_records_match_direct_computation(tmp_p
     assert rec["crossed_levels_usd"]["fixed-offset"] >= 0
     assert rec["inventory_end_calibrated_usd"] == pytest.approx(oi_end, rel=1e-9)
 
-    # turnover: each side holds the open interest (leveraged_share 1.0), both sides twice it
-    assert rec["turnover_sides_over_oi"] == pytest.approx(2.0, rel=0.01)
+    # turnover: each side holds the level prior's share of the open interest
+    assert rec["turnover_sides_over_oi"] == pytest.approx(2 * lq.DEFAULT_LEVEL.share, rel=0.01)
     assert rec["turnover_churn"] > 1  # the book opens more than the rises of open interest
 
     # no cell failed, and every figure was drawn (8 figures)
