@@ -409,9 +409,9 @@ class LevelPrior:
 #: exchange-aggregated BTC liquidations on the first half of the shared 30-minute window; the
 #: band spans the two, widened by their month-to-month spread.
 DEFAULT_LEVEL = LevelPrior(
-    share=0.0365,
-    low=0.0081,
-    high=0.201,
+    share=0.0460,
+    low=0.00933,
+    high=0.268,
     basis="level: prior from ETH+SOL 2025 (Binance) and BTC May 2026 (aggregate) realized liquidations",
 )
 
