@@ -175,7 +175,7 @@ def test_a_flat_market_liquidates_nothing():
     m = flat(100_000.0)
     oi_usd = 500.0 * 100_000.0
     for n_bins in (200, 1_000):
-        hm = lq.estimate_heatmap(m, n_bins=n_bins, max_columns=10)
+        hm = lq.estimate_heatmap(m, n_bins=n_bins, max_columns=10, leveraged_share=1.0)
         liq = hm.predicted_long_usd.sum() + hm.predicted_short_usd.sum()
         assert liq < 1e-9 * oi_usd, n_bins
         assert hm.totals().iloc[-1].min() > 0.99 * oi_usd  # the book is full, just not reached
@@ -197,7 +197,7 @@ def test_a_sweep_cuts_a_cell_at_the_exact_price(n_bins):
     [a, b] liquidates half of it, whatever the bins; the mark low is used when present."""
     cell = LeverageDensity(median=10.0, sigma=0.5, min_leverage=8.0, max_leverage=12.5, n_tiers=1)
     kw = dict(mix=cell, warm_start=False, hold_hours=1e12, intrabar_exposure=0.0)
-    kw.update(n_bins=n_bins, max_columns=3)
+    kw.update(n_bins=n_bins, max_columns=3, leveraged_share=1.0)
     p = EngineParams(flow="turnover", **kw)
     probe = prepare_turnover(flat(100.0, n=2, oi_coin=10.0), p)
     a, b = probe.ka[0, 0] * 100.0, probe.kb[0, 0] * 100.0
