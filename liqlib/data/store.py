@@ -36,16 +36,21 @@ import liqlib
 from liqlib.data import columns as C
 from liqlib.data.cache import (
     QUARANTINE,
+    STAMPS,
     Unusable,
     cache_os_error,
     ensure_writable,
+    file_stamp,
     is_stale_tmp,
     parse_folder,
     quarantine,
     read_cached,
+    read_stamps,
     save_frame,
+    stampable,
     tables_to_frame,
     write_atomic,
+    write_stamps,
 )
 from liqlib.data.columns import SIM_PREFIX
 from liqlib.data.contract import check_frame
@@ -242,15 +247,48 @@ def _fetch_into_cache(part: Partition, base_url: str | None, session) -> bool:
     return True
 
 
-def _read_part(part: Partition):
+def _read_part(part: Partition, full: bool = True):
     """The checked table of ``part``'s cached file, or None after moving an unusable file
-    aside (it is then downloaded again)."""
+    aside (it is then downloaded again). ``full=False``: the cheap checks only (see
+    :mod:`liqlib.data.cache`)."""
     try:
-        table, _ = read_cached(part.path, part.kind, part.period, _bar(part.interval))
+        table, _ = read_cached(part.path, part.kind, part.period, _bar(part.interval), full=full)
     except Unusable as exc:
         quarantine(part.path, part.root, str(exc))
         return None
     return table
+
+
+def _read_cached_parts(parts: list[Partition], max_workers: int) -> dict[str, object]:
+    """Read the cached files of ``parts`` (one folder) in parallel: period -> checked table,
+    or None for a file moved aside. Files unchanged since they last passed every check get
+    the cheap checks only; the others are checked in full and stamped."""
+    if not parts:
+        return {}
+    folder = parts[0].folder
+    stamps = read_stamps(folder)
+    before = {p.period: file_stamp(p.path) for p in parts}
+    started_ns = time.time_ns()
+
+    def read(part: Partition):
+        stamp = before[part.period]
+        return _read_part(part, full=stamp is None or stamps.get(part.path.name) != stamp)
+
+    if len(parts) == 1 or max_workers <= 1:
+        tables = [read(p) for p in parts]
+    else:
+        with ThreadPoolExecutor(max_workers=max_workers) as pool:
+            tables = list(pool.map(read, parts))
+    fresh = dict(stamps)
+    for part, table in zip(parts, tables, strict=True):
+        stamp = before[part.period]
+        if table is None:
+            fresh.pop(part.path.name, None)
+        elif stamps.get(part.path.name) != stamp and stampable(stamp, started_ns):
+            fresh[part.path.name] = stamp
+    if fresh != stamps:
+        write_stamps(folder, fresh)
+    return {p.period: t for p, t in zip(parts, tables, strict=True)}
 
 
 def load_kind(
@@ -292,12 +330,12 @@ def load_kind(
     parts = [Partition(root, "binance", symbol, kind, interval, p) for p in periods]
     frames: dict = {}  # period -> checked Arrow table
     missing, todo = [], []
+    cached = [] if refresh else [p for p in parts if p.path.is_file()]
+    read = _read_cached_parts(cached, max_workers)
     for part in parts:
-        if not refresh and part.path.is_file():
-            frame = _read_part(part)
-            if frame is not None:
-                frames[part.period] = frame
-                continue
+        if read.get(part.period) is not None:
+            frames[part.period] = read[part.period]
+            continue
         if not refresh and _known_missing(part, base_url):
             missing.append(part.period)
         else:
@@ -484,12 +522,21 @@ def load_market(
         archive_url=archive_url,
         gaps=gaps,
         from_rest=from_rest,
-        missing_rows={
-            kind: int(market[list(KIND_COLUMNS[kind])].isna().all(axis=1).sum()) for kind in pieces
-        },
+        missing_rows=_missing_rows(market, pieces),
         liqlib_version=liqlib.__version__,
     )
     return market
+
+
+def _missing_rows(market: pd.DataFrame, kinds) -> dict[str, int]:
+    """Bars of ``market`` where every column of a kind is NaN, per kind (on numpy: selecting
+    columns by name through pandas costs more than the rest of a warm load)."""
+    where = {name: i for i, name in enumerate(market.columns)}
+    nan = np.isnan(market.to_numpy(dtype=float, na_value=np.nan))
+    return {
+        kind: int(nan[:, [where[c] for c in KIND_COLUMNS[kind]]].all(axis=1).sum())
+        for kind in kinds
+    }
 
 
 def _check_include(include) -> list[str]:
@@ -575,7 +622,7 @@ def align_market(pieces: dict[str, pd.DataFrame | None], grid: pd.DatetimeIndex)
     Kline kinds match bar open times exactly; metrics take the latest snapshot at or before the
     bar open within one 5-minute step; funding takes the latest settled rate.
     """
-    out = pd.DataFrame(index=grid)
+    parts = []
     for kind, frame in pieces.items():
         cols = list(KIND_COLUMNS[kind])
         if kind == "klines":
@@ -587,8 +634,10 @@ def align_market(pieces: dict[str, pd.DataFrame | None], grid: pd.DatetimeIndex)
             part = _asof(frame, cols, grid, METRICS_STEP - pd.Timedelta(1, "ms"))
         else:
             part = _asof(frame, cols, grid, _funding_tolerance(frame))
-        out = out.join(part)
-    return out
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(index=grid)
+    return pd.concat(parts, axis=1)
 
 
 def _funding_tolerance(frame: pd.DataFrame | None) -> pd.Timedelta | None:
@@ -628,13 +677,18 @@ def clear_cache(symbol: str | None = None, cache_dir: str | os.PathLike | None =
     for base in bases:
         for path in sorted(base.rglob("*")) if base.is_dir() else []:
             quarantined = QUARANTINE in path.relative_to(root).parts[:1]
-            ours = path.suffix in (".parquet", ".missing") or quarantined or is_stale_tmp(path)
+            ours = (
+                path.suffix in (".parquet", ".missing")
+                or path.name == STAMPS
+                or quarantined
+                or is_stale_tmp(path)
+            )
             if path.is_file() and ours:
                 try:
                     path.unlink()
                 except OSError as exc:
                     raise cache_os_error(exc, path, "delete") from exc
-                removed += 1
+                removed += path.name != STAMPS  # stamps are bookkeeping, not cached data
     log.info("cleared %d cached files under %s", removed, bases[0])
     return removed
 
@@ -681,6 +735,8 @@ def verify_cache(
         rel = path.relative_to(root).as_posix()
         depth = len(path.relative_to(tree).parts)
         if path.is_dir() and not (depth == 3 and path.suffix == ".parquet"):
+            continue
+        if path.name == STAMPS and depth == 3:  # the read stamps (liqlib.data.cache), not data
             continue
         row = {"path": rel, "status": "ok", "detail": "", "action": ""}
         rows.append(row)
