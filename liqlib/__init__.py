@@ -22,6 +22,8 @@ load_data        the market a notebook runs on: DATA = "demo" | "binance" | "syn
 resample_market  coarser bars from a market frame
 load_event_candles  real hourly BTC/ETH/DOGE/SOL perpetual candles around the 2025 events (bundled)
 verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
+show_config      every LIQLIB_* setting, its current value and meaning
+log_to_stderr    show liqlib's log messages (downloads, repairs, gaps) on stderr / in Jupyter
 
 ``import liqlib`` is quick: the modules behind these names (pandas, numba, matplotlib,
 requests, plotly, nbformat...) are imported on first use of a name (PEP 562).
@@ -90,6 +92,8 @@ _LAZY = {
     "DEFAULT_MODEL": "liqlib.estimate.registry",
     "LeverageDensity": "liqlib.estimate.config",
     "MixCalibration": "liqlib.estimate.calibrate",
+    "show_config": "liqlib.settings",
+    "log_to_stderr": "liqlib.settings",
     "calibrate_leverage_mix": "liqlib.estimate.calibrate",
 }
 
@@ -116,6 +120,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.estimate.heatmap import Heatmap
     from liqlib.estimate.registry import DEFAULT_MODEL, MODELS, estimate_heatmap
     from liqlib.report.run import record, versions
+    from liqlib.settings import log_to_stderr, show_config
     from liqlib.sim.datasource import DATA_SOURCES, load_data, shared_data_file
     from liqlib.sim.demo import (
         DEMO_SYMBOL,
@@ -221,4 +226,6 @@ __all__ = [
     "MixCalibration",
     "calibrate_leverage_mix",
     "evaluate",
+    "show_config",
+    "log_to_stderr",
 ]

@@ -30,9 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.dataset as pads
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 import liqlib
+from liqlib import settings
 from liqlib.data import columns as C
 from liqlib.data.cache import (
     QUARANTINE,
@@ -69,8 +70,8 @@ from liqlib.errors import (
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR_ENV = "LIQLIB_CACHE_DIR"
-PROGRESS_ENV = "LIQLIB_PROGRESS"
+CACHE_DIR_ENV = settings.SETTINGS["cache_dir"].env
+PROGRESS_ENV = settings.SETTINGS["progress"].env
 
 #: The archive kinds :func:`load_market` can combine, in the order their columns appear.
 MARKET_KINDS = ("klines", "markPriceKlines", "metrics", "fundingRate")
@@ -90,23 +91,16 @@ _UNITS = {"m": "min", "h": "h", "d": "D", "w": "W"}
 
 
 def default_cache_dir() -> Path:
-    """Where the cache lives: ``$LIQLIB_CACHE_DIR``, else ``data/cache`` of this checkout.
+    """Where the cache lives: ``$LIQLIB_CACHE_DIR``; else ``data/cache`` of the checkout when
+    liqlib runs from one; else the user's cache folder (``platformdirs``, e.g.
+    ``~/.cache/liqlib`` on Linux). See :func:`liqlib.settings.default_cache_dir`.
 
-    When liqlib is installed outside a checkout (no ``pyproject.toml`` beside the package),
-    the fallback is ``~/.cache/liqlib``.
+    Returns
+    -------
+    pathlib.Path
+        The cache root (created on first write).
     """
-    env = os.environ.get(CACHE_DIR_ENV, "")
-    if env.strip():
-        return Path(env.strip()).expanduser()
-    if env:
-        raise InputError(
-            f"{CACHE_DIR_ENV}={env!r} is blank: unset it, or set it to a folder such as "
-            "~/.cache/liqlib"
-        )
-    repo = Path(liqlib.__file__).resolve().parents[1]
-    if (repo / "pyproject.toml").is_file():
-        return repo / "data" / "cache"
-    return Path.home() / ".cache" / "liqlib"
+    return settings.default_cache_dir()
 
 
 def resolve_cache_dir(cache_dir: str | os.PathLike | None) -> Path:
@@ -370,16 +364,26 @@ def load_kind(
 
 def _progress_enabled(progress: bool | None) -> bool:
     """A bar only where someone watches: ``progress``, else ``$LIQLIB_PROGRESS``, else only
-    when stderr is a terminal (never in notebooks run by papermill, CI logs or pipes)."""
+    in a Jupyter kernel (a ``tqdm.auto`` widget) or when stderr is a terminal; never in
+    notebooks run by ``liqlib report``, which sets ``LIQLIB_PROGRESS=0``, CI logs or pipes."""
     if progress is not None:
         return progress
-    env = os.environ.get(PROGRESS_ENV, "").strip().lower()
-    if env:
-        return env not in ("0", "false", "no", "off")
+    env = settings.get("progress")
+    if env is not None:
+        return env
+    if _in_jupyter():
+        return True  # tqdm.auto draws a widget there
     try:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _in_jupyter() -> bool:
+    """True inside a Jupyter kernel (where stderr is not a terminal but bars are seen)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def load_market(

@@ -18,9 +18,11 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from liqlib.data.sources.binance.archive import ARCHIVE_URL_ENV, DEFAULT_ARCHIVE_URL
+from liqlib import settings
+from liqlib.data.sources.binance.archive import ARCHIVE_URL_ENV
 from liqlib.errors import LiqlibError
 from liqlib.report import cache_cli
+from liqlib.report.suite import default_notebooks, notebooks_dir, parameters_help
 
 NO_DATA_HELP = (
     "cannot reach {url} ({why}): real data needs a mirror or the internet. Offline, point "
@@ -41,9 +43,13 @@ def archive_reachable(url: str, timeout_s: float = 5.0) -> str | None:
     return None
 
 
-def default_notebooks(folder: Path) -> list[Path]:
-    """The numbered notebooks of the suite, in order (``NN-title.ipynb``)."""
-    return sorted(p for p in folder.glob("[0-9][0-9]-*.ipynb"))
+REPORT_EXAMPLES = """examples:
+  liqlib report                                  every notebook, market chosen by --data auto
+  liqlib report --data demo --out /tmp/reports   offline, on the SIMULATED demo market
+  liqlib report --symbol BTCUSDT --window 24h    one symbol report (20-report)
+  liqlib report --notebook notebooks/03-heatmap-explorer.ipynb -p MODEL turnover
+  liqlib report --mirror ../shared/data/mirror   real data from a local archive mirror
+"""
 
 
 def typed_value(text: str):
@@ -98,6 +104,7 @@ def refuse_secrets(params: dict) -> None:
 
 def _report_run(args: argparse.Namespace, params: dict) -> tuple[list[Path], dict[str, str]]:
     """``--symbol``: the report notebook alone, its parameters and its output name."""
+    args.notebooks_dir = args.notebooks_dir or notebooks_dir()
     nb = Path(args.notebooks_dir) / REPORT_NOTEBOOK
     params["SYMBOL"] = args.symbol.upper()
     if args.window:
@@ -124,7 +131,7 @@ def _choose_data(args: argparse.Namespace, stack: ExitStack) -> str:
         print(f"liqlib report: serving mirror {args.mirror} at {url}")
         return "binance"
     if data in ("auto", "binance"):
-        url = os.environ.get(ARCHIVE_URL_ENV, DEFAULT_ARCHIVE_URL)
+        url = settings.get("binance_archive_url")
         why = archive_reachable(url)
         if not why:
             return "binance"
@@ -150,6 +157,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     elif args.window or args.end:
         raise LiqlibError("--window and --end belong to a symbol report: add --symbol BTCUSDT")
     else:
+        if not args.notebook:
+            args.notebooks_dir = args.notebooks_dir or notebooks_dir()
         notebooks = [Path(p) for p in args.notebook] or default_notebooks(Path(args.notebooks_dir))
     if not notebooks:
         print(f"liqlib report: no notebooks found in {args.notebooks_dir}", file=sys.stderr)
@@ -176,11 +185,30 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import liqlib
+
     parser = argparse.ArgumentParser(prog="liqlib", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"liqlib {liqlib.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("report", help="run the notebooks with papermill and write HTML")
+    params = parameters_help()
+    rep = sub.add_parser(
+        "report",
+        help="run the notebooks with papermill and write HTML",
+        description="Run the notebook suite headless with papermill and write HTML reports.",
+        epilog=REPORT_EXAMPLES
+        + (
+            "\nnotebook parameters (-p NAME VALUE; default, [notebooks]):\n" + params
+            if params
+            else ""
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     rep.add_argument("--out", default="reports", help="output folder (default: reports)")
-    rep.add_argument("--notebooks-dir", default="notebooks", help="folder of NN-*.ipynb")
+    rep.add_argument(
+        "--notebooks-dir",
+        default=None,
+        help="folder of NN-*.ipynb (default: ./notebooks, the checkout's, or the installed copy)",
+    )
     rep.add_argument("--notebook", action="append", default=[], help="run only this notebook")
     rep.add_argument(
         "--data", choices=("auto", "demo", "binance"), default="auto",

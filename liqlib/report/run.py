@@ -83,8 +83,11 @@ def run_notebook(
     The notebook runs with its own folder as the working directory and a finite per-cell
     timeout, so a hang becomes a failure instead of a stuck job.
     """
+    import os
+
     import papermill as pm
 
+    os.environ.setdefault("LIQLIB_PROGRESS", "0")  # no progress widgets in executed notebooks
     disable_output_widget_sync()
     notebook, out_dir = Path(notebook), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -19,11 +19,11 @@ Example
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from liqlib import settings
 from liqlib.data.store import MARKET_KINDS, load_market
 from liqlib.errors import DataNotFoundError, DownloadError, InputError
 from liqlib.sim.demo import load_demo
@@ -128,6 +128,6 @@ def shared_data_file(relative: str) -> Path | None:
 def shared_data_dir() -> Path | None:
     """The folder of real data held offline (``../shared/data`` beside the repository, or
     ``$LIQLIB_SHARED_DATA``), or None when it is absent."""
-    env = os.environ.get(SHARED_DATA_ENV)
-    root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    # beside the checkout: <checkout>/../shared/data (this file is <checkout>/liqlib/sim/...)
+    root = settings.get("shared_data") or Path(__file__).resolve().parents[3] / "shared" / "data"
     return root if root.is_dir() else None

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from liqlib import settings
 from liqlib.data import columns as C
 from liqlib.data.bars import resample_market
 from liqlib.data.sources.binance import archive as binance
@@ -91,9 +92,9 @@ REGISTRY_FILE = "registry.json"
 def demo_dir() -> Path:
     """The demo folder: ``$LIQLIB_DEMO_DIR``, else the package data ``liqlib/datasets/demo``
     (installed with the package, so ``lq.load_demo()`` works from any folder)."""
-    env = os.environ.get(DEMO_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
+    folder = settings.get("demo_dir")
+    if folder is not None:
+        return folder
     return Path(str(resources.files("liqlib") / "datasets" / "demo"))
 
 

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 
+from liqlib import settings
 from liqlib.data import columns as C
 from liqlib.data.http import download, make_session
 from liqlib.data.sources.csvtable import EARLIEST, LATEST_AHEAD, epoch_to_utc, find_gaps
@@ -403,7 +404,7 @@ def parse_coinglass_liquidations(
 
 def coinglass_base_url() -> str:
     """``$LIQLIB_COINGLASS_URL``, else https://open-api-v4.coinglass.com."""
-    return (os.environ.get(COINGLASS_URL_ENV, "").strip() or DEFAULT_COINGLASS_URL).rstrip("/")
+    return settings.get("coinglass_url").rstrip("/")
 
 
 def _mask(text: str, key: str) -> str:
@@ -527,7 +528,7 @@ def fetch_coinglass_liquidations(
             f"start {t0:%Y-%m-%d %H:%M} is not before end {t1:%Y-%m-%d %H:%M} (UTC): the window "
             "is half-open [start, end), so pass an end after the start"
         )
-    key = (os.environ.get(API_KEY_ENV, "") if api_key is None else str(api_key)).strip()
+    key = (settings.raw("coinglass_api_key") or "") if api_key is None else str(api_key).strip()
     if not key:
         raise InputError(
             f"no Coinglass API key: set {API_KEY_ENV}, or pass a CSV/JSON export to "
