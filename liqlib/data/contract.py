@@ -60,6 +60,8 @@ __all__ = [
     "check_columns",
     "check_frame",
     "check_layout",
+    "ohlc_disorder",
+    "ohlc_problem",
     "period_bounds",
 ]
 
@@ -166,6 +168,57 @@ SCHEMAS: Mapping[str, Schema] = {
 }
 
 _FAMILIES = {"float": "fiu", "int": "iu", "bool": "b"}
+
+
+def ohlc_disorder(o, h, lo, c) -> np.ndarray:
+    """Rows whose prices break ``low <= open, close <= high`` (the one OHLC ordering check).
+
+    Parameters
+    ----------
+    o, c : array-like or None
+        Open and close (USD/coin); None checks ``low <= high`` alone.
+    h, lo : array-like
+        High and low (USD/coin).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where a bar is out of order (a NaN compares as in order: NaNs are checked apart).
+
+    Examples
+    --------
+    >>> ohlc_disorder([10.0, 9.0], [9.0, 10.0], [8.0, 8.0], [9.0, 9.0]).tolist()
+    [True, False]
+    """
+    h = np.asarray(h, dtype=float)
+    lo = np.asarray(lo, dtype=float)
+    bad = h < lo
+    for v in (o, c):
+        if v is not None:
+            v = np.asarray(v, dtype=float)
+            bad = bad | (v > h) | (v < lo)
+    return bad
+
+
+def ohlc_problem(o, h, lo, c, row: int) -> str:
+    """What is out of order in bar ``row`` of :func:`ohlc_disorder`'s arrays, in words.
+
+    Examples
+    --------
+    >>> ohlc_problem([10.0], [9.0], [8.0], [9.0], 0)
+    'open 10 is above high 9'
+    """
+    h = np.asarray(h, dtype=float)
+    lo = np.asarray(lo, dtype=float)
+    for name, v in (("open", o), ("close", c)):
+        if v is None:
+            continue
+        x = float(np.asarray(v, dtype=float)[row])
+        if x > h[row]:
+            return f"{name} {x:g} is above high {h[row]:g}"
+        if x < lo[row]:
+            return f"{name} {x:g} is below low {lo[row]:g}"
+    return f"high {h[row]:g} is below low {lo[row]:g}"
 
 
 def _times_only(schema: Schema) -> Schema:
@@ -364,10 +417,7 @@ def check_columns(
         first(x != np.round(x), lambda r: f"funding_interval_hours {x[r]:g} is not whole hours")
     if schema.ohlc:
         o, h, lo_, c = (values(k) for k in (C.OPEN, C.HIGH, C.LOW, C.CLOSE))
-        for name, v in (("open", o), ("close", c)):
-            first(v > h, lambda r, n=name, v=v: f"{n} {v[r]:g} is above high {h[r]:g}")
-            first(v < lo_, lambda r, n=name, v=v: f"{n} {v[r]:g} is below low {lo_[r]:g}")
-        first(h < lo_, lambda r: f"high {h[r]:g} is below low {lo_[r]:g}")
+        first(ohlc_disorder(o, h, lo_, c), lambda r: ohlc_problem(o, h, lo_, c, r))
     for a, b in schema.at_most:
         xa, xb = values(a), values(b)
         first(

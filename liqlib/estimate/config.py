@@ -168,7 +168,9 @@ class LeverageDensity:
     def weights(self) -> np.ndarray:
         """Share of USD in each cell, summing to 1 (0 everywhere if the range holds no mass)."""
         z = (np.log(self.cell_edges()) - math.log(self.median)) / self.sigma
-        cdf = np.array([0.5 * math.erfc(-x / math.sqrt(2.0)) for x in z])
+        from scipy.special import ndtr  # late: keeps importing the estimate stage light
+
+        cdf = ndtr(z)
         w = np.diff(cdf)
         total = w.sum()
         return w / total if total > 1e-300 else np.zeros_like(w)

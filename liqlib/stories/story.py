@@ -18,6 +18,7 @@ import pandas as pd
 from liqlib.data import columns as C
 from liqlib.errors import InputError
 from liqlib.estimate.heatmap import Heatmap
+from liqlib.viz.units import format_usd
 
 __all__ = [
     "biggest_drop",
@@ -130,10 +131,7 @@ def biggest_drop(market: pd.DataFrame, within: str = "24h") -> dict:
 
 
 def _usd(x: float) -> str:
-    for div, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
-        if abs(x) >= div:
-            return f"{x / div:,.2f}{suffix} USD"
-    return f"{x:,.0f} USD"
+    return f"{format_usd(x)} USD"
 
 
 def _zone_text(row, what: str) -> str:

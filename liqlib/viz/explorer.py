@@ -54,6 +54,7 @@ from liqlib.viz.plot import (
     synthetic_label,
     tier_colors,
 )
+from liqlib.viz.units import usd_tick
 
 __all__ = ["SCALES", "SIDES", "TIMEFRAMES", "HeatmapExplorer", "make_heatmap_explorer"]
 
@@ -113,22 +114,17 @@ def _epoch_ms(times: pd.DatetimeIndex) -> np.ndarray:
     return (times.as_unit("ns").asi8 // 1_000_000).astype(np.float64)
 
 
-def _usd_text(x: float) -> str:
-    a = abs(x)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"${x / div:.3g}{suffix}"
-    return f"${x:.3g}"
+_usd_text = usd_tick
 
 
 def _nice_ticks(vmax: float, n: int = 5) -> np.ndarray:
-    """Round USD ticks from 0 to at most ``vmax``."""
+    """Round USD ticks from 0 to at most ``vmax`` (steps 1, 2, 2.5 or 5 x 10^k)."""
+    from matplotlib.ticker import MaxNLocator
+
     if not vmax > 0:
         return np.array([0.0])
-    raw = vmax / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    return np.arange(0.0, vmax * (1 + 1e-9), step)
+    ticks = MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10]).tick_values(0.0, vmax)
+    return ticks[(ticks >= 0) & (ticks <= vmax * (1 + 1e-9))]
 
 
 def colorscale(cmap: str, scale: str, zmax: float, threshold_usd: float, n: int = 48) -> list[list]:

@@ -18,6 +18,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullForma
 
 from liqlib.data import columns as C
 from liqlib.errors import InputError
+from liqlib.viz.units import format_usd, usd_tick
 
 
 def synthetic_label(attrs: dict) -> str | None:
@@ -206,19 +207,8 @@ def tier_colors(n: int) -> list[str]:
 HEAT_LABEL = "estimated USD liquidated at this price"
 
 
-def _usd(x: float, _pos=None) -> str:
-    """Compact USD tick label: 950, 12k, 3.4M, 1.2B."""
-    a = abs(x)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"{x / div:.3g}{suffix}"
-    return f"{x:.3g}"
-
-
-def usd_label(x: float, _pos=None) -> str:
-    """Dollar tick label for colour bars and USD axes: $950, $12k, $3.4M, $1.2B."""
-    text = _usd(abs(x))
-    return f"-${text}" if x < 0 else f"${text}"
+_usd = format_usd  # compact USD: 950, 12k, 3.4M, 1.2B
+usd_label = usd_tick  # dollar tick label for colour bars and USD axes: $950, $12k, -$3.4M
 
 
 def _data_label(market: pd.DataFrame | None, hm=None) -> str:

@@ -37,6 +37,7 @@ import pandas as pd
 
 from liqlib import settings
 from liqlib.data import columns as C
+from liqlib.data.contract import ohlc_disorder
 from liqlib.data.http import download, make_session
 from liqlib.data.sources.csvtable import EARLIEST, LATEST_AHEAD, epoch_to_utc, find_gaps
 from liqlib.data.time import TimeLike, to_utc
@@ -771,7 +772,7 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
         for col, name in _REGIME_PRICE.items()
     }
     o, h, lo, c = px[C.OPEN], px[C.HIGH], px[C.LOW], px[C.CLOSE]
-    bad = (h < lo) | (o > h) | (o < lo) | (c > h) | (c < lo)
+    bad = ohlc_disorder(o, h, lo, c)
     if bad.any():
         row = int(np.argmax(bad))
         raise CorruptDataError(
