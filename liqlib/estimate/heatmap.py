@@ -109,10 +109,10 @@ class Heatmap:
             from the current price downwards, 0 above it) and ``cum_short_usd`` (from the
             current price upwards, 0 below it). ``attrs["price"]`` is the current price.
 
-        Example
-        -------
-        >>> from liqlib.sim.synthetic import make_synthetic_market
-        >>> hm = estimate(make_synthetic_market(500), EngineParams(n_bins=100))
+        Examples
+        --------
+        >>> import liqlib as lq
+        >>> hm = lq.estimate_heatmap(lq.make_synthetic_market(500), n_bins=100)
         >>> list(hm.liquidation_map().columns)
         ['long_usd', 'short_usd', 'cum_long_usd', 'cum_short_usd']
         """
@@ -157,10 +157,10 @@ class Heatmap:
             model, units, bracket symbol and the data source (``synthetic`` is 1 for
             SYNTHETIC data).
 
-        Example
-        -------
-        >>> from liqlib.sim.synthetic import make_synthetic_market
-        >>> hm = estimate(make_synthetic_market(500), EngineParams(n_bins=50, max_columns=20))
+        Examples
+        --------
+        >>> import liqlib as lq
+        >>> hm = lq.estimate_heatmap(lq.make_synthetic_market(500), n_bins=50, max_columns=20)
         >>> ds = hm.to_xarray()
         >>> dict(ds["usd"].sizes)
         {'side': 2, 'time': 20, 'price': 50}
