@@ -29,8 +29,8 @@ numpy comparisons, and what matters is the message (file, row, time, value, fix 
 which a general schema library would make us rebuild from its own report anyway; it also
 keeps a heavy dependency out of a package that must install on a fresh machine.
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> idx = pd.DatetimeIndex(["2025-11-04 00:00"], tz="UTC", name="time")
 >>> bars = pd.DataFrame({"open": [10.0], "high": [9.0], "low": [8.0], "close": [9.0],

@@ -674,6 +674,23 @@ def clear_cache(symbol: str | None = None, cache_dir: str | os.PathLike | None =
 
     Removes the Parquet files, the ``.missing`` markers and stale temporary files; without a
     symbol, the quarantine too. Files liqlib did not write are left alone.
+
+    Parameters
+    ----------
+    symbol : str, optional
+        Only this symbol's files (e.g. ``"BTCUSDT"``); None: the whole cache.
+    cache_dir : path, optional
+        Cache root; default :func:`default_cache_dir`.
+
+    Returns
+    -------
+    int
+        Files removed (the read stamps not counted).
+
+    Examples
+    --------
+    >>> lq.clear_cache("BTCUSDT")  # doctest: +SKIP
+    12
     """
     root = resolve_cache_dir(cache_dir)
     bases = [root / "binance" / binance.validate_symbol(symbol)] if symbol else [root]

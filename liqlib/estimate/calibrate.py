@@ -30,8 +30,8 @@ Two families of mixes:
 (each tier's column is weighted by its expected lifetime), comparable with a simulator's
 configuration.
 
-Example
--------
+Examples
+--------
 >>> import liqlib as lq
 >>> m, truth = lq.simulate_market(1, days=1.0, live_positions=3_000, burn_in_days=1.0)
 >>> cal = calibrate_leverage_mix(m, truth.realized("1h"), n_bins=300)

@@ -86,8 +86,8 @@ REPORT_NOTEBOOK = "20-report.ipynb"
 def refuse_secrets(params: dict) -> None:
     """A parameter named like a credential is refused (one line): pass secrets by environment.
 
-    Example
-    -------
+    Examples
+    --------
     >>> refuse_secrets({"SYMBOL": "BTCUSDT"})
     >>> refuse_secrets({"COINGLASS_API_KEY": "x"})
     Traceback (most recent call last):

@@ -18,6 +18,13 @@ def record(name: str, value: Any) -> None:
 
     Shows as one ``name = value`` line; the value is stored as JSON under a liqlib MIME type.
 
+    Parameters
+    ----------
+    name : str
+        The figure's name, e.g. ``"low_usd"`` (read back by :func:`read_records`).
+    value : object
+        A JSON-able value (numpy and pandas scalars are converted).
+
     Examples
     --------
     >>> record("low_usd", 98918.6)  # doctest: +SKIP

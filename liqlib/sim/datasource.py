@@ -10,8 +10,8 @@ binance      real Binance USD-M data through ``lq.load_market`` (the archive, or
 synthetic    a seeded random walk (``lq.make_synthetic_market``), for unit-size experiments
 ===========  =================================================================================
 
-Example
--------
+Examples
+--------
 >>> m = load_data("synthetic", n_candles=600)
 >>> m.attrs["data_note"]
 'SYNTHETIC random walk (liqlib.sim.synthetic, seed=0), 600 candles of 1min'
@@ -115,8 +115,18 @@ def shared_data_file(relative: str) -> Path | None:
     """A file of the real data held offline beside the repository (``../shared/data``, or
     ``$LIQLIB_SHARED_DATA``), or None when it is absent (e.g. on a user's machine).
 
-    Example
+    Parameters
+    ----------
+    relative : str
+        Path inside the data folder, e.g. ``"raw/.../file.csv"``.
+
+    Returns
     -------
+    pathlib.Path or None
+        The file, or None when the folder or the file is absent.
+
+    Examples
+    --------
     >>> shared_data_file("no/such/file.csv") is None
     True
     """

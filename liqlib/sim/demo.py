@@ -16,8 +16,8 @@ Use it three ways:
 
 Every frame it returns says ``attrs["synthetic"] = True`` and names the source SIMULATED.
 
-Example
--------
+Examples
+--------
 >>> market = load_demo(interval="1h")  # doctest: +SKIP
 >>> market.attrs["source"]  # doctest: +SKIP
 'SIMULATED demo market (liqlib.sim, seed=7): liqlib/datasets/demo'
@@ -346,6 +346,16 @@ def serve_demo(root: str | Path | None = None) -> Iterator[str]:
 
     Inside the block, ``lq.load_market("SIM-BTCUSDT", ...)`` works once
     ``$LIQLIB_BINANCE_ARCHIVE_URL`` is set to the URL (or pass the URL around yourself).
+
+    Parameters
+    ----------
+    root : str or pathlib.Path, optional
+        Demo folder to serve; default :func:`demo_dir`.
+
+    Yields
+    ------
+    str
+        The mirror's base URL, e.g. ``http://127.0.0.1:40123``.
     """
     from liqlib.data.serve import serve_directory
 

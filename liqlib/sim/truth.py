@@ -8,8 +8,8 @@ simulator really liquidated. Everything in it is **SIMULATED**.
 Units: prices in USD/coin, amounts in USD notional (quantity x liquidation price for
 liquidations, quantity x mark price at the snapshot for live positions), times in UTC.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np, pandas as pd
 >>> t = MarketTruth(
 ...     times=pd.date_range("2025-01-01", periods=2, freq="1h", tz="UTC", name="time"),

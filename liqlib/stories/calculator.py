@@ -4,8 +4,8 @@ and a checker for exercises.
 
 Sizes are in USD of notional (``size_usd = entry * qty``), as traders type them.
 
-Example
--------
+Examples
+--------
 >>> row = position(67_000.0, 10.0, "long", 67_000.0)
 >>> round(row["liquidation_usd"], 2), round(row["margin_usd"], 2)
 (60542.17, 6700.0)
@@ -169,8 +169,8 @@ def liquidation_odds(
 def check_answer(answer, expected: float, *, rel_tol: float = 0.005, unit: str = "") -> str:
     """One line saying whether an exercise's answer is right (within ``rel_tol``).
 
-    Example
-    -------
+    Examples
+    --------
     >>> check_answer(None, 10.0)
     'not answered yet: replace None with your number and run the cell again'
     >>> check_answer(10.02, 10.0, unit="USD")

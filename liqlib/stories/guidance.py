@@ -5,8 +5,8 @@
 - :func:`support_resistance`: the simplest levels to combine with a map (last day's low/high).
 - :func:`bias_vs_direction`: does the side with more USD nearby tell where price goes next?
 
-Example
--------
+Examples
+--------
 >>> from liqlib.sim.synthetic import make_synthetic_market
 >>> m = make_synthetic_market(3_000)
 >>> sorted(support_resistance(m, "12h"))

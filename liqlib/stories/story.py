@@ -4,8 +4,8 @@ interest changes, the biggest drop of a window, and plain-English summaries made
 Every sentence :func:`summarize_report` writes is filled in from its arguments: nothing in it
 is typed by hand.
 
-Example
--------
+Examples
+--------
 >>> imbalance(pd.Series([30.0, 5.0]), pd.Series([10.0, 0.0])).tolist()
 [2.0, nan]
 """

@@ -17,8 +17,8 @@ encoding), which costs ~1 ms in Python instead of ~60 ms for nested lists.
 The explorer shows the result in a browser only; a notebook should draw a static figure
 (:func:`liqlib.plot_heatmap`) above it so HTML reports and headless runs show the result.
 
-Example
--------
+Examples
+--------
 >>> import liqlib as lq
 >>> ex = lq.make_heatmap_explorer(lq.make_synthetic_market(2_000), n_bins=100)
 >>> ex.controls["timeframe"].value

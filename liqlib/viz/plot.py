@@ -329,8 +329,8 @@ def plot_heatmap(
         One axes with a ``QuadMesh`` (its array is ``heatmap_values(hm, side).T``) and a
         colour bar.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import liqlib as lq
     >>> m = lq.make_synthetic_market(500)
     >>> fig = plot_heatmap(lq.estimate_heatmap(m, n_bins=50, max_columns=50), m)
@@ -440,8 +440,8 @@ def plot_heatmap_grid(
     matplotlib.figure.Figure
         One axes per heatmap (time x, liquidation price y), each with a ``QuadMesh``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import liqlib as lq
     >>> m = lq.make_synthetic_market(500)
     >>> hms = {k: lq.estimate_heatmap(m, k, n_bins=50) for k in ("oi-flow", "fixed-offset")}
@@ -539,8 +539,8 @@ def plot_liquidation_map(
         Axes 0: bars (x liquidation price in USD, y USD per bin); axes 1: its twin with the
         cumulative curves (y cumulative USD).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import liqlib as lq
     >>> m = lq.make_synthetic_market(500)
     >>> fig = plot_liquidation_map(lq.estimate_heatmap(m, n_bins=50, per_tier=True), market=m)
@@ -661,8 +661,8 @@ def plot_predicted_liquidations(
         Two axes sharing time: price (top) and predicted liquidations in USD per block
         (bottom; shorts as positive bars, longs as negative bars).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import liqlib as lq
     >>> m = lq.make_synthetic_market(500)
     >>> fig = plot_predicted_liquidations(lq.estimate_heatmap(m, n_bins=50), market=m)
@@ -738,8 +738,8 @@ def plot_liquidation_price_vs_leverage(
         Right: distance from entry to liquidation (% of entry) for the exact formula and both
         mistakes, log-log, where the gap at high leverage is visible.
 
-    Example
-    -------
+    Examples
+    --------
     >>> fig = plot_liquidation_price_vs_leverage(67_000.0, [2, 5, 10, 20, 50, 100], 1.0)
     >>> fig.axes[0].get_xlabel()
     'leverage (x)'

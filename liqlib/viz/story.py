@@ -35,8 +35,8 @@ def plot_hand_map(hmap: pd.DataFrame, bin_usd: float, price_usd: float | None = 
     """A liquidation map built by hand (:func:`liqlib.stories.calculator.hand_map`): USD per price bin,
     longs red, shorts green, the current price dashed.
 
-    Example
-    -------
+    Examples
+    --------
     >>> df = pd.DataFrame({"long_usd": [5.0], "short_usd": [0.0]}, index=[90.0])
     >>> plot_hand_map(df, 10.0).axes[0].get_ylabel()
     'liquidation price (USD)'

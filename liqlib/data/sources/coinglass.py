@@ -339,8 +339,8 @@ def parse_coinglass_liquidations(
         missing columns, NaN, negative or non-numeric USD, implausible times, conflicting
         duplicates, a total that is not long + short.
 
-    Example
-    -------
+    Examples
+    --------
     >>> df = parse_coinglass_liquidations(
     ...     '{"code": "0", "data": [{"time": 1763874000000, '
     ...     '"aggregated_long_liquidation_usd": 5.0, "aggregated_short_liquidation_usd": 1.0}]}')
@@ -595,8 +595,8 @@ def load_realized_liquidations(
         Bar frame ``long_usd``, ``short_usd`` (USD, UTC bar open times); see
         :func:`parse_coinglass_liquidations` for ``attrs``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> df = load_realized_liquidations(  # doctest: +SKIP
     ...     "../shared/data/raw/btc-liquidations-analysis/data/coinglass_BTC_liquidation_1h_2y.csv",
     ...     expect_symbol="BTCUSDT")
