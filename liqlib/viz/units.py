@@ -7,13 +7,15 @@ __all__ = ["format_usd", "usd_tick"]
 _STEPS = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 
-def format_usd(x: float, *, dollar: bool = False, digits: int = 3) -> str:
+def format_usd(x: float, _pos=None, *, dollar: bool = False, digits: int = 3) -> str:
     """A compact USD amount: three significant digits and a k/M/B suffix.
 
     Parameters
     ----------
     x : float
         Amount in USD.
+    _pos : object, optional
+        Ignored: the tick position matplotlib passes, so ``FuncFormatter(format_usd)`` works.
     dollar : bool
         Prefix ``$`` (after the sign: ``-$12k``).
     digits : int

@@ -32,3 +32,10 @@ def test_nice_ticks_are_round_steps_from_zero_within_the_maximum(vmax):
     np.testing.assert_allclose(step, step[0], rtol=1e-9)
     mantissa = step[0] / 10 ** np.floor(np.log10(step[0]))
     assert min(abs(mantissa - m) for m in (1, 2, 2.5, 5, 10)) < 1e-6
+
+
+def test_the_formatters_serve_as_matplotlib_tick_formatters():
+    from matplotlib.ticker import FuncFormatter
+
+    assert FuncFormatter(P._usd)(1.2e6, 0) == "1.2M"
+    assert FuncFormatter(P.usd_label)(-12e3, 3) == "-$12k"
