@@ -166,7 +166,7 @@ ARGUMENTS = [
     Bad("start-nan", lambda c: c.load(start=float("nan")), lq.InputError, r"start is nan, not a time"),
     Bad("start-epoch-int", lambda c: c.load(start=1762214400), lq.InputError, r"not int 1762214400: pass a date"),
     Bad("start-naive-datetime", lambda c: c.load(start=dt.datetime(2025, 11, 4, 12)), lq.InputError, r"timezone-naive.*tz='UTC'"),
-    Bad("start-no-zone", lambda c: c.load(start="2025-11-04 12:00"), lq.InputError, r"no time zone: append 'Z'"),
+    Bad("start-bad-time", lambda c: c.load(start="2025-11-04 25:00"), lq.InputError, r"not a date or time"),
     Bad("start-feb-30", lambda c: c.load(start="2025-02-30"), lq.InputError, r"'2025-02-30' is not a date"),
     Bad("start-nat-string", lambda c: c.load(start="NaT"), lq.InputError, r"start='NaT' is not a date or time: pass a date"),
     Bad("end-before-start", lambda c: c.load(start="2025-11-05", end="2025-11-04"), lq.InputError, r"not before end.*half-open"),
@@ -210,7 +210,7 @@ ARGUMENTS = [
     Bad("lp-qty-zero", lambda c: _lp(qty=0), lq.InputError, r"qty must be a finite size > 0"),
     Bad("lp-shapes", lambda c: _lp(entry=[1.0, 2.0, 3.0], qty=[1.0, 2.0]), lq.InputError, r"do not broadcast"),
     Bad("lp-brackets-type", lambda c: _lp(brackets="BTCUSDT"), lq.InputError, r"brackets must be a BracketTable.*load_leverage_brackets"),
-    Bad("lp-symbol-unknown", lambda c: _lp(symbol="XYZUSDT"), lq.InputError, r"no built-in bracket table.*load_leverage_brackets"),
+    Bad("lp-symbol-unknown", lambda c: _lp(symbol="XYZUSDT"), lq.InputError, r"no bundled bracket table.*load_leverage_brackets"),
     Bad("brackets-json", lambda c: lq.load_leverage_brackets("{not json"), lq.InputError, r"not valid JSON"),
     # estimate_heatmap / Heatmap
     Bad("hm-market-none", lambda c: lq.estimate_heatmap(None), lq.InputError, r"market must be a pandas DataFrame.*lq.load_market"),
@@ -226,8 +226,8 @@ ARGUMENTS = [
     Bad("hm-unknown-param", lambda c: lq.estimate_heatmap(lq.make_synthetic_market(50), bins=10), lq.InputError, r"unknown parameter 'bins'"),
     Bad("hm-naive-index", lambda c: lq.estimate_heatmap(lq.make_synthetic_market(50).tz_localize(None)), lq.InputError, r"UTC DatetimeIndex"),
     Bad("hm-brackets-as-of", lambda c: lq.estimate_heatmap(lq.make_synthetic_market(50), brackets_as_of="soon"), lq.InputError, r"as_of='soon' is not a date"),
-    Bad("hm-calibrate-string", lambda c: lq.estimate_heatmap(lq.make_synthetic_market(50), calibrate="yes"), lq.InputError, r"calibrate must be True or False"),
-    Bad("hm-column-at-garbage", lambda c: _hm(c).column_at("garbage"), lq.InputError, r"at='garbage' is not a time"),
+    Bad("hm-calibrate-string", lambda c: lq.estimate_heatmap(lq.make_synthetic_market(50), "oi-flow", calibrate="yes"), lq.InputError, r"calibrate must be True or False"),
+    Bad("hm-column-at-garbage", lambda c: _hm(c).column_at("garbage"), lq.InputError, r"at='garbage' is not a date or time"),
     # fetch_archive_file and friends
     Bad("fetch-kind", lambda c: _fetch(kind="orderbook"), lq.InputError, r"kind='orderbook' is not a Binance archive kind"),
     Bad("fetch-period-month-13", lambda c: _fetch(period="2025-13-01"), lq.InputError, r"period '2025-13-01' is not a date"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from liqlib.data import columns as C
-from liqlib.data.store import interval_offset
+from liqlib.data.store import binance_interval
 from liqlib.errors import InputError
 
 __all__ = ["resample_market"]
@@ -41,9 +41,9 @@ def resample_market(market: pd.DataFrame, interval: str) -> pd.DataFrame:
     market : pandas.DataFrame
         UTC-indexed frame with liqlib's columns (any subset).
     interval : str
-        A Binance interval name no shorter than the frame's own bars.
+        A Binance interval no shorter than the frame's own bars (``"5m"`` or ``"5min"``).
     """
-    step = interval_offset(interval)
+    step, interval = binance_interval(interval)
     if not isinstance(market.index, pd.DatetimeIndex) or market.index.tz is None:
         raise InputError("market index must be a UTC DatetimeIndex: use lq.load_market")
     if len(market.index) > 1 and (market.index[1] - market.index[0]) > step:

@@ -359,6 +359,12 @@ def download(
                         f"{tried} {_tries(tried)}; the server is busy or failing: wait and "
                         f"try again, or raise {RETRIES_ENV}"
                     )
+                if resp.status_code == 401:
+                    raise DownloadError(
+                        f"GET {shown} refused: HTTP 401 {resp.reason}{_body_hint(resp)}; the "
+                        "API key is missing or wrong: check the key setting (e.g. "
+                        "$COINGLASS_API_KEY) and that the plan covers this endpoint"
+                    )
                 raise DownloadError(
                     f"GET {shown} refused: HTTP {resp.status_code} {resp.reason}"
                     f"{_body_hint(resp)}; check the URL and parameters (HTTP 451/403: this "

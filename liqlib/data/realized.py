@@ -78,6 +78,7 @@ def _bar_frame(frame, name: str) -> np.ndarray:
     idx = _utc_index(frame, name)
     if len(idx) == 0:
         _fail(f"{name} has no bars: choose a window that holds some")
+
     values = frame[list(BAR_COLUMNS)].to_numpy(dtype=float)
     bad = ~np.isfinite(values)
     if bad.any():
@@ -94,6 +95,18 @@ def _bar_frame(frame, name: str) -> np.ndarray:
             "repair those bars"
         )
     return values
+
+
+def check_bar_series(frame: pd.DataFrame, name: str) -> None:
+    """A bar frame that is a time series (calibration, realized data): sorted, no repeats."""
+    idx = frame.index
+    if idx.has_duplicates:
+        _fail(
+            f"{name} has duplicated bars (first {idx[idx.duplicated()][0]}): keep one of each, "
+            f"e.g. {name}[~{name}.index.duplicated()] or {name}.groupby(level=0).sum()"
+        )
+    if not idx.is_monotonic_increasing:
+        _fail(f"{name} is not sorted in time: use {name}.sort_index()")
 
 
 def _same_bars(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str) -> None:

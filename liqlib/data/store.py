@@ -58,7 +58,7 @@ from liqlib.data.contract import check_frame
 from liqlib.data.http import make_session
 from liqlib.data.sources.binance import archive as binance
 from liqlib.data.sources.binance.archive import _bar
-from liqlib.data.time import TimeLike, check_window, days_in, months_in
+from liqlib.data.time import TimeLike, check_window, days_in, months_in, parse_interval
 from liqlib.errors import (
     CacheError,
     CorruptDataError,
@@ -136,14 +136,28 @@ def _check_flag(name: str, value, *, optional: bool = False) -> bool | None:
     return bool(value)
 
 
-def interval_offset(interval: str) -> pd.Timedelta:
-    """The bar length of a Binance interval name such as ``"1m"`` or ``"4h"``."""
+def binance_interval(interval: str, name: str = "interval") -> tuple[pd.Timedelta, str]:
+    """The bar length and Binance name of an interval Binance publishes klines for.
+
+    Either spelling is accepted (``"5m"`` or ``"5min"``, ``"1h"`` or ``"1H"``; see
+    :func:`liqlib.data.time.parse_interval`); returns e.g. ``(Timedelta('5min'), "5m")``.
+    """
     fixed = [i for i in binance.KLINE_INTERVALS if i[-1] in _UNITS and i != "1mo"]
-    if not isinstance(interval, str) or interval not in fixed:
+    try:
+        td, canonical = parse_interval(interval, name)
+    except InputError:
+        canonical = None
+    if canonical not in fixed:
         raise InputError(
-            f"interval={interval!r} is not a Binance kline interval: use one of {', '.join(fixed)}"
+            f"{name}={interval!r} is not a Binance kline interval: use one of {', '.join(fixed)} "
+            "('5min', '1H' spellings work too)"
         )
-    return pd.Timedelta(f"{interval[:-1]}{_UNITS[interval[-1]]}")
+    return td, canonical
+
+
+def interval_offset(interval: str) -> pd.Timedelta:
+    """The bar length of a Binance interval such as ``"1m"``, ``"5min"`` or ``"4h"``."""
+    return binance_interval(interval)[0]
 
 
 @dataclass(frozen=True)
@@ -458,12 +472,9 @@ def load_market(
     if source != "binance":
         raise InputError(f"source={source!r} is not supported yet: use source='binance'")
     symbol = binance.validate_symbol(symbol)
-    step = interval_offset(interval)
+    step, interval = binance_interval(interval)
     mark_interval = interval if mark_interval is None else mark_interval
-    try:
-        interval_offset(mark_interval)
-    except InputError as exc:
-        raise InputError(str(exc).replace("interval=", "mark_interval=", 1)) from None
+    _, mark_interval = binance_interval(mark_interval, "mark_interval")
     include = _check_include(include)
     allow_gaps = _check_flag("allow_gaps", allow_gaps)
     refresh = _check_flag("refresh", refresh)
@@ -471,8 +482,9 @@ def load_market(
     progress = _check_flag("progress", progress, optional=True)
     root = resolve_cache_dir(cache_dir)
     t0, t1 = check_window(start, end)
-    listed = pd.Timestamp(binance.listing_date(symbol), tz="UTC")
-    if t0 < listed:
+    listed_day = binance.listing_date(symbol)  # None: unknown here, the archive will answer
+    listed = pd.Timestamp(listed_day, tz="UTC") if listed_day else None
+    if listed is not None and t0 < listed:
         raise InputError(
             f"start {t0:%Y-%m-%d} is before {symbol} was listed on Binance USD-M "
             f"({listed:%Y-%m-%d}): pass start >= {listed:%Y-%m-%d}"

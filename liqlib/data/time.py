@@ -10,17 +10,17 @@ import pandas as pd
 
 from liqlib.errors import InputError
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 TimeLike = str | dt.date | dt.datetime | pd.Timestamp
 
 
 def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
     """Read a user-supplied time as a UTC ``Timestamp``.
 
-    A calendar day (``"2025-11-04"`` or a ``datetime.date``) means 00:00 UTC of that day.
-    Anything with a time of day must carry a time zone: a naive ``datetime`` is ambiguous and
-    is refused rather than silently read in the machine's local zone.
+    liqlib's one rule for times: **everything is UTC**. A string without a zone
+    (``"2025-11-04"``, ``"2025-11-04 21:35"``) is read as UTC, a calendar day as 00:00 UTC; a
+    string or datetime with a zone is converted to UTC; a timezone-naive ``datetime`` object is
+    refused, because it usually comes from a local clock (``datetime.now()``): pass
+    ``datetime.now(timezone.utc)`` or a string. Every function that takes a time reads it here.
 
     Parameters
     ----------
@@ -55,11 +55,6 @@ def to_utc(value: TimeLike, name: str) -> pd.Timestamp:
             ) from exc
         if pd.isna(ts):
             raise InputError(f"{name}={value!r} is not a date or time: pass {example}")
-        if ts.tzinfo is None and not _DATE_ONLY.match(text):
-            raise InputError(
-                f"{name}={value!r} has a time of day but no time zone: append 'Z' or '+00:00' "
-                "(liqlib works in UTC), or pass a plain date 'YYYY-MM-DD'"
-            )
     elif isinstance(value, dt.datetime | pd.Timestamp):
         ts = pd.Timestamp(value)
         if ts.tzinfo is None:
@@ -125,3 +120,66 @@ def months_in(t0: pd.Timestamp, t1: pd.Timestamp) -> list[str]:
     last = t1 - pd.Timedelta(1, "ns")
     periods = pd.period_range(t0.tz_localize(None), last.tz_localize(None), freq="M")
     return [str(p) for p in periods]
+
+
+#: Unit spellings an interval may use -> (seconds, the canonical Binance-style unit).
+_INTERVAL_UNITS = {
+    "s": (1, "s"), "sec": (1, "s"),
+    "m": (60, "m"), "min": (60, "m"), "t": (60, "m"),
+    "h": (3_600, "h"), "hr": (3_600, "h"),
+    "d": (86_400, "d"), "w": (604_800, "w"),
+}  # fmt: skip
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([a-zA-Z]+)\s*$")
+
+
+def parse_interval(value: str | pd.Timedelta, name: str = "interval") -> tuple[pd.Timedelta, str]:
+    """A bar length in either vocabulary: ``"5m"`` (Binance) or ``"5min"`` (pandas).
+
+    The one reader of a bar's length in liqlib (``interval=`` everywhere): ``"1m"``, ``"1min"``
+    and ``"1T"`` are one minute, ``"4h"``/``"4H"`` four hours, ``"1d"``/``"1D"`` a day. Months
+    (``"1M"``, ``"1mo"``) are refused: they have no fixed length.
+
+    Parameters
+    ----------
+    value : str or pandas.Timedelta
+        The bar length.
+    name : str
+        The parameter name, used in error messages.
+
+    Returns
+    -------
+    (pandas.Timedelta, str)
+        The length, and its canonical name in Binance's spelling (``"5m"``, ``"1h"``, ``"1d"``).
+
+    Raises
+    ------
+    InputError
+        Not a positive whole number of seconds, minutes, hours, days or weeks.
+
+    Examples
+    --------
+    >>> parse_interval("5min") == parse_interval("5m")
+    True
+    >>> parse_interval("1H")
+    (Timedelta('0 days 01:00:00'), '1h')
+    """
+    example = "e.g. '1m', '5m', '1h' or '1d' ('5min' and '1H' work too)"
+    if isinstance(value, pd.Timedelta):
+        td = value
+    elif isinstance(value, str):
+        m = _INTERVAL.match(value)
+        unit = m.group(2) if m else ""
+        key = unit if unit in ("M", "MS", "ME") else unit.lower()
+        if not m or key not in _INTERVAL_UNITS:
+            raise InputError(f"{name}={value!r} is not a bar length: use {example}")
+        td = pd.Timedelta(seconds=int(m.group(1)) * _INTERVAL_UNITS[key][0])
+    else:
+        raise InputError(f"{name}={value!r} is not a bar length: use {example}")
+    seconds = td.total_seconds()
+    if not seconds > 0 or seconds != int(seconds):
+        raise InputError(f"{name}={value!r} must be a positive whole number of seconds: {example}")
+    s = int(seconds)
+    for size, unit in ((604_800, "w"), (86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")):
+        if s % size == 0:
+            return td, f"{s // size}{unit}"
+    raise AssertionError("unreachable")  # every whole number of seconds divides by 1

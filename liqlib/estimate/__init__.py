@@ -12,6 +12,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=[
         "brackets", "calibrate", "config", "heatmap", "inputs", "kernels", "oi_flow", "registry",
+        "window",
         "turnover",
     ],
     submod_attrs={
@@ -20,5 +21,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "config": ["EngineParams", "LeverageMix", "LeverageDensity", "default_mix"],
         "brackets": ["liquidation_price", "get_bracket_table", "BracketTable"],
         "calibrate": ["calibrate_leverage_mix", "MixCalibration"],
+        "window": ["prepare_window", "run_window", "WindowRun"],
     },
 )  # fmt: skip

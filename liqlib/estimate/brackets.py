@@ -272,8 +272,8 @@ def bracket_tables() -> tuple[BracketTable, ...]:
 
     Examples
     --------
-    >>> sorted({t.symbol for t in bracket_tables()})
-    ['BTCUSDT', 'DOGEUSDT', 'ETHUSDT']
+    >>> {"BTCUSDT", "DOGEUSDT", "ETHUSDT"} <= {t.symbol for t in bracket_tables()}
+    True
     """
     return _builtin()
 
@@ -313,7 +313,7 @@ def get_bracket_table(symbol: str, as_of: str | None = None) -> BracketTable:
 
     Examples
     --------
-    >>> get_bracket_table("ETHUSDT").in_force
+    >>> get_bracket_table("ETHUSDT", as_of="2024-07-01").in_force
     '2024-06-28/2024-09-27'
 
     A simulated symbol (``SIM-BTCUSDT``, see :mod:`liqlib.sim.market`) uses the table of the real
@@ -327,10 +327,12 @@ def get_bracket_table(symbol: str, as_of: str | None = None) -> BracketTable:
         raise InputError(f"symbol must be a non-empty string such as 'BTCUSDT', not {symbol!r}")
     tables = [t for t in _builtin() if t.symbol == real_symbol(symbol.strip())]
     if not tables:
-        known = sorted({t.symbol for t in _builtin()})
+        n_known = len({t.symbol for t in _builtin()})
         raise InputError(
-            f"no built-in bracket table for symbol {symbol!r}: use one of {known} or load one "
-            "with lq.load_leverage_brackets and pass it as brackets="
+            f"no bundled bracket table for {symbol!r} ({n_known} symbols have one, e.g. "
+            "'BTCUSDT', 'SOLUSDT'): load its own with lq.load_leverage_brackets(...) and pass "
+            "brackets=, or pass symbol= of a similar contract to borrow its table (named in "
+            "the heatmap's source)"
         )
     tables.sort(key=lambda t: t.in_force)
     if day is None:

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from liqlib.data.realized import _bar_frame
+from liqlib.data.realized import _bar_frame, check_bar_series
 from liqlib.errors import InputError
 from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix
 from liqlib.estimate.registry import MODELS
@@ -316,6 +316,9 @@ def calibrate_leverage_mix(
             raise InputError(
                 "family='density' needs a LeverageDensity mix: pass density=LeverageDensity()"
             )
+    if realized is not None:  # checked before its bars' length is read from it
+        _bar_frame(realized, "realized")
+        check_bar_series(realized, "realized")
     step = _bar_step(realized, bar)
     p_share = p.leveraged_share
     p = replace(p, leveraged_share=1.0)
@@ -332,7 +335,6 @@ def calibrate_leverage_mix(
         if cand.sum() >= len(idx) / 2:
             keep = np.asarray(cand)
     if realized is not None:
-        _bar_frame(realized, "realized")
         common = idx[keep].intersection(realized.index)
         if len(common) < 3:
             raise InputError(

@@ -191,6 +191,10 @@ DEFAULT_MIXES: dict[str, LeverageMix] = {
 """Default leverage mixes: an explicit, documented assumption (no exchange publishes it)."""
 
 
+#: Brackets used for a market that names no symbol (a synthetic random walk imitates BTC).
+DEFAULT_BRACKET_SYMBOL = "BTCUSDT"
+
+
 def default_mix(symbol: str) -> LeverageMix:
     """The default mix of ``symbol`` (a conservative 2x-20x mix for unknown symbols).
 
@@ -251,8 +255,11 @@ class EngineParams:
     position_notional_usd : float
         Representative position size (USD) that picks the maintenance-margin bracket of every
         modelled position (LP = k * entry, with k from that bracket).
-    symbol : str
-        Symbol whose bracket table and default mix are used.
+    symbol : str, optional
+        Symbol whose bracket table and default mix are used. None (the default) takes the
+        market's own (``market.attrs["symbol"]``, read by ``lq.estimate_heatmap``); a market
+        without one (a synthetic walk) uses :data:`DEFAULT_BRACKET_SYMBOL`'s, and the heatmap's
+        ``source["brackets"]`` says so.
     brackets : BracketTable, optional
         A bracket table of your own (e.g. ``lq.load_leverage_brackets(...)``).
     brackets_as_of : str, optional
@@ -311,7 +318,7 @@ class EngineParams:
     split: str = "taker"
     ratio_column: str = TOPTRADER_LS_POSITION
     position_notional_usd: float = 10_000.0
-    symbol: str = "BTCUSDT"
+    symbol: str | None = None
     brackets: BracketTable | None = None
     brackets_as_of: str | None = None
     per_tier: bool = False
@@ -329,9 +336,13 @@ class EngineParams:
     _k: np.ndarray = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.symbol, str) or not self.symbol.strip():
-            raise InputError(f"symbol must be a string such as 'BTCUSDT', not {self.symbol!r}")
-        object.__setattr__(self, "symbol", self.symbol.strip().upper())
+        if self.symbol is not None:
+            if not isinstance(self.symbol, str) or not self.symbol.strip():
+                raise InputError(
+                    f"symbol must be a string such as 'BTCUSDT' (or None for the market's own), "
+                    f"not {self.symbol!r}"
+                )
+            object.__setattr__(self, "symbol", self.symbol.strip().upper())
         for name in ("calibrate", "per_tier", "sweep"):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise InputError(f"{name} must be True or False, not {getattr(self, name)!r}")
@@ -413,7 +424,7 @@ class EngineParams:
         k = lp_factors(
             mix.leverages,
             float(n),
-            symbol=self.symbol,
+            symbol=self.bracket_symbol,
             as_of=self.brackets_as_of,
             brackets=self.brackets,
             effective=effective,
@@ -422,7 +433,7 @@ class EngineParams:
             ke = lp_factors(
                 self.mix.cell_edges(),
                 float(n),
-                symbol=self.symbol,
+                symbol=self.bracket_symbol,
                 as_of=self.brackets_as_of,
                 brackets=self.brackets,
                 effective=effective,
@@ -439,11 +450,17 @@ class EngineParams:
             )
         object.__setattr__(self, "_k", k[:, : mix.n_tiers])
 
+    @property
+    def bracket_symbol(self) -> str:
+        """The symbol whose brackets and default mix apply: ``symbol``, else
+        :data:`DEFAULT_BRACKET_SYMBOL` (a market with no symbol of its own)."""
+        return self.symbol or DEFAULT_BRACKET_SYMBOL
+
     def resolved_mix(self) -> LeverageMix:
         """The mix in use (``mix`` or the symbol's default); a density as its tiers."""
         if isinstance(self.mix, LeverageDensity):
             return self.mix.to_mix()
-        return self.mix if self.mix is not None else default_mix(self.symbol)
+        return self.mix if self.mix is not None else default_mix(self.bracket_symbol)
 
     def leverage_cells(self) -> np.ndarray | None:
         """Leverage edges (x) of each tier's cell when ``mix`` is a density, else None."""
@@ -457,7 +474,7 @@ class EngineParams:
         """The bracket table in use."""
         if self.brackets is not None:
             return self.brackets
-        return get_bracket_table(self.symbol, self.brackets_as_of)
+        return get_bracket_table(self.bracket_symbol, self.brackets_as_of)
 
     def fade_factors(self) -> np.ndarray:
         """Per-candle survival factor of each tier (1.0 = no fading)."""

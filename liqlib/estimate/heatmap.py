@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from liqlib.errors import InputError
+from liqlib.data.time import to_utc
+from liqlib.errors import InputError, LiqlibError
 from liqlib.estimate.config import EngineParams
 from liqlib.estimate.inputs import FLOW_NAMES, SIDE_NAMES, EngineInputs, EngineOutputs
 
@@ -77,19 +78,18 @@ class Heatmap:
 
     def column_at(self, at) -> int:
         """Index of the last column at or before ``at`` (str or Timestamp, UTC)."""
-        try:
-            ts = pd.Timestamp(at)
-        except (TypeError, ValueError):
-            ts = pd.NaT
-        if pd.isna(ts):
-            raise InputError(
-                f"at={at!r} is not a time: pass e.g. '2025-11-04 21:35' (UTC) or a Timestamp"
-            )
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        ts = to_utc(at, "at")
         j = int(self.times.searchsorted(ts, side="right")) - 1
         if j < 0:
             raise InputError(
                 f"at={ts} precedes the heatmap, which starts {self.times[0]}: choose a later time"
+            )
+        candles = self.predicted_long_usd.index
+        step = candles[-1] - candles[-2] if len(candles) > 1 else pd.Timedelta(0)
+        if ts >= candles[-1] + step and step > pd.Timedelta(0):
+            raise InputError(
+                f"at={ts} is after the heatmap's data, which ends {candles[-1] + step}: choose "
+                "an earlier time, or estimate a market that reaches it"
             )
         return j
 
@@ -199,7 +199,8 @@ class Heatmap:
         attrs = {
             "title": "liqlib estimated liquidation heatmap",
             "model": self.model,
-            "bracket_symbol": self.params.symbol,
+            "bracket_symbol": self.params.bracket_symbol,
+            "brackets": self.brackets_note,
             "calibrated": int(self.params.calibrate),
             "time_zone": "UTC",
             "synthetic": int(bool(self.source.get("synthetic", False))),
@@ -249,6 +250,26 @@ class Heatmap:
             for k, v in self._summary()
         )
         return f"<div><b>liqlib Heatmap</b><table>{body}</table></div>"
+
+    @property
+    def brackets_note(self) -> str:
+        """Which maintenance-margin table placed the levels, and where it comes from.
+
+        Examples
+        --------
+        >>> import liqlib as lq
+        >>> hm = lq.estimate_heatmap(lq.make_synthetic_market(200), "oi-flow", n_bins=20)
+        >>> hm.brackets_note.split(" (")[0]
+        'BTCUSDT brackets in force 2025-08-19/'
+        """
+        try:
+            table = self.params.bracket_table()
+        except LiqlibError:  # a custom table that no longer resolves: say what we know
+            return f"{self.params.bracket_symbol} brackets"
+        origin = table.source.split(" (")[0].split(":")[0][:60] if table.source else "user table"
+        own = self.params.symbol is not None
+        note = f"{table.symbol} brackets in force {table.in_force} ({origin})"
+        return note if own else note + "; the market names no symbol, so BTCUSDT's are used"
 
     def totals(self) -> pd.DataFrame:
         """USD per side at each column (in the grid plus overflow)."""

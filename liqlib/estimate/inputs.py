@@ -151,7 +151,7 @@ def _validate_index(market: pd.DataFrame) -> pd.DatetimeIndex:
         _fail(f"market index has duplicated timestamps (first {dup:%Y-%m-%d %H:%M} UTC): drop them")
     if not idx.is_monotonic_increasing:
         _fail("market index is not sorted in time: use market.sort_index()")
-    return idx
+    return idx.tz_convert("UTC")  # the same instants; a local-time index would mislabel figures
 
 
 def _oi_coin(market: pd.DataFrame, close: np.ndarray, mark_close: np.ndarray | None):

@@ -33,13 +33,21 @@ from dataclasses import dataclass, fields, replace
 import pandas as pd
 
 from liqlib.errors import InputError
+from liqlib.estimate.brackets import real_symbol
 from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix
 from liqlib.estimate.heatmap import Heatmap
 from liqlib.estimate.inputs import check_volumes
 from liqlib.estimate.oi_flow import estimate
 from liqlib.estimate.turnover import estimate_turnover
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "ModelSpec", "estimate_heatmap"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "ModelSpec",
+    "estimate_heatmap",
+    "market_symbol",
+    "resolve_params",
+]
 
 _MODEL_FIELDS = ("flow", "liquidation", "sweep")
 
@@ -55,6 +63,10 @@ class ModelSpec:
     sweep: bool
     default_fade_half_life_candles: float | None = None
     default_mix: LeverageMix | LeverageDensity | None = None
+    #: EngineParams fields this model does not read: setting one is an error, not a no-op.
+    ignores: frozenset[str] = frozenset()
+    #: Binance archive kinds the model cannot do without (a report checks its source has them).
+    needs: tuple[str, ...] = ("klines", "markPriceKlines", "metrics")
 
 
 #: The "turnover" model's default leverage distribution (share of open interest by *effective*
@@ -68,6 +80,14 @@ class ModelSpec:
 #: least 0.1 % away. Calibrate it for a market with ``lq.calibrate_leverage_mix``.
 TURNOVER_DEFAULT_MIX = LeverageDensity(median=10.0, sigma=0.9, min_leverage=1.5, max_leverage=200.0)
 
+#: Fields only the "turnover" model reads.
+_TURNOVER_ONLY = frozenset(
+    {"hold_hours", "hold_leverage_exponent", "leveraged_share", "warm_start", "oi_timing",
+     "intrabar_exposure", "mix_basis"}
+)  # fmt: skip
+#: Fields only the inventory-flow models ("oi-flow", "volume", "fixed-offset") read.
+_FLOW_ONLY = frozenset({"split", "ratio_column", "calibrate", "fade_half_life_candles"})
+
 MODELS: dict[str, ModelSpec] = {
     "turnover": ModelSpec(
         "turnover",
@@ -79,6 +99,7 @@ MODELS: dict[str, ModelSpec] = {
         liquidation="binance",
         sweep=True,
         default_mix=TURNOVER_DEFAULT_MIX,
+        ignores=_FLOW_ONLY | {"volume_open_fraction"},
     ),
     "oi-flow": ModelSpec(
         "oi-flow",
@@ -87,6 +108,7 @@ MODELS: dict[str, ModelSpec] = {
         flow="oi",
         liquidation="binance",
         sweep=True,
+        ignores=_TURNOVER_ONLY | {"volume_open_fraction"},
     ),
     "volume": ModelSpec(
         "volume",
@@ -96,6 +118,8 @@ MODELS: dict[str, ModelSpec] = {
         liquidation="binance",
         sweep=True,
         default_fade_half_life_candles=1440.0,
+        ignores=_TURNOVER_ONLY,
+        needs=("klines", "markPriceKlines"),
     ),
     "fixed-offset": ModelSpec(
         "fixed-offset",
@@ -103,6 +127,7 @@ MODELS: dict[str, ModelSpec] = {
         flow="oi",
         liquidation="fixed-offset",
         sweep=False,
+        ignores=_TURNOVER_ONLY | {"volume_open_fraction"},
     ),
 }
 
@@ -165,6 +190,68 @@ def estimate_heatmap(
     >>> hm.leverages
     (10.0, 20.0)
     """
+    p = resolve_params(market, model, params, **overrides)
+    if p.flow == "turnover":
+        return estimate_turnover(market, p, model=model)
+    return estimate(market, p, model=model)
+
+
+def market_symbol(market) -> str | None:
+    """The market's own symbol (``attrs["symbol"]``), or None for a market that names none.
+
+    A synthetic walk (``"SYNTHETIC"``) names none; a simulated one (``"SIM-BTCUSDT"``) names
+    the real symbol whose brackets it imitates.
+    """
+    attrs = getattr(market, "attrs", None) or {}
+    sym = attrs.get("symbol")
+    if not isinstance(sym, str) or not sym.strip() or sym.strip().upper() == "SYNTHETIC":
+        return None
+    return sym.strip().upper()
+
+
+def resolve_params(
+    market: pd.DataFrame | None,
+    model: str = DEFAULT_MODEL,
+    params: EngineParams | None = None,
+    **overrides,
+) -> EngineParams:
+    """The full parameter set a model runs with: the one place every entry point resolves it.
+
+    ``lq.estimate_heatmap``, the explorer, the report notebook, the stories and the evaluation
+    all call this, so the same model with the same arguments gives the same numbers everywhere.
+
+    Parameters
+    ----------
+    market : pandas.DataFrame or None
+        The market to estimate; its ``attrs["symbol"]`` picks the brackets and default mix
+        unless ``symbol`` is given (None: no market yet, the symbol is left as given).
+    model : str
+        One of :data:`MODELS`.
+    params : EngineParams, optional
+        A full parameter set; ``overrides`` replace single fields of it.
+    **overrides
+        :class:`~liqlib.estimate.config.EngineParams` fields.
+
+    Returns
+    -------
+    EngineParams
+        With the model's fixed settings, its defaults for what was left unset and the market's
+        symbol.
+
+    Raises
+    ------
+    InputError
+        An unknown model or field; a field the model sets itself or does not read (e.g.
+        ``split`` for "turnover"); a ``symbol`` other than the market's.
+
+    Examples
+    --------
+    >>> import liqlib as lq
+    >>> m = lq.make_synthetic_market(200)
+    >>> m.attrs["symbol"] = "DOGEUSDT"
+    >>> resolve_params(m, "oi-flow").symbol
+    'DOGEUSDT'
+    """
     spec = MODELS.get(model) if isinstance(model, str) else None
     if spec is None:
         raise InputError(f"model {model!r} is unknown: use one of {sorted(MODELS)}")
@@ -192,9 +279,30 @@ def estimate_heatmap(
     mix = overrides.get("mix", base.mix)
     if mix is None and spec.default_mix is not None:
         settings["mix"] = spec.default_mix
+    unused = sorted(
+        name
+        for name in spec.ignores
+        if name in overrides or getattr(base, name) != getattr(_DEFAULTS, name)
+    )
+    if unused:
+        users = sorted(m for m, s in MODELS.items() if unused[0] not in s.ignores)
+        raise InputError(
+            f"model {model!r} does not use {unused[0]!r} (it would be ignored): drop it, or "
+            f"use a model that reads it: {users}"
+        )
     p = replace(base, **{**overrides, **settings})
+    own = market_symbol(market)
+    if own is not None:
+        if p.symbol is None:
+            p = replace(p, symbol=own)
+        elif real_symbol(p.symbol) != real_symbol(own):
+            raise InputError(
+                f"symbol={p.symbol!r} but the market is {own}: its brackets would be "
+                f"{p.symbol}'s; drop symbol= (the market's own is used) or load {p.symbol}'s market"
+            )
     if isinstance(market, pd.DataFrame):
         check_volumes(market)
-    if p.flow == "turnover":
-        return estimate_turnover(market, p, model=spec.name)
-    return estimate(market, p, model=spec.name)
+    return p
+
+
+_DEFAULTS = EngineParams()

@@ -364,7 +364,7 @@ def _k_ranges(params: EngineParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     ke = lp_factors(
         cells,
         float(params.position_notional_usd),
-        symbol=params.symbol,
+        symbol=params.bracket_symbol,
         as_of=params.brackets_as_of,
         brackets=params.brackets,
         effective=True,

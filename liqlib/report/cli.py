@@ -81,6 +81,17 @@ def typed_value(text: str):
 SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL")
 
 REPORT_NOTEBOOK = "20-report.ipynb"
+#: The case studies run on what their events need: the archive when it is the real one (online),
+#: else the real hourly candles bundled with liqlib (a mirror or the demo lacks those windows).
+CASE_NOTEBOOKS = ("11-case-nov-2025.ipynb", "12-case-oct-2025.ipynb")
+
+
+def case_data(data: str, requested: str, mirror) -> str:
+    """DATA for the case studies: ``binance`` on the real archive, ``demo`` when asked for,
+    else ``events`` (the bundled real hourly candles)."""
+    if data == "binance" and not mirror:
+        return "binance"
+    return "demo" if requested == "demo" else "events"
 
 
 def refuse_secrets(params: dict) -> None:
@@ -167,13 +178,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     if missing:
         print(f"liqlib report: notebook {missing[0]} not found: check the path", file=sys.stderr)
         return 2
+    from liqlib.report.run import check_parameters
+
+    check_parameters(notebooks, {k: v for k, v in params.items() if k != "DATA"})
     os.environ.setdefault("LIQLIB_PROGRESS", "0")  # no progress bars in reports
     with ExitStack() as stack:
+        asked_data = "DATA" in params
         data = _choose_data(args, stack)
         params.setdefault("DATA", data)
+        cases = {} if asked_data else {
+            str(nb): {"DATA": case_data(data, args.data, args.mirror)}
+            for nb in notebooks if nb.name in CASE_NOTEBOOKS
+        }  # fmt: skip
         result = run_suite(
             notebooks, args.out, params, timeout_s=args.timeout, show_code=args.show_code,
-            stems=stems,
+            stems=stems, per_notebook=cases,
         )  # fmt: skip
     for page in result.pages:
         print(f"liqlib report: wrote {page}")

@@ -76,6 +76,39 @@ def disable_output_widget_sync() -> None:
     output_widget.OutputWidget.sync_state = lambda self: None
 
 
+def declared_parameters(notebook: str | Path) -> dict[str, dict]:
+    """The parameters a notebook declares in its ``parameters`` cell (papermill's reading):
+    name -> ``{"default": text, "help": comment}``."""
+    from papermill.inspection import inspect_notebook
+
+    return {
+        name: {"default": info["default"], "help": info.get("help", "")}
+        for name, info in inspect_notebook(str(notebook)).items()
+    }
+
+
+def check_parameters(notebooks: Sequence[str | Path], parameters: Mapping[str, Any]) -> None:
+    """Refuse a parameter no notebook of the run declares (papermill would only warn).
+
+    Raises
+    ------
+    LiqlibError
+        Naming the first unknown parameter and the ones the notebooks know.
+    """
+    known: set[str] = set()
+    for nb in notebooks:
+        known |= set(declared_parameters(nb))
+    unknown = sorted(set(parameters) - known)
+    if unknown:
+        from liqlib.errors import LiqlibError
+
+        raise LiqlibError(
+            f"-p {unknown[0]} is not a parameter of "
+            f"{'this notebook' if len(notebooks) == 1 else 'these notebooks'}: use one of "
+            f"{', '.join(sorted(known))}"
+        )
+
+
 def run_notebook(
     notebook: str | Path,
     out_dir: str | Path,
@@ -111,6 +144,25 @@ def run_notebook(
     return target
 
 
+def notebook_title(nb) -> str | None:
+    """The text of the notebook's first ``# `` heading (Markdown stripped), or None."""
+    import re
+
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("# "):
+                text = re.sub(r"[*_`]|\[([^\]]*)\]\([^)]*\)", r"\1", line[2:]).strip()
+                return text or None
+    return None
+
+
+#: Cell tags the HTML export honours (the Jupyter Book names): the whole cell, its code only,
+#: or its outputs only are left out of the page; the executed notebook keeps everything.
+REMOVE_TAGS = {"cell": "remove-cell", "input": "remove-input", "output": "remove-output"}
+
+
 def to_html(
     executed: str | Path, html_path: str | Path | None = None, *, show_code: bool = True
 ) -> Path:
@@ -118,9 +170,12 @@ def to_html(
 
     ``show_code=False`` keeps only prose and outputs (the form of scheduled reports), and
     drops what the kernel wrote to stderr (warnings, logs): it stays in the executed notebook.
+    Cells tagged ``remove-cell``, ``remove-input`` or ``remove-output`` lose that part in the
+    page (:data:`REMOVE_TAGS`). The page's ``<title>`` is the notebook's first ``# `` heading.
     """
     import nbformat
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     executed = Path(executed)
     html_path = executed.with_suffix(".html") if html_path is None else Path(html_path)
@@ -129,11 +184,20 @@ def to_html(
         exclude_input_prompt=not show_code,
         exclude_output_prompt=not show_code,
     )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(
+            remove_cell_tags={REMOVE_TAGS["cell"]},
+            remove_input_tags={REMOVE_TAGS["input"]},
+            remove_all_outputs_tags={REMOVE_TAGS["output"]},
+        ),
+        enabled=True,
+    )
     nb = nbformat.read(str(executed), as_version=4)
     if not show_code:
         for cell in nb.cells:
             if "outputs" in cell:
                 cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+    nb.metadata["title"] = notebook_title(nb) or executed.stem
     body, _ = exporter.from_notebook_node(nb)
     html_path.write_text(body, encoding="utf-8")
     return html_path
@@ -164,31 +228,68 @@ def run_suite(
     timeout_s: int = 600,
     show_code: bool = True,
     stems: Mapping[str, str] | None = None,
+    per_notebook: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> SuiteResult:
     """Run every notebook, write one HTML report each and an ``index.html`` linking them.
 
     A notebook that fails does not stop the others: its one-line error is collected in
     ``failures`` (and its partly executed copy is kept as the log). Parameters a notebook does
     not declare are ignored by papermill with a warning, so one mapping serves the suite.
-    ``stems`` renames outputs (notebook path -> file stem), e.g. one report per symbol.
+    ``stems`` renames outputs (notebook path -> file stem), e.g. one report per symbol;
+    ``per_notebook`` (notebook path -> parameters) overrides ``parameters`` for one notebook.
+    Each run is logged in ``runs.json`` (time, DATA, pages, failures) for the index's banners.
     """
     result = SuiteResult()
+    started = dt.datetime.now(dt.UTC)
     for nb in notebooks:
         nb = Path(nb)
         stem = (stems or {}).get(str(nb))
         executed = Path(out_dir) / (nb.name if stem is None else f"{stem}.ipynb")
         try:
-            run_notebook(nb, out_dir, parameters, timeout_s=timeout_s, stem=stem)
+            own = {**(parameters or {}), **(per_notebook or {}).get(str(nb), {})}
+            run_notebook(nb, out_dir, own, timeout_s=timeout_s, stem=stem)
         except Exception as exc:  # one notebook's failure must not stop the rest
             # a cell error (PapermillExecutionError), a timeout, a dead kernel, a notebook
             # papermill cannot read: each becomes one line naming the notebook and its log
             result.failures[str(nb)] = failure_line(exc, executed)
             continue
         result.pages.append(to_html(executed, show_code=show_code))
+    if result.pages or result.failures:
+        log_run(Path(out_dir), started, parameters or {}, result, per_notebook)
     entries = [(page, read_records(page.with_suffix(".ipynb"))) for page in report_pages(out_dir)]
-    if entries:
+    if entries or result.failures:
         result.index = write_index(Path(out_dir), entries, parameters or {})
     return result
+
+
+RUN_LOG = "runs.json"
+
+
+def log_run(
+    out_dir: Path,
+    started,
+    parameters: Mapping,
+    result: SuiteResult,
+    per_notebook: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """Append one run (start time UTC, DATA, per-notebook DATA, pages written, failures) to
+    ``runs.json``."""
+    path = out_dir / RUN_LOG
+    runs = json.loads(path.read_text()) if path.is_file() else []
+    runs.append(
+        {
+            "started": started.strftime("%Y-%m-%d %H:%M UTC"),
+            "data": str(parameters.get("DATA", "notebook defaults")),
+            "data_by_notebook": {
+                Path(nb).stem: str(p["DATA"])
+                for nb, p in (per_notebook or {}).items()
+                if "DATA" in p
+            },
+            "pages": [p.name for p in result.pages],
+            "failures": {Path(nb).stem: line for nb, line in result.failures.items()},
+        }
+    )
+    path.write_text(json.dumps(runs, indent=1))
 
 
 def report_pages(out_dir: str | Path) -> list[Path]:
@@ -214,23 +315,86 @@ def _title(page: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).replace("¶", "").strip()
 
 
+def _is_report(name: str) -> bool:
+    return name.startswith("20-report")
+
+
+def page_status(rec: dict) -> str:
+    """``SIMULATED`` or ``real`` data, from what a page recorded (``synthetic``, ``data_note``)."""
+    note = str(rec.get("data_note", ""))
+    if rec.get("synthetic") or "SIMULATED" in note or rec.get("data") == "demo":
+        return "SIMULATED"
+    return "real" if note else "data not recorded"
+
+
+_INDEX_STYLE = (
+    "body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+    ".run{border:1px solid #ccc;border-radius:6px;margin:1.2em 0;padding:.2em 1em}"
+    ".banner{font-weight:bold;padding:.4em .6em;border-radius:4px}"
+    ".ok{background:#e6f4ea}.bad{background:#fde8e8}"
+    ".SIMULATED{color:#8a5a00;font-weight:bold}.real{color:#146c2e;font-weight:bold}"
+    "li{margin:.3em 0}"
+)
+
+
+def _page_line(page: Path, rec: dict) -> str:
+    made = dt.datetime.fromtimestamp(page.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    status = page_status(rec)
+    source = rec.get("data_note", "")
+    return (
+        f'<li><a href="{html.escape(page.name)}">{html.escape(_title(page))}</a>'
+        f' &middot; <span class="{html.escape(status.split()[0])}">{html.escape(status)}</span>'
+        f" &middot; {html.escape(str(rec.get('window', '')))}"
+        f" &middot; data: {html.escape(str(source))} &middot; made {made}</li>"
+    )
+
+
 def write_index(out_dir: Path, entries: list[tuple[Path, dict]], parameters: Mapping) -> Path:
-    """``index.html``: one line per report (what, window, data source, when made)."""
-    rows = []
-    for page, rec in entries:
-        made = dt.datetime.fromtimestamp(page.stat().st_mtime, dt.UTC).strftime(
-            "%Y-%m-%d %H:%M UTC"
+    """``index.html``: a banner per run (when, DATA, pages written, failures), then one line
+    per page (the report first): title, SIMULATED or real data, window, data source, when made.
+    Pages of the folder no logged run wrote are listed last."""
+    by_name = {page.name: (page, rec) for page, rec in entries}
+    runs = json.loads((out_dir / RUN_LOG).read_text()) if (out_dir / RUN_LOG).is_file() else []
+    blocks, listed = [], set()
+    for run in reversed(runs):
+        names = sorted(run["pages"], key=lambda n: (not _is_report(n), n))
+        lines = [_page_line(*by_name[n]) for n in names if n in by_name]
+        lines += [
+            f"<li>{html.escape(nb)} &middot; <b>failed</b>: {html.escape(line)}</li>"
+            for nb, line in run["failures"].items()
+        ]
+        listed.update(names)
+        kinds = sorted({page_status(by_name[n][1]) for n in names if n in by_name})
+        ok = not run["failures"]
+        own = run.get("data_by_notebook", {})
+        by_data: dict[str, list[str]] = {}
+        for stem, value in own.items():
+            by_data.setdefault(value, []).append(stem)
+        extra = "".join(
+            f" ({html.escape(', '.join(stems))}: DATA {html.escape(value)})"
+            for value, stems in by_data.items()
         )
-        window = rec.get("window", "")
-        source = rec.get("data_note", parameters.get("DATA", ""))
-        rows.append(
-            f'<li><a href="{html.escape(page.name)}">{html.escape(_title(page))}</a>'
-            f" &middot; {html.escape(str(window))} &middot; {html.escape(str(source))}"
-            f" &middot; made {made}</li>"
+        banner = (
+            f"Run of {html.escape(run['started'])} &middot; DATA {html.escape(run['data'])}{extra}"
+            f" &middot; data: {html.escape(', '.join(kinds) or 'none')} &middot; "
+            f"{len(run['pages'])} page(s) written, {len(run['failures'])} failed"
+        )
+        blocks.append(
+            f'<div class="run"><p class="banner {"ok" if ok else "bad"}">{banner}</p>'
+            f"<ul>{''.join(lines)}</ul></div>"
+        )
+    rest = sorted((n for n in by_name if n not in listed), key=lambda n: (not _is_report(n), n))
+    if rest:
+        blocks.append(
+            '<div class="run"><p class="banner">Pages from earlier runs</p><ul>'
+            + "".join(_page_line(*by_name[n]) for n in rest)
+            + "</ul></div>"
         )
     body = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>liqlib reports</title></head>"
-        "<body><h1>liqlib reports</h1><ul>\n" + "\n".join(rows) + "\n</ul></body></html>\n"
+        "<!doctype html><html><head><meta charset='utf-8'><title>liqlib reports</title>"
+        f"<style>{_INDEX_STYLE}</style></head><body><h1>liqlib reports</h1>\n"
+        + "\n".join(blocks)
+        + "\n</body></html>\n"
     )
     index = out_dir / "index.html"
     index.write_text(body, encoding="utf-8")

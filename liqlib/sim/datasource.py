@@ -19,30 +19,54 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from liqlib import settings
 from liqlib.data.store import MARKET_KINDS, load_market
+from liqlib.data.time import to_utc
 from liqlib.errors import DataNotFoundError, DownloadError, InputError
 from liqlib.sim.demo import load_demo
 from liqlib.sim.synthetic import make_synthetic_market
 
-__all__ = ["DATA_SOURCES", "load_data", "shared_data_dir", "shared_data_file"]
+__all__ = [
+    "DATA_SOURCES",
+    "DataFallbackWarning",
+    "load_data",
+    "shared_data_dir",
+    "shared_data_file",
+]
 
 SHARED_DATA_ENV = "LIQLIB_SHARED_DATA"
 
 DATA_SOURCES = ("demo", "binance", "synthetic")
 
 
+class DataFallbackWarning(UserWarning):
+    """Real data were asked for and could not be had: the bundled SIMULATED demo stands in."""
+
+
+def _window(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    lo = None if start is None else to_utc(start, "start")
+    hi = None if end is None else to_utc(end, "end")
+    if lo is not None and hi is not None and lo >= hi:
+        raise InputError(f"start {lo} is not before end {hi}: swap them")
+    return lo, hi
+
+
 def _demo(interval: str, start, end) -> pd.DataFrame:
     market = load_demo(interval)
-    lo = pd.Timestamp(start, tz="UTC") if start else market.index[0]
-    hi = pd.Timestamp(end, tz="UTC") if end else market.index[-1] + pd.Timedelta(1, "ns")
-    inside = market.loc[(market.index >= lo) & (market.index < hi)]
-    if len(inside) == 0:  # a window of another source: the whole demo instead
-        inside = market
+    lo, hi = _window(start, end)
+    first = market.index[0]
+    last = market.index[-1] + (market.index[1] - market.index[0])
+    if (lo is not None and lo >= last) or (hi is not None and hi <= first):
+        raise InputError(
+            f"window {lo or '...'} to {hi or '...'} is outside the demo market ({first:%Y-%m-%d} "
+            f"to {last:%Y-%m-%d} UTC): pass start/end inside it, or None for the whole demo"
+        )
+    inside = market.loc[(market.index >= (lo or first)) & (market.index < (hi or last))]
     out = inside.copy()
     out.attrs = dict(market.attrs)
     return out
@@ -58,6 +82,7 @@ def load_data(
     needs: tuple[str, ...] = MARKET_KINDS,
     n_candles: int = 10_080,
     seed: int = 0,
+    fallback: bool = True,
 ) -> pd.DataFrame:
     """The market a notebook runs on, with a one-line ``attrs["data_note"]`` saying what it is.
 
@@ -66,18 +91,29 @@ def load_data(
     data : {"demo", "binance", "synthetic"}
         See the module docstring.
     symbol, start, end, interval
-        The real window (``data="binance"``); for the demo, ``start``/``end`` select part of
-        its 14 days when they fall inside it (UTC), else the whole demo is used.
+        The window (UTC; naive times are UTC). ``data="binance"`` needs both; for the demo they
+        select part of its 14 days (None: all of it), and a window outside them is an error.
     needs : tuple of str
-        Archive kinds the notebook cannot do without (``data="binance"``); if the source
-        lacks any of them, the demo is used and the note names what was missing.
+        Archive kinds the notebook cannot do without (``data="binance"``).
+    fallback : bool
+        ``data="binance"`` only: when the source lacks the window or a kind in ``needs`` (or is
+        unreachable), run on the bundled SIMULATED demo with a :class:`DataFallbackWarning`
+        and say so in ``attrs["data_note"]`` (True), or raise (False).
     n_candles, seed
         Size and seed of the synthetic market (``data="synthetic"``, 1-minute candles).
 
     Raises
     ------
     InputError
-        An unknown ``data`` value.
+        An unknown ``data`` value, a window with start after end, a demo window outside the
+        demo's days, or ``data="binance"`` without ``start`` and ``end``.
+    DataNotFoundError, DownloadError
+        ``data="binance"`` with ``fallback=False`` and the data cannot be had.
+
+    Warns
+    -----
+    DataFallbackWarning
+        ``data="binance"`` fell back to the SIMULATED demo.
     """
     if data not in DATA_SOURCES:
         raise InputError(f"DATA={data!r} is unknown: use one of {list(DATA_SOURCES)}")
@@ -88,14 +124,24 @@ def load_data(
         )
         return market
     if data == "binance":
+        if start is None or end is None:
+            raise InputError(
+                "DATA='binance' needs START and END (UTC), e.g. START='2025-11-03', "
+                "END='2025-11-06'; or use DATA='demo'"
+            )
+        _window(start, end)
         try:
             market = load_market(symbol, start, end, interval=interval, include=needs)
         except (DataNotFoundError, DownloadError) as err:
+            if not fallback:
+                raise
             market = _demo(interval, None, None)
-            market.attrs["data_note"] = (
+            note = (
                 f"real {symbol} data unavailable ({str(err).split(':')[0]}): running on the "
                 "bundled SIMULATED demo market instead"
             )
+            market.attrs["data_note"] = note
+            warnings.warn(note, DataFallbackWarning, stacklevel=2)
             return market
         market.attrs["data_note"] = (
             f"real Binance USD-M data: {symbol} {market.index[0]:%Y-%m-%d %H:%M} to "

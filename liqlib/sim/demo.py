@@ -52,6 +52,7 @@ from liqlib.data.sources.binance.writer import (
     write_archive_zip,
 )
 from liqlib.data.store import align_market, interval_offset
+from liqlib.data.time import parse_interval
 from liqlib.errors import CorruptDataError, InputError
 from liqlib.sim.market import SimConfig, describe_config, simulate_market
 from liqlib.sim.truth import MarketTruth
@@ -312,6 +313,7 @@ def load_demo(
     CorruptDataError
         A file does not match its registry hash.
     """
+    _, interval = parse_interval(interval)  # "5min" and "5m" alike
     root = demo_dir() if root is None else Path(root)
     reg, blobs = _verified_files(root)
     days = list(reg["days"])

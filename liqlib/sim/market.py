@@ -57,6 +57,7 @@ from numba import njit
 from liqlib.data import columns as C
 from liqlib.data.columns import SIM_PREFIX
 from liqlib.data.store import align_market
+from liqlib.data.time import to_utc
 from liqlib.errors import InputError
 from liqlib.estimate.brackets import BracketTable, get_bracket_table
 from liqlib.estimate.config import LeverageMix
@@ -779,8 +780,7 @@ def simulate_market(
     table = cfg.bracket_table()
     n = int(round(cfg.days * MINUTES_PER_DAY))
     burn = int(round(cfg.burn_in_days * MINUTES_PER_DAY))
-    start = pd.Timestamp(cfg.start)
-    start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+    start = to_utc(cfg.start, "start")
     start = start.floor("min")
     index = pd.date_range(start, periods=n, freq="1min", name=C.TIME)
     minute_of_day0 = (

@@ -40,6 +40,7 @@ from liqlib.data.columns import (
     TRADES,
     VOLUME,
 )
+from liqlib.data.time import parse_interval, to_utc
 from liqlib.errors import InputError
 
 __all__ = ["make_synthetic_market"]
@@ -47,7 +48,7 @@ __all__ = ["make_synthetic_market"]
 
 def make_synthetic_market(
     n_candles: int,
-    interval: str = "1min",
+    interval: str = "1m",
     start: str = "2025-01-01",
     seed: int = 0,
     price: float = 100_000.0,
@@ -64,7 +65,7 @@ def make_synthetic_market(
     n_candles : int
         Number of candles (> 0).
     interval : str
-        Pandas frequency of the candles (``"1min"``, ``"5min"``, ``"1h"``...).
+        Bar length (``"1m"`` or ``"1min"``, ``"5m"``, ``"1h"``...).
     start : str
         Open time of the first candle (UTC).
     seed : int
@@ -86,15 +87,11 @@ def make_synthetic_market(
         raise InputError(f"n_candles {n_candles!r} is not a positive integer: use e.g. 1440")
     if not np.isfinite(price) or price <= 0:
         raise InputError(f"price {price!r} is not a positive number: use e.g. 100000")
-    try:
-        index = pd.date_range(start, periods=n_candles, freq=interval, tz="UTC", name=TIME)
-    except (ValueError, TypeError) as exc:
-        raise InputError(
-            f"start or interval is invalid ({exc}): use e.g. '2025-01-01', '1min'"
-        ) from None
+    step, interval = parse_interval(interval)
+    index = pd.date_range(to_utc(start, "start"), periods=n_candles, freq=step, name=TIME)
     n = int(n_candles)
     rng = np.random.default_rng(seed)
-    minutes = pd.Timedelta(interval).total_seconds() / 60.0
+    minutes = step.total_seconds() / 60.0
     sigma = 0.0008 * np.sqrt(minutes)
     ret = sigma * rng.standard_t(4, size=n) / np.sqrt(2.0)
     close = price * np.exp(np.cumsum(ret))
@@ -150,4 +147,5 @@ def make_synthetic_market(
     df.attrs["synthetic"] = True
     df.attrs["source"] = f"synthetic (liqlib.sim.synthetic, seed={seed})"
     df.attrs["symbol"] = "SYNTHETIC"
+    df.attrs["interval"] = interval
     return df

@@ -6,5 +6,14 @@ import lazy_loader as _lazy
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=["calculator", "case", "cited", "guidance", "report_window", "story", "zones"],
+    submodules=[
+        "calculator",
+        "case",
+        "cited",
+        "guidance",
+        "report_window",
+        "story",
+        "views",
+        "zones",
+    ],
 )

@@ -3,12 +3,20 @@
 :func:`load_case` takes the best the configured source holds and says what is missing:
 
 1. the full window from the archive (trade klines, mark price, open interest, funding):
-   model ``oi-flow``;
+   liqlib's default model (:data:`liqlib.DEFAULT_MODEL`);
 2. otherwise, real 1-minute trade-kline slices held offline (``raw/isda`` of the shared data,
    see :func:`liqlib.shared_data_file`) that overlap the window: model ``volume`` (no open
    interest), on those hours only;
 3. otherwise no heatmap for the symbol; the price (mark-price klines) and funding are still
    shown when the source has them.
+
+With ``data="events"`` (the offline default of the case studies) the heatmap runs on the
+**real hourly perpetual candles bundled with liqlib** (:func:`liqlib.load_event_candles`,
+Binance USD-M): trade-price OHLC and volume only, no open interest, no mark price, no taker
+flow. The model the data support is ``volume`` with an even long/short split and a 24-hour
+fade (24 hourly candles); the open-interest comparison is skipped, and every note says so.
+Real 1-minute slices held beside the repository (``raw/isda``) are added as a close-up when
+present.
 
 With ``data="demo"`` the bundled **SIMULATED** demo market stands in, labelled as such.
 
@@ -16,7 +24,10 @@ Examples
 --------
 >>> c = load_case("demo", "BTCUSDT", "2025-11-01", "2025-11-08")
 >>> c.model, c.real
-('oi-flow', False)
+('turnover', False)
+>>> c = load_case("events", "DOGEUSDT", "2025-11-01", "2025-11-08")
+>>> c.model, c.real, c.model_kw["split"], len(c.market)
+('volume', True, 'even', 168)
 """
 
 from __future__ import annotations
@@ -31,12 +42,14 @@ import pandas as pd
 from liqlib.data import columns as C
 from liqlib.errors import DataNotFoundError, DownloadError, InputError
 from liqlib.estimate.heatmap import Heatmap
-from liqlib.estimate.registry import estimate_heatmap
+from liqlib.estimate.registry import DEFAULT_MODEL, estimate_heatmap
 from liqlib.sim.datasource import load_data, shared_data_dir
 from liqlib.stories.story import biggest_drop, hourly_liquidations, hourly_oi_change, top_hours
 from liqlib.stories.zones import compute_hot_zones, zone_sweeps
 
 __all__ = [
+    "CASE_DATA",
+    "EVENT_MODEL_KW",
     "CaseData",
     "CaseResult",
     "analyze_case",
@@ -46,13 +59,21 @@ __all__ = [
 ]
 
 SLICE_DIR = "raw/isda"
+#: Where a case study's data can come from: bundled real hourly candles (offline default), the
+#: Binance archive (online: 1m klines, mark price, open interest), the SIMULATED demo.
+CASE_DATA = ("events", "binance", "demo")
+#: What the volume model is told on hourly candles without taker flow: an even long/short split
+#: and levels that fade with a one-day half-life (24 hourly candles).
+EVENT_MODEL_KW = {"split": "even", "fade_half_life_candles": 24.0}
 
 
 @dataclass
 class CaseData:
     """What one symbol of a case has: ``market`` (for the heatmap, or None), ``prices`` (a
     price path for context, or None), ``funding`` (settled rates, or None), the ``model`` the
-    heatmap uses, whether the data are ``real``, and ``notes`` saying what is missing."""
+    heatmap uses and ``model_kw`` (engine settings the data impose), whether the data are
+    ``real``, ``notes`` saying what is missing, and ``closeup`` (real 1-minute klines of part
+    of the window, when held offline)."""
 
     symbol: str
     market: pd.DataFrame | None
@@ -61,6 +82,8 @@ class CaseData:
     model: str | None
     real: bool
     notes: list[str] = field(default_factory=list)
+    model_kw: dict = field(default_factory=dict)
+    closeup: pd.DataFrame | None = None
 
 
 def find_kline_slices(symbol: str, start, end, folder: Path | None = None) -> pd.DataFrame | None:
@@ -107,7 +130,7 @@ def load_case(
 
     Parameters
     ----------
-    data : {"demo", "binance", "synthetic"}
+    data : {"events", "binance", "demo", "synthetic"}
     symbol : str
     start, end : str
         The case window (UTC), ``[start, end)``.
@@ -119,9 +142,11 @@ def load_case(
     if data in ("demo", "synthetic"):
         m = load_data(data, interval=interval)
         note = f"{m.attrs['data_note']}; stands in for {symbol} (no real data used)"
-        return CaseData(m.attrs.get("symbol", symbol), m, m, None, "oi-flow", False, [note])
+        return CaseData(m.attrs.get("symbol", symbol), m, m, None, DEFAULT_MODEL, False, [note])
+    if data == "events":
+        return _event_case(symbol, start, end, slice_folder)
     if data != "binance":
-        raise InputError(f"DATA={data!r} is unknown: use 'demo', 'binance' or 'synthetic'")
+        raise InputError(f"DATA={data!r} is unknown: use one of {list(CASE_DATA)}")
     notes = []
     market, why = _try(symbol, start, end, interval, ("klines", "markPriceKlines", "metrics"))
     prices, _ = (
@@ -131,7 +156,7 @@ def load_case(
     )
     fund, _ = _try(symbol, start, end, "1h", ("fundingRate",))
     funding = None if fund is None else fund[C.FUNDING_RATE].resample("8h").first().dropna()
-    model = "oi-flow" if market is not None else None
+    model = DEFAULT_MODEL if market is not None else None
     if market is None:
         notes.append(f"full window not in the source ({why})")
         market = find_kline_slices(symbol, start, end, slice_folder)
@@ -152,6 +177,29 @@ def load_case(
     if funding is None:
         notes.append("no funding rates")
     return CaseData(symbol, market, prices, funding, model, True, notes)
+
+
+def _event_case(symbol: str, start: str, end: str, slice_folder) -> CaseData:
+    """A case on the bundled real hourly candles (+ 1-minute slices when held offline)."""
+    from liqlib.data.events import load_event_candles
+
+    market = load_event_candles(symbol, "binance", start, end)
+    # a short name for figure titles; the provenance is in liqlib/datasets/events/README.md
+    market.attrs["source"] = "real Binance USD-M candles bundled with liqlib (public domain)"
+    market.attrs["data_note"] = f"real hourly Binance {symbol} perpetual candles (bundled)"
+    notes = [
+        "real hourly Binance perpetual candles bundled with liqlib: no open interest, no mark "
+        "price, no taker flow; volume model, even long/short split, 24 h fade; "
+        "open-interest comparison skipped"
+    ]
+    closeup = find_kline_slices(symbol, start, end, slice_folder)
+    if closeup is not None:
+        notes.append(
+            f"close-up from real 1m klines held offline, {closeup.index[0]:%Y-%m-%d %H:%M} to "
+            f"{closeup.index[-1]:%H:%M} UTC"
+        )
+    return CaseData(symbol, market, market, None, "volume", True, notes, dict(EVENT_MODEL_KW),
+                    closeup)  # fmt: skip
 
 
 def availability(cases: list[CaseData]) -> pd.DataFrame:
@@ -193,7 +241,7 @@ def analyze_case(
 ) -> CaseResult:
     """Heatmap, the biggest drop (of the price context: the whole window when the source has
     it), hot zones at the high before it and when price reached them,
-    predicted liquidations per hour (with the imbalance), open-interest changes and the
+    predicted liquidations per hour (with the long share), open-interest changes and the
     biggest sweep hours, for one symbol with a heatmap market.
 
     ``**params`` go to :func:`liqlib.estimate_heatmap` (``params=EngineParams(...)``,
@@ -207,7 +255,8 @@ def analyze_case(
         base = dataclasses.replace(base, symbol=symbol)
     else:
         params.setdefault("symbol", symbol)
-    hm = estimate_heatmap(case.market, model=case.model, params=base, **params)
+    hm = estimate_heatmap(case.market, model=case.model, params=base,
+                          **{**case.model_kw, **params})  # fmt: skip
     drop = biggest_drop(case.prices if case.prices is not None else case.market, drop_within)
     # the map just before the drop began (or the heatmap's first column, if it starts later)
     at = min(max(pd.Timestamp(drop["peak_time"]), hm.times[0]), hm.times[-1])
@@ -253,5 +302,5 @@ def case_records(result: CaseResult) -> dict:
         "swept_long_usd": float(result.hourly["long_usd"].sum()),
         "swept_short_usd": float(result.hourly["short_usd"].sum()),
         "sweeps_vs_oi_spearman": sweeps_vs_oi(result),
-        "imbalance_top_hour": float(top["imbalance"].iloc[0]) if len(top) else np.nan,
+        "long_share_top_hour_pct": float(top["long_share_pct"].iloc[0]) if len(top) else np.nan,
     }

@@ -21,7 +21,7 @@ import pandas as pd
 from liqlib.data import columns as C
 from liqlib.errors import InputError
 from liqlib.estimate.heatmap import Heatmap
-from liqlib.estimate.registry import estimate_heatmap
+from liqlib.estimate.registry import DEFAULT_MODEL, estimate_heatmap
 from liqlib.stories.zones import compute_hot_zones, nearest_zones, zone_sweeps
 
 __all__ = ["bias_vs_direction", "compare_windows", "reach_by_distance", "support_resistance"]
@@ -34,7 +34,7 @@ def _low_high(market: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def compare_windows(
-    market: pd.DataFrame, windows, *, model: str = "oi-flow", within_pct: float = 10.0, **params
+    market: pd.DataFrame, windows, *, model: str = DEFAULT_MODEL, within_pct: float = 10.0, **params
 ) -> pd.DataFrame:
     """The map at the market's last candle, estimated from each lookback window.
 

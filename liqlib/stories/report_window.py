@@ -5,7 +5,7 @@ Examples
 --------
 >>> cfg = ReportConfig.from_parameters(
 ...     data="demo", symbol="BTCUSDT", exchange="binance", window="24h", end="",
-...     warmup="2D", interval="5m", model="oi-flow", alert_pct=2.0)
+...     warmup="2D", interval="5m", model="turnover", alert_pct=2.0)
 >>> cfg.window
 Timedelta('1 days 00:00:00')
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from liqlib.data.time import to_utc
 from liqlib.errors import InputError
 from liqlib.estimate.heatmap import Heatmap
 from liqlib.estimate.registry import MODELS
@@ -26,12 +27,8 @@ __all__ = ["EXCHANGES", "MODEL_NEEDS", "ReportConfig", "load_report_market", "sl
 
 EXCHANGES = ("binance",)
 
-#: archive kinds each model cannot do without
-MODEL_NEEDS = {
-    "oi-flow": ("klines", "markPriceKlines", "metrics"),
-    "volume": ("klines", "markPriceKlines"),
-    "fixed-offset": ("klines", "markPriceKlines", "metrics"),
-}
+#: archive kinds each model cannot do without (the registry's, by model name)
+MODEL_NEEDS = {name: spec.needs for name, spec in MODELS.items()}
 
 
 def _duration(name: str, text: str) -> pd.Timedelta:
@@ -79,13 +76,7 @@ class ReportConfig:
             raise InputError(f"SYMBOL={symbol!r} is not a symbol: use e.g. 'BTCUSDT'")
         stamp = None
         if end:
-            try:
-                stamp = pd.Timestamp(end)
-            except ValueError:
-                stamp = pd.NaT
-            if pd.isna(stamp):
-                raise InputError(f"END={end!r} is not a time: use e.g. '2025-11-05' or ''")
-            stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+            stamp = to_utc(end, "END")
         return cls(
             data, symbol.upper(), exchange, _duration("WINDOW", window), stamp,
             _duration("WARMUP", warmup), interval, model, float(alert_pct),
@@ -115,15 +106,26 @@ def load_report_market(cfg: ReportConfig) -> pd.DataFrame:
     if end is None and cfg.data == "binance":
         end = pd.Timestamp.now(tz="UTC").floor("h")
     start = None if end is None else end - cfg.window - cfg.warmup
-    market = load_data(
-        cfg.data,
-        cfg.symbol,
-        None if start is None else start.isoformat(),
-        None if end is None else end.isoformat(),
-        interval=cfg.interval,
-        needs=MODEL_NEEDS[cfg.model],
-        n_candles=int((cfg.window + cfg.warmup) / pd.Timedelta(minutes=1)),
-    )
+    try:
+        market = load_data(
+            cfg.data,
+            cfg.symbol,
+            None if start is None else start.isoformat(),
+            None if end is None else end.isoformat(),
+            interval=cfg.interval,
+            needs=MODEL_NEEDS[cfg.model],
+            n_candles=int((cfg.window + cfg.warmup) / pd.Timedelta(minutes=1)),
+        )
+    except InputError as exc:
+        if "was listed" not in str(exc):
+            raise
+        # the report has no start: its window (plus warm-up) ends at END
+        listed = str(exc).split("(")[1].split(")")[0]
+        raise InputError(
+            f"END={end:%Y-%m-%d %H:%M} with WINDOW {cfg.window} and WARMUP {cfg.warmup} starts "
+            f"before {cfg.symbol} was listed ({listed}): choose a later END (--end) or a "
+            "shorter WINDOW/WARMUP"
+        ) from None
     last = market.index[-1] + (market.index[1] - market.index[0])
     out = market.loc[market.index >= last - cfg.window - cfg.warmup].copy()
     out.attrs = dict(market.attrs)

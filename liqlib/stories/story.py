@@ -6,8 +6,8 @@ is typed by hand.
 
 Examples
 --------
->>> imbalance(pd.Series([30.0, 5.0]), pd.Series([10.0, 0.0])).tolist()
-[2.0, nan]
+>>> long_share_pct(pd.Series([30.0, 5.0]), pd.Series([10.0, 0.0])).tolist()
+[75.0, 100.0]
 """
 
 from __future__ import annotations
@@ -21,27 +21,73 @@ from liqlib.estimate.heatmap import Heatmap
 from liqlib.viz.units import format_usd
 
 __all__ = [
+    "alerts_table",
     "biggest_drop",
+    "status_banner",
+    "crash_hour",
+    "daily_summary",
+    "longs_reached",
     "hourly_liquidations",
     "hourly_oi_change",
-    "imbalance",
+    "long_share_from_reported_pct",
+    "long_share_pct",
+    "reported_imbalance_pct",
     "summarize_case",
     "summarize_report",
     "top_hours",
 ]
 
 
-def imbalance(long_usd, short_usd):
-    """Long/short liquidation imbalance ``(long - short) / short`` (a ratio; 2.0 = "200 %
-    more longs than shorts"), the figure news sites quoting Coinglass use. NaN where
-    ``short`` is 0 (the ratio is undefined there).
+def long_share_pct(long_usd, short_usd):
+    """Long share of liquidations, % : ``100 * long / (long + short)``.
+
+    50 = as many longs as shorts liquidated, 100 = only longs, 0 = only shorts. Bounded and
+    symmetric (unlike ``(long - short) / short``, which runs to "+310,181 %" when few shorts are
+    swept and sits at "-100 %" when none of the longs are). NaN where nothing was liquidated.
+
+    Examples
+    --------
+    >>> long_share_pct(pd.Series([30.0, 5.0, 0.0]), pd.Series([10.0, 0.0, 0.0])).tolist()
+    [75.0, 100.0, nan]
     """
-    long_usd = np.asarray(long_usd, dtype=float) if np.ndim(long_usd) == 0 else long_usd
+    total = long_usd + short_usd
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = (long_usd - short_usd) / short_usd
-    if isinstance(out, pd.Series):
-        return out.where(short_usd > 0)
-    return np.where(np.asarray(short_usd) > 0, out, np.nan)
+        out = 100.0 * (np.asarray(long_usd, dtype=float) / np.asarray(total, dtype=float))
+    out = np.where(np.asarray(total, dtype=float) > 0, out, np.nan)
+    if isinstance(total, pd.Series):
+        return pd.Series(out, index=total.index, name="long_share_pct")
+    return out if np.ndim(out) else float(out)
+
+
+def reported_imbalance_pct(long_usd, short_usd):
+    """The figure news sites quoting Coinglass print: ``100 * (long - short) / short`` (%).
+
+    Kept only to put cited figures through their own definition (:mod:`liqlib.cited`); liqlib
+    reports :func:`long_share_pct`. NaN where ``short`` is 0 (undefined there).
+
+    Examples
+    --------
+    >>> round(float(reported_imbalance_pct(3.94e6, 961.79e3)), 1)
+    309.7
+    """
+    long_usd, short_usd = np.asarray(long_usd, dtype=float), np.asarray(short_usd, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(short_usd > 0, 100.0 * (long_usd - short_usd) / short_usd, np.nan)
+    return out if np.ndim(out) else float(out)
+
+
+def long_share_from_reported_pct(imbalance_pct):
+    """The long share (%) a reported ``(long - short) / short`` figure (%) implies:
+    ``long / (long + short) = (1 + r) / (2 + r)`` with ``r = imbalance_pct / 100``.
+
+    Examples
+    --------
+    >>> round(float(long_share_from_reported_pct(12_129.0)), 2)
+    99.19
+    """
+    r = np.asarray(imbalance_pct, dtype=float) / 100.0
+    out = 100.0 * (1.0 + r) / (2.0 + r)
+    return out if np.ndim(out) else float(out)
 
 
 def hourly_liquidations(hm: Heatmap, freq: str = "1h") -> pd.DataFrame:
@@ -51,7 +97,8 @@ def hourly_liquidations(hm: Heatmap, freq: str = "1h") -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index: hour open time (UTC); ``long_usd``, ``short_usd``, ``total_usd`` (USD swept in
-        the hour) and ``imbalance`` (``(long - short) / short``, NaN when no short was swept).
+        the hour) and ``long_share_pct`` (``100 * long / (long + short)``, NaN when nothing
+        was swept).
     """
     if not isinstance(hm, Heatmap):
         raise InputError(f"hm must be a Heatmap (lq.estimate_heatmap), not {type(hm).__name__}")
@@ -62,7 +109,7 @@ def hourly_liquidations(hm: Heatmap, freq: str = "1h") -> pd.DataFrame:
         }
     )
     out["total_usd"] = out["long_usd"] + out["short_usd"]
-    out["imbalance"] = imbalance(out["long_usd"], out["short_usd"])
+    out["long_share_pct"] = long_share_pct(out["long_usd"], out["short_usd"])
     return out
 
 
@@ -233,3 +280,179 @@ def summarize_case(symbol: str, rec: dict, data_note: str) -> str:
     else:
         text.append("Open interest was not available, so sweeps were not compared with it.")
     return " ".join(text)
+
+
+def daily_summary(hm: Heatmap, market: pd.DataFrame) -> pd.DataFrame:
+    """Day by day (UTC): the price's change and low, and what the model swept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the day (UTC); ``close_usd`` (last close), ``change_pct`` (close to close, %),
+        ``low_usd`` (lowest low, mark low when present), ``long_usd``/``short_usd`` (USD swept
+        by the model that day) and ``long_share_pct`` (``100 * long / (long + short)``).
+    """
+    close = _mark_or_trade(market, C.MARK_CLOSE, C.CLOSE)
+    low = _mark_or_trade(market, C.MARK_LOW, C.LOW)
+    out = pd.DataFrame(
+        {
+            "close_usd": close.resample("1D").last(),
+            "low_usd": low.resample("1D").min(),
+            "long_usd": hm.predicted_long_usd.resample("1D").sum(),
+            "short_usd": hm.predicted_short_usd.resample("1D").sum(),
+        }
+    )
+    out["change_pct"] = out["close_usd"].pct_change() * 100.0
+    out["long_share_pct"] = long_share_pct(out["long_usd"].fillna(0), out["short_usd"].fillna(0))
+    out.index = out.index.rename("day")
+    return out[["close_usd", "change_pct", "low_usd", "long_usd", "short_usd", "long_share_pct"]]
+
+
+def crash_hour(market: pd.DataFrame) -> dict:
+    """The hour with the deepest fall from its open to its low (trade or mark prices).
+
+    Returns
+    -------
+    dict
+        ``time`` (hour open, UTC), ``open_usd``, ``low_usd``, ``close_usd``, ``fall_pct``
+        (open to low, negative %) and ``recovered_pct`` (share of the fall the close
+        recovered, %).
+    """
+    hourly = pd.DataFrame(
+        {
+            "open": _mark_or_trade(market, C.MARK_OPEN, C.OPEN).resample("1h").first(),
+            "low": _mark_or_trade(market, C.MARK_LOW, C.LOW).resample("1h").min(),
+            "close": _mark_or_trade(market, C.MARK_CLOSE, C.CLOSE).resample("1h").last(),
+        }
+    ).dropna()
+    if hourly.empty:
+        raise InputError("market has no prices: load a window with candles")
+    fall = hourly["low"] / hourly["open"] - 1.0
+    t = fall.idxmin()
+    row = hourly.loc[t]
+    depth = row["open"] - row["low"]
+    return dict(
+        time=t,
+        open_usd=float(row["open"]),
+        low_usd=float(row["low"]),
+        close_usd=float(row["close"]),
+        fall_pct=float(fall.loc[t]) * 100.0,
+        recovered_pct=float((row["close"] - row["low"]) / depth * 100.0) if depth > 0 else 0.0,
+    )
+
+
+def longs_reached(hm: Heatmap, at, low_usd: float) -> dict:
+    """How much of the longs on the map at ``at`` lay between the price and ``low_usd``.
+
+    Parameters
+    ----------
+    hm : liqlib.Heatmap
+    at : str or pandas.Timestamp
+        Time of the map (UTC; the last column at or before it).
+    low_usd : float
+        A later low (USD/coin).
+
+    Returns
+    -------
+    dict
+        ``price_usd`` (the map's price), ``longs_below_usd`` (all longs below the price),
+        ``reached_usd`` (those with a liquidation price at or above ``low_usd``) and
+        ``reached_pct`` (their share, %).
+    """
+    lm = hm.liquidation_map(at)
+    px = float(lm.attrs["price"])
+    centers = lm.index.to_numpy(dtype=float)
+    longs = lm["long_usd"].to_numpy(dtype=float)
+    below = centers < px
+    total = float(longs[below].sum())
+    reached = min(float(longs[below & (centers >= low_usd)].sum()), total)
+    return dict(
+        price_usd=px,
+        longs_below_usd=total,
+        reached_usd=reached,
+        reached_pct=100.0 * min(reached / total, 1.0) if total > 0 else float("nan"),
+    )
+
+
+def status_banner(market: pd.DataFrame, now=None) -> str:
+    """The first lines of a report: where the data come from, SIMULATED or real, the data's last
+    time and how stale it is.
+
+    Parameters
+    ----------
+    market : pandas.DataFrame
+        The report's market (``attrs``: ``data_note`` or ``source``, ``synthetic``).
+    now : str or pandas.Timestamp, optional
+        The time to measure staleness against (UTC); default the current time.
+
+    Returns
+    -------
+    str
+        Markdown: a bold status line, then a paragraph naming the source.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"close": [1.0, 1.0]},
+    ...                  index=pd.date_range("2025-01-01", periods=2, freq="1h", tz="UTC"))
+    >>> m.attrs = {"data_note": "real Binance data", "symbol": "BTCUSDT"}
+    >>> print(status_banner(m, now="2025-01-01 05:00"))
+    **REAL DATA** · BTCUSDT · data up to 2025-01-01 02:00 UTC, 3 h 0 min old
+    <BLANKLINE>
+    Source: real Binance data.
+    """
+    step = market.index[1] - market.index[0] if len(market) > 1 else pd.Timedelta(0)
+    last = market.index[-1] + step
+    now = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    if now.tz is None:
+        now = now.tz_localize("UTC")
+    age = now - last
+    minutes = int(age.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    old = (f"{days} d " if days else "") + f"{hours} h {mins} min old"
+    if minutes < 0:
+        old = "ends after the report's clock"
+    simulated = bool(market.attrs.get("synthetic"))
+    kind = "SIMULATED DATA (not a real market)" if simulated else "REAL DATA"
+    note = market.attrs.get("data_note") or market.attrs.get("source", "source not recorded")
+    symbol = market.attrs.get("symbol", "")
+    extra = " The simulator's clock is not today's: its age says nothing." if simulated else ""
+    return (
+        f"**{kind}** · {symbol} · data up to {last:%Y-%m-%d %H:%M} UTC, {old}\n\n"
+        f"Source: {note}.{extra}"
+    )
+
+
+def alerts_table(alerts: pd.DataFrame, within_pct: float) -> pd.DataFrame:
+    """Proximity alerts with readable columns, one row per alert; with none, one row saying so.
+
+    Parameters
+    ----------
+    alerts : pandas.DataFrame
+        From :func:`liqlib.stories.zones.proximity_alerts`.
+    within_pct : float
+        The alert distance (%), for the no-alert row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``alert``, ``side``, ``from (USD)``, ``to (USD)``, ``distance (%)``,
+        ``USD at stake``, ``share of nearby USD (%)``; numbers are NaN in the no-alert row.
+    """
+    cols = ["alert", "side", "from (USD)", "to (USD)", "distance (%)", "USD at stake",
+            "share of nearby USD (%)"]  # fmt: skip
+    if alerts.empty:
+        row = [f"none: no hot zone within {within_pct:g} % of the price", ""]
+        return pd.DataFrame([row + [np.nan] * (len(cols) - 2)], columns=cols)
+    side = alerts["side"].map({"long": "longs (price falls)", "short": "shorts (price rises)"})
+    return pd.DataFrame(
+        {
+            "alert": [f"{i + 1}" for i in range(len(alerts))],
+            "side": side.to_numpy(),
+            "from (USD)": alerts["zone_lo"].to_numpy(),
+            "to (USD)": alerts["zone_hi"].to_numpy(),
+            "distance (%)": alerts["distance_pct"].to_numpy(),
+            "USD at stake": alerts["usd"].to_numpy(),
+            "share of nearby USD (%)": alerts["share_pct"].to_numpy(),
+        }
+    )[cols]

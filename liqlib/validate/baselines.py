@@ -36,6 +36,12 @@ def _prices(market: pd.DataFrame, cols: Sequence[str]) -> dict[str, np.ndarray]:
                 f"{market.index[np.argmax(bad)]}): drop or repair those rows"
             )
         out[col] = x
+    if HIGH in out and LOW in out and (out[HIGH] < out[LOW]).any():
+        i = int(np.argmax(out[HIGH] < out[LOW]))
+        _fail(
+            f"market has high < low at {market.index[i]} (high {out[HIGH][i]:g}, low "
+            f"{out[LOW][i]:g}): repair or drop those rows (a range cannot be negative)"
+        )
     return out
 
 

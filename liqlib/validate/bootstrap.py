@@ -34,6 +34,11 @@ def _blocks(index: pd.DatetimeIndex, block) -> tuple[np.ndarray, np.ndarray, np.
     new[0] = True
     new[1:] = key[1:] != key[:-1]
     starts = np.flatnonzero(new)
+    if starts.size < 2:
+        _fail(
+            f"the bars fall in {starts.size} block of {block}: a block bootstrap needs at least "
+            "2 (one block gives a zero-width interval); use a shorter block or a longer window"
+        )
     lengths = np.diff(np.append(starts, key.size))
     return np.cumsum(new) - 1, starts, lengths
 

@@ -41,6 +41,7 @@ import pandas as pd
 
 from liqlib import validate as lv
 from liqlib.data.columns import QUOTE_VOLUME, TAKER_BUY_QUOTE_VOLUME, TAKER_BUY_VOLUME, VOLUME
+from liqlib.data.time import to_utc
 from liqlib.errors import InputError
 from liqlib.estimate.calibrate import MixCalibration, calibrate_leverage_mix
 from liqlib.estimate.config import LeverageDensity, LeverageMix
@@ -215,12 +216,12 @@ def evaluate_market(
     **estimate_kw
         Passed to :func:`liqlib.estimate_heatmap` (``mix``, ``n_bins``, ``split``...).
     """
-    start = None if score_from is None else pd.Timestamp(score_from)
-    if start is not None and start.tzinfo is None:
-        start = start.tz_localize("UTC")
+    start = None if score_from is None else to_utc(score_from, "score_from")
     extra = dict(model_kw or {})
     heatmaps = {
-        name: estimate_heatmap(market, model=name, **{**estimate_kw, **extra.get(name, {})})
+        name: estimate_heatmap(
+            market, model=name, **{**_for_model(name, estimate_kw, models), **extra.get(name, {})}
+        )
         for name in models
     }
     predictions = {name: lv.to_bars(lv.heatmap_predicted(hm), bar) for name, hm in heatmaps.items()}
@@ -246,10 +247,11 @@ def evaluate_market(
 
 
 def told_kw(leverage) -> dict:
-    """Per-model settings when told the truth: the turnover model takes a density."""
+    """Per-model settings when told the truth: the turnover model takes a density, and reads
+    the told mix as one of *opened* positions (``mix_basis="opened"``), as the simulator's is."""
     if isinstance(leverage, LogNormalLeverage):
-        return {"turnover": {"mix": told_density(leverage)}}
-    return {}
+        return {"turnover": {"mix": told_density(leverage), "mix_basis": "opened"}}
+    return {"turnover": {"mix_basis": "opened"}}
 
 
 def evaluate_scenarios(
@@ -282,7 +284,7 @@ def evaluate_scenarios(
             market, truth = simulate_market(int(seed), config=cfg)
             ev = evaluate_market(
                 market, truth.liquidations, truth=truth, models=models, bar=bar,
-                n_boot=n_boot, seed=int(seed), mix=told_mix(sc.leverage), mix_basis="opened",
+                n_boot=n_boot, seed=int(seed), mix=told_mix(sc.leverage),
                 model_kw=told_kw(sc.leverage),
                 n_bins=n_bins, max_columns=max_columns, symbol=market.attrs["symbol"],
             )  # fmt: skip
@@ -329,16 +331,23 @@ def split_period(frame: pd.DataFrame, at=None, fraction: float = 0.5) -> pd.Time
     if not isinstance(frame, pd.DataFrame | pd.Series) or len(frame) < 2:
         raise InputError("frame must be a DataFrame with at least 2 rows: pass the market")
     if at is not None:
-        try:
-            ts = pd.Timestamp(at)
-        except (ValueError, TypeError):
-            raise InputError(
-                f"split time {at!r} is not a time: pass e.g. '2026-05-30 12:00' (UTC)"
-            ) from None
-        return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return to_utc(at, "split time")
     if not isinstance(fraction, int | float) or not 0 < fraction < 1:
         raise InputError(f"fraction={fraction!r} must lie strictly between 0 and 1: e.g. 0.5")
     return frame.index[int(len(frame) * fraction)]
+
+
+def _for_model(model: str, common: Mapping, models: Iterable[str]) -> dict:
+    """The shared settings ``model`` reads: a setting meant for every model of a comparison
+    goes only to the models that use it (``split`` to the flow models, ``mix_basis`` to
+    "turnover"); one that none of ``models`` reads is an error, as in ``lq.estimate_heatmap``."""
+    models = list(models)
+    unread = [k for k in common if all(k in MODELS[m].ignores for m in models)]
+    if unread:
+        raise InputError(
+            f"no model of {models} uses {unread[0]!r}: drop it, or add a model that reads it"
+        )
+    return {k: v for k, v in common.items() if k not in MODELS[model].ignores}
 
 
 def _split_for(market: pd.DataFrame) -> dict:
@@ -405,12 +414,16 @@ def model_predictions(
     dict of str to pandas.DataFrame
         Bar frames (``long_usd``, ``short_usd``, USD) per label, in run order.
     """
-    base = {**_split_for(market), **common}
+    base = {**common}
     out = {}
-    for label, kw in _configs(_runnable(market, models), configs).items():
+    runs = _configs(_runnable(market, models), configs)
+    names = sorted({kw["model"] for kw in runs.values()})
+    for label, kw in runs.items():
         kw = dict(kw)
         model = kw.pop("model")
-        hm = estimate_heatmap(market, model, **{**base, **kw})
+        split = {} if "split" in MODELS[model].ignores else _split_for(market)
+        run = {**split, **_for_model(model, base, names), **kw}
+        hm = estimate_heatmap(market, model, **run)
         out[label] = to_bars(heatmap_predicted(hm), bar)
     return out
 

@@ -13,6 +13,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "explorer": ["make_heatmap_explorer"],
         "accuracy": ["plot_density_comparison", "plot_predicted_vs_realized"],
         "story": ["plot_zones", "plot_hand_map", "plot_liquidation_odds", "plot_hourly_vs_oi",
-                  "plot_imbalance", "plot_price_with_zones"],
+                  "plot_long_share", "plot_price_with_zones", "plot_heatmap_with_zones",
+                  "plot_horizons", "plot_near_price"],
     },
 )  # fmt: skip

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from liqlib import validate as lv
+from liqlib.data.time import to_utc
 from liqlib.errors import InputError
 from liqlib.sim.truth import MarketTruth
 
@@ -57,8 +58,7 @@ def plot_density_comparison(
     if at is None:
         s = len(truth.times) - 1
     else:
-        ts = pd.Timestamp(at)
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+        ts = to_utc(at, "at")
         s = int(truth.times.searchsorted(ts, side="right")) - 1
         if s < 0:
             raise InputError(f"at={at} precedes the truth's first snapshot: choose a later time")

@@ -40,10 +40,8 @@ import plotly.graph_objects as go
 from liqlib.data import columns as C
 from liqlib.errors import InputError, LiqlibError
 from liqlib.estimate.config import EngineParams, LeverageMix
-from liqlib.estimate.heatmap import build_heatmap
-from liqlib.estimate.inputs import EngineInputs, prepare_inputs
-from liqlib.estimate.oi_flow import run_inputs
-from liqlib.estimate.registry import MODELS
+from liqlib.estimate.registry import DEFAULT_MODEL, MODELS, resolve_params
+from liqlib.estimate.window import WindowRun, prepare_window, run_window
 from liqlib.viz.plot import (
     HEAT_CMAPS,
     LONG_COLOR,
@@ -168,27 +166,6 @@ def _hex(rgba) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _truncate(inputs: EngineInputs, n: int, col_end: np.ndarray, weights) -> EngineInputs:
-    """The same inputs up to candle ``n`` (exclusive), with new columns and tier weights."""
-    cut = slice(0, n)
-    return replace(
-        inputs,
-        times=inputs.times[cut],
-        entry_lo=inputs.entry_lo[cut],
-        entry_hi=inputs.entry_hi[cut],
-        sweep_lo=inputs.sweep_lo[cut],
-        sweep_hi=inputs.sweep_hi[cut],
-        close=inputs.close[cut],
-        open_usd=inputs.open_usd[cut],
-        long_frac=inputs.long_frac[cut],
-        close_req=inputs.close_req[cut],
-        oi_prev_usd=inputs.oi_prev_usd[cut],
-        calib_target=np.ascontiguousarray(inputs.calib_target[:, cut]),  # numba: same layout
-        col_end=np.asarray(col_end, dtype=np.int64),
-        weights=np.asarray(weights, dtype=float),
-    )
-
-
 class HeatmapExplorer(W.VBox):
     """Controls, figure and status line of the explorer (see :func:`make_heatmap_explorer`).
 
@@ -212,7 +189,7 @@ class HeatmapExplorer(W.VBox):
         self,
         market: pd.DataFrame,
         *,
-        model: str = "oi-flow",
+        model: str = DEFAULT_MODEL,
         params: EngineParams | None = None,
         n_bins: int = 500,
         max_columns: int = 600,
@@ -223,6 +200,11 @@ class HeatmapExplorer(W.VBox):
         threshold_pct: float = 0.0,
         height_px: int = 640,
     ) -> None:
+        if not isinstance(market, pd.DataFrame):
+            raise InputError(
+                "the explorer needs a market DataFrame (lq.load_market, lq.load_demo), not "
+                f"{type(market).__name__}"
+            )
         if model not in MODELS:
             raise InputError(f"model {model!r} is unknown: use one of {sorted(MODELS)}")
         if side not in SIDES:
@@ -243,13 +225,14 @@ class HeatmapExplorer(W.VBox):
         )
         self.market = market
         self._source = dict(market.attrs)
-        self._mix: LeverageMix = self._base.resolved_mix()
-        self._inputs: dict[str, EngineInputs] = {}
-        self._params: dict[str, EngineParams] = {}
+        # the bands a user toggles and re-weights: the symbol's discrete tiers; a density's
+        # cells ("turnover") are grouped into them (liqlib.estimate.window)
+        self._mix: LeverageMix = resolve_params(market, "oi-flow", self._base).resolved_mix()
+        self._runs: dict[str, WindowRun] = {}
         self.timings_ms: dict[str, list[float]] = {"estimate": [], "display": [], "colour": []}
         self._busy = False
-        inputs = self._prepared(model)  # validates the market once (InputError on bad data)
-        self._times = inputs.times
+        run = self._prepared(model)  # validates the market once (InputError on bad data)
+        self._times = run.times
         self._t_ms = _epoch_ms(self._times)
         n = len(self._times)
         step = self._times[1] - self._times[0] if n > 1 else pd.Timedelta("1min")
@@ -264,7 +247,7 @@ class HeatmapExplorer(W.VBox):
         )
         self._price_label = "mark price" if price_col == C.MARK_CLOSE else "trade price"
         px = market[price_col].to_numpy(dtype=float)
-        self._price = np.where(np.isnan(px), inputs.close, px)
+        self._price = np.where(np.isnan(px), run.inputs.close, px)
 
         self.controls = self._make_controls(
             model, timeframe, side, cmap, scale, float(threshold_pct), n
@@ -279,9 +262,14 @@ class HeatmapExplorer(W.VBox):
             [self._controls_box(), self.figure, self.status],
             layout=W.Layout(width="100%"),
         )
+        self._model_shown = None
         self._fit_price_range()
         self._wire()
-        self._estimate()
+        self._busy = True  # the first estimate sets the sliders: no observer may re-enter
+        try:
+            self._estimate()
+        finally:
+            self._busy = False
         self._sync_figure_state()
 
     def _sync_figure_state(self) -> None:
@@ -300,15 +288,13 @@ class HeatmapExplorer(W.VBox):
         return super()._repr_mimebundle_(**kwargs)
 
     # ------------------------------------------------------------------ estimate
-    def _prepared(self, model: str) -> EngineInputs:
-        if model not in self._inputs:
-            spec = MODELS[model]
-            p = replace(self._base, flow=spec.flow, liquidation=spec.liquidation, sweep=spec.sweep)
-            if p.fade_half_life_candles is None and spec.default_fade_half_life_candles:
-                p = replace(p, fade_half_life_candles=spec.default_fade_half_life_candles)
-            self._inputs[model] = prepare_inputs(self.market, p)
-            self._params[model] = p
-        return self._inputs[model]
+    def _prepared(self, model: str) -> WindowRun:
+        """The model's run, prepared once: the same resolution as ``lq.estimate_heatmap``."""
+        if model not in self._runs:
+            self._runs[model] = prepare_window(
+                self.market, model, self._base, bands=self._mix.leverages
+            )
+        return self._runs[model]
 
     def window(self) -> tuple[int, int, int]:
         """``(first candle, last candle, candles per column)`` of the current window."""
@@ -329,12 +315,16 @@ class HeatmapExplorer(W.VBox):
         """Re-estimate the window (columns only inside it) and update the whole figure."""
         t0 = time.perf_counter()
         model = self.controls["model"].value
-        inputs = self._prepared(model)
+        run = self._prepared(model)
+        if model != self._model_shown:  # the sliders start at the new model's own shares
+            self._model_shown = model
+            for t, w in enumerate(run.band_weights):
+                self.controls[f"mix_{t}"].value = round(float(w), 2)
         i_start, i_end, block = self.window()
         col_end = np.arange(i_end, i_start - 1, -block)[::-1]
-        run = _truncate(inputs, i_end + 1, col_end, self._weights())
-        out = run_inputs(run)
-        self.hm = build_heatmap(run, out, self._params[model], model, self._source)
+        weights = self._weights()
+        same = np.allclose(weights, run.band_weights, atol=0.006)  # sliders round to 0.01
+        self.hm = run_window(run, i_end + 1, col_end, None if same else weights, self._source)
         self._col_block = block
         t1 = time.perf_counter()
         self._update_display(full=True)
@@ -561,7 +551,8 @@ class HeatmapExplorer(W.VBox):
             continuous_update=False, layout=W.Layout(width="420px"), style=style,
         )  # fmt: skip
         c["end_label"] = W.Label()
-        lo, hi = float(self._inputs[model].edges[0]), float(self._inputs[model].edges[-1])
+        edges = self._runs[model].inputs.edges
+        lo, hi = float(edges[0]), float(edges[-1])
         c["price"] = W.FloatRangeSlider(
             value=(lo, hi), min=lo, max=hi, step=(hi - lo) / 1000, description="price (USD)",
             readout_format=",.0f", continuous_update=False, layout=W.Layout(width="420px"),
@@ -789,7 +780,7 @@ class HeatmapExplorer(W.VBox):
 def make_heatmap_explorer(
     market: pd.DataFrame,
     *,
-    model: str = "oi-flow",
+    model: str = DEFAULT_MODEL,
     params: EngineParams | None = None,
     n_bins: int = 500,
     max_columns: int = 600,

@@ -7,6 +7,8 @@ Without them a new :class:`~matplotlib.figure.Figure` is made (no pyplot state).
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullForma
 
 from liqlib.data import columns as C
 from liqlib.errors import InputError
+from liqlib.estimate.heatmap import Heatmap
 from liqlib.viz.units import format_usd, usd_tick
 
 
@@ -102,6 +105,31 @@ def _mark_synthetic(ax, hm=None, market=None) -> None:
         )  # fmt: skip
 
 
+def _checks_first(kind: str):
+    """Decorator: the figure function's first argument must be a ``kind`` ("heatmap" or
+    "market"), else a one-line InputError instead of an AttributeError deep inside."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def checked(first, *args, **kwargs):
+            if kind == "heatmap" and not isinstance(first, Heatmap):
+                raise InputError(
+                    f"{fn.__name__} needs a Heatmap (from lq.estimate_heatmap), not "
+                    f"{type(first).__name__}"
+                )
+            if kind == "market" and not isinstance(first, pd.DataFrame):
+                raise InputError(
+                    f"{fn.__name__} needs a market DataFrame (from lq.load_market or "
+                    f"lq.load_demo), not {type(first).__name__}"
+                )
+            return fn(first, *args, **kwargs)
+
+        return checked
+
+    return wrap
+
+
+@_checks_first("market")
 def plot_market(
     market: pd.DataFrame, *, title: str | None = None, fig: Figure | None = None
 ) -> Figure:
@@ -211,6 +239,20 @@ _usd = format_usd  # compact USD: 950, 12k, 3.4M, 1.2B
 usd_label = usd_tick  # dollar tick label for colour bars and USD axes: $950, $12k, -$3.4M
 
 
+def price_text(x: float, _pos=None) -> str:
+    """A price (USD/coin) with the digits it needs: 98,072.34 for BTC, 0.2317 for DOGE.
+
+    Examples
+    --------
+    >>> price_text(98072.3412), price_text(0.231734), price_text(3400.0)
+    ('98,072.34', '0.2317', '3,400')
+    """
+    a = abs(x)
+    if a >= 1000:
+        return f"{x:,.2f}".rstrip("0").rstrip(".")
+    return f"{x:.4g}"
+
+
 def _data_label(market: pd.DataFrame | None, hm=None) -> str:
     """Name the data: from the market frame, else from what the heatmap recorded of it."""
     if market is not None:
@@ -287,6 +329,7 @@ def heat_norm(values: np.ndarray, vmax_quantile: float = 0.995, gamma: float = 0
     return PowerNorm(gamma=gamma, vmin=0.0, vmax=max(vmax, 1e-12), clip=True)
 
 
+@_checks_first("heatmap")
 def plot_heatmap(
     hm,
     market: pd.DataFrame | None = None,
@@ -363,7 +406,7 @@ def _power_ticks(norm, n: int = 6) -> np.ndarray:
 def _model_label(hm) -> str:
     """``model oi-flow · BTCUSDT brackets`` (+ ``calibrated to open interest``)."""
     extra = " · calibrated to open interest" if hm.params.calibrate else ""
-    return f"model {hm.model} · {hm.params.symbol} brackets{extra}"
+    return f"model {hm.model} · {hm.params.bracket_symbol} brackets{extra}"
 
 
 def heat_cmap(name: str | None = None):
@@ -461,7 +504,7 @@ def plot_heatmap_grid(
         ax.set_ylabel("liquidation price\n(USD)")
         _mark_synthetic(ax, hm, market)
     _time_axis(axes[-1])
-    symbols = sorted({hm.params.symbol for _, hm in items})
+    symbols = sorted({hm.params.bracket_symbol for _, hm in items})
     fig.suptitle(
         title
         or f"Liquidation heatmaps compared · {', '.join(symbols)} brackets\n{_data_label(market, items[0][1])}"
@@ -503,6 +546,7 @@ def liquidation_map_by_tier(hm, at=None) -> pd.DataFrame:
     )
 
 
+@_checks_first("heatmap")
 def plot_liquidation_map(
     hm,
     at=None,
@@ -567,11 +611,11 @@ def plot_liquidation_map(
         ax.stairs(lm["short_usd"].to_numpy(), edges, fill=True, color=SHORT_COLOR, alpha=0.75,
                   label="shorts: USD per bin")  # fmt: skip
         occupied_usd = lm["long_usd"].to_numpy() + lm["short_usd"].to_numpy()
-    ax.axvline(px, color="0.15", lw=1.2, ls="--", label=f"current price {px:,.2f}")
+    ax.axvline(px, color="0.15", lw=1.2, ls="--", label=f"current price {price_text(px)}")
     ax.set_xlabel("liquidation price (USD)")
     ax.set_ylabel("USD per price bin")
     ax.yaxis.set_major_formatter(FuncFormatter(usd_label))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:,.0f}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: price_text(v)))
     ax.set_ylim(bottom=0)
     ax.grid(True, axis="y", alpha=0.25)
     cum = ax.twinx()
@@ -629,6 +673,7 @@ def _duration(td: pd.Timedelta) -> str:
     return f"{s} s"
 
 
+@_checks_first("heatmap")
 def plot_predicted_liquidations(
     hm,
     *,

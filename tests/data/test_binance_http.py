@@ -17,6 +17,7 @@ from archive_server import (
     write_checksum,
 )
 
+import liqlib as lq
 from liqlib.data import columns as C
 from liqlib.data.http import HttpConfig, download, make_session
 from liqlib.data.sources.binance import archive as B
@@ -342,3 +343,12 @@ def test_rest_error_body_is_reported(archive_env):
     )
     with pytest.raises(DownloadError, match="HTTP 400.*Invalid symbol"):
         B.fetch_rest_klines("BTCUSDX", "2025-11-04", "2025-11-05")
+
+
+def test_a_symbol_the_archive_lacks_is_a_data_not_found_error_from_the_archive(
+    archive_env, tmp_path
+):
+    """No whitelist: a well-formed symbol is asked for, and the archive's 404 answers."""
+    with pytest.raises(lq.DataNotFoundError, match="NOSUCHUSDT data missing on the server") as exc:
+        lq.load_market("NOSUCHUSDT", "2025-11-04", "2025-11-05", interval="5m", cache_dir=tmp_path)
+    assert "\n" not in str(exc.value)

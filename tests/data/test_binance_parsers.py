@@ -437,7 +437,7 @@ def test_unknown_symbol_error_is_one_line_with_the_fix():
     with pytest.raises(UnknownSymbolError) as exc:
         B.validate_symbol("BTCUSDX")
     msg = one_line(exc)
-    assert msg.startswith("unknown symbol 'BTCUSDX': not a Binance USD-M perpetual")
+    assert msg.startswith("unknown symbol 'BTCUSDX': a Binance USD-M perpetual is named")
     assert "did you mean 'BTCUSDT'" in msg and "register_symbol" in msg
 
 
@@ -493,3 +493,23 @@ def test_an_epoch_beyond_int64_is_a_clear_error_naming_the_line():
     raw = header + row.format(t=1762214700000) + row.format(t=99999999999999999999)
     with pytest.raises(CorruptDataError, match=r"line 3: create_time='99999999999999999999'"):
         parse_metrics(raw)
+
+
+def test_any_well_formed_usdm_perpetual_is_accepted_not_just_a_whitelist():
+    assert B.validate_symbol("solusdt") == "SOLUSDT"
+    assert B.validate_symbol("NEWCOINUSDT") == "NEWCOINUSDT"  # not listed: the archive decides
+    assert B.listing_date("NEWCOINUSDT") is None
+    assert B.listing_date("SOLUSDT") in (None, dt.date(2020, 9, 14))
+    table = B.known_symbols()
+    assert len(table) > 300 and {"SOLUSDT", "XRPUSDT", "1000PEPEUSDT"} <= set(table.index)
+    with pytest.raises(UnknownSymbolError, match="named <BASE>USDT"):
+        B.validate_symbol("BTC-PERP")
+
+
+def test_every_snapshot_symbol_has_its_own_bracket_table():
+    from liqlib.estimate.brackets import get_bracket_table
+
+    for sym in ("SOLUSDT", "XRPUSDT", "1000PEPEUSDT", "BTCUSDC"):
+        table = get_bracket_table(sym)
+        assert table.symbol == sym and table.in_force and "freqtrade" in table.source
+        assert table.mmr[0] < table.mmr[-1]

@@ -303,7 +303,7 @@ def _bad_row(path, query):
 @pytest.mark.parametrize(
     "answer, error, match",
     [
-        (_echo_key_401, DownloadError, "HTTP 401"),
+        (_echo_key_401, DownloadError, r"HTTP 401.*API key is missing or wrong.*COINGLASS_API_KEY"),
         (_echo_key_code, DownloadError, "code 30001"),
         (_bad_row, CorruptDataError, "not a number"),
     ],

@@ -157,7 +157,7 @@ def test_unwritable_cache_directory_is_a_clear_error(archive_env, tmp_path):
         ({"end": "2099-01-01"}, r"in the future"),
         ({"start": "2019-01-01"}, r"before BTCUSDT was listed.*2019-09-08"),
         ({"start": dt.datetime(2025, 11, 4, 12)}, r"timezone-naive"),
-        ({"start": "2025-11-04 12:00"}, r"no time zone"),
+        ({"start": "2025-11-04 12:61"}, r"not a date or time"),
         ({"interval": "7m"}, r"interval='7m'"),
         ({"include": ["orderbook"]}, r"include="),
         ({"source": "okx"}, r"source='okx'"),
@@ -279,3 +279,16 @@ def test_clear_cache_removes_one_symbols_files_and_forces_a_new_download(archive
     archive_env.reset_counts()
     lq.load_market("BTCUSDT", "2025-11-04", "2025-11-05", interval="5m")
     assert archive_env.total_requests > 0
+
+
+def test_one_rule_for_times_everything_is_utc():
+    import pandas as pd
+
+    from liqlib.data.time import to_utc
+
+    utc = pd.Timestamp("2025-11-04 12:00", tz="UTC")
+    assert to_utc("2025-11-04 12:00", "t") == utc  # a string without a zone is UTC
+    assert to_utc("2025-11-04T13:00+01:00", "t") == utc  # a zone is converted
+    assert to_utc(dt.date(2025, 11, 4), "t") == utc.normalize()
+    with pytest.raises(lq.InputError, match="timezone-naive"):  # a local clock's datetime
+        to_utc(dt.datetime(2025, 11, 4, 12), "t")

@@ -85,7 +85,7 @@ def test_bad_inputs():
         liquidation_price(100.0, 0.5, "long", 1.0)
     with pytest.raises(InputError, match="exceeds the largest"):
         liquidation_price(100_000.0, 1, "long", 1e6)
-    with pytest.raises(InputError, match="no built-in bracket table"):
+    with pytest.raises(InputError, match="no bundled bracket table"):
         liquidation_price(1.0, 2, "long", 1.0, symbol="FOOUSDT")
 
 

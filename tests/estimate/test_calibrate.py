@@ -199,3 +199,13 @@ def test_out_of_sample_on_the_real_window_beats_the_naive_baseline(shared_data):
     assert row["d_spearman_total_lo"] > 0  # paired 95 % interval above zero
     assert row["pred_zero_share_total"] <= 0.05
     assert row["spearman_total"] > card.loc["oi-flow", "spearman_total"]
+
+
+@pytest.mark.parametrize("damage", ["shuffled", "duplicated"])
+def test_unsorted_or_duplicated_realized_bars_are_one_line_errors(damage):
+    market, truth = lq.simulate_market(2, days=1.0, live_positions=2_000, burn_in_days=0.5)
+    realized = truth.realized("1h")
+    bad = realized.iloc[::-1] if damage == "shuffled" else pd.concat([realized, realized.iloc[:2]])
+    with pytest.raises(lq.InputError, match="not sorted|duplicated bars") as exc:
+        lq.calibrate_leverage_mix(market, bad, n_bins=100)
+    assert "\n" not in str(exc.value)

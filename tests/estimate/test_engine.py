@@ -261,6 +261,11 @@ def test_heatmap_shapes_and_liquidation_map():
     assert m["cum_short_usd"].max() == pytest.approx(m.loc[m.index > px, "short_usd"].sum())
     with pytest.raises(InputError, match="precedes"):
         hm.liquidation_map(at="2020-01-01")
+    last = df.index[-1]
+    assert hm.column_at(last + pd.Timedelta("59s")) == len(hm.times) - 1  # inside the last candle
+    with pytest.raises(InputError, match="after the heatmap's data") as exc:
+        hm.liquidation_map(at=last + pd.Timedelta("1D"))  # not answered with the last column
+    assert "\n" not in str(exc.value)
 
 
 def test_default_grid_covers_every_tier():

@@ -28,7 +28,7 @@ def test_03_heatmap_explorer_records_match_direct_computation(tmp_path, monkeypa
     params = lq.EngineParams(
         n_bins=PARAMS["N_BINS"], max_columns=PARAMS["MAX_COLUMNS"], per_tier=True
     )
-    hm = lq.estimate_heatmap(market, model="oi-flow", params=params)  # the notebook's MODEL
+    hm = lq.estimate_heatmap(market, params=params)  # the notebook's MODEL: the default
     assert rec["synthetic"] is True and rec["n_candles"] == PARAMS["N_CANDLES"]
     end = hm.totals().iloc[-1]
     assert rec["end_usd"]["long_usd"] == pytest.approx(end["long_usd"], rel=1e-12)

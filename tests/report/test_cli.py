@@ -217,3 +217,16 @@ def test_without_notebooks_anywhere_report_says_where_it_looked(tmp_path, monkey
     monkeypatch.setattr(suite, "_candidates", lambda: [tmp_path / "a", tmp_path / "b"])
     assert main(["report", "--out", str(tmp_path / "r")]) == 2
     assert not (tmp_path / "r").exists()
+
+
+def test_an_unknown_parameter_is_refused_with_the_known_ones(tmp_path):
+    """``-p SOURCE nonsense`` used to run as if nothing was passed (papermill only warns)."""
+    nb = _notebook(tmp_path / "01-x.ipynb", "DATA = 'demo'\nN_BINS = 10", "x = 1")
+    proc = _run(
+        ["--notebook", str(nb), "--out", str(tmp_path / "o"), "-p", "SOURCE", "x"], tmp_path
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "liqlib report: -p SOURCE is not a parameter of this notebook: use one of DATA, N_BINS"
+    ]
+    assert not (tmp_path / "o").exists()  # nothing half-written

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from liqlib.errors import LiqlibError
@@ -64,6 +65,47 @@ def test_symbol_report_writes_html_and_an_index_that_resolves(symbol_report):
     links = re.findall(r'href="([^"]+)"', index)
     assert links == [page.name] and all((out / link).is_file() for link in links)
     assert "(12h)" in index and "SIMULATED" in index and "made " in index
+    # a banner for the run: when, which DATA, what kind of data, pages written and failed
+    assert re.search(r"Run of \d{4}-\d\d-\d\d \d\d:\d\d UTC &middot; DATA demo", index)
+    assert "1 page(s) written, 0 failed" in index
+
+
+def _text(html_text: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html_text).split())
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_report_page_reads_as_a_morning_page(symbol_report):
+    out, proc = symbol_report
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    page = out / "20-report-BTCUSDT-12h.html"
+    raw = page.read_text()
+    rec = read_records(page.with_suffix(".ipynb"))
+    assert re.search(r"<title>(.*?)</title>", raw).group(1) == "20 · Liquidation report"
+    # order: status (data source, SIMULATED, last time and age), summary, alerts, then figures
+    pos = {k: raw.find(k) for k in ('id="Status"', "SIMULATED DATA", 'id="Summary"',
+                                    'id="Alerts"', "<img")}  # fmt: skip
+    assert all(v > 0 for v in pos.values()), pos
+    assert list(pos.values()) == sorted(pos.values()), pos
+    text = _text(raw)
+    last = pd.Timestamp(rec["data_last"])
+    assert f"data up to {last:%Y-%m-%d %H:%M} UTC" in text and " old" in text
+    # the alerts table has rows, not headers only: one per alert, or one saying there is none
+    alerts = _text(raw[pos['id="Alerts"'] : pos["<img"]])
+    if rec["n_alerts"]:
+        assert "USD at stake" in alerts and re.search(r"\b1 (longs|shorts) \(price", alerts)
+    else:
+        assert "none: no hot zone within 3.5 %" in alerts
+    # plumbing stays out of the page: no parameter dump, no record lines, no versions dict
+    for bad in ("Parameters and set-up", "swept_long_usd =", "'python'", "window_start ="):
+        assert bad not in text, bad
+    assert _text(raw).count("Checks and key figures") == 0
+    # the static views: four small multiples and stacking near the price
+    assert set(rec["views"]) == {"12h", "24h", "3D", "7D"}
+    ends = {v[1] for v in rec["views"].values()}
+    assert len(ends) == 1 and rec["near_peak_usd"] > 0
+    assert raw.count("<img") >= 6
 
 
 @pytest.mark.slow

@@ -13,8 +13,8 @@ from liqlib.stories.report_window import ReportConfig, load_report_market, slice
 from liqlib.viz.story import (
     plot_hand_map,
     plot_hourly_vs_oi,
-    plot_imbalance,
     plot_liquidation_odds,
+    plot_long_share,
     plot_price_with_zones,
     plot_zones,
 )
@@ -82,9 +82,35 @@ def test_zone_sweeps_find_the_first_touch(market, hm):
             assert pd.isna(row["swept_at"])
 
 
-def test_imbalance_is_long_minus_short_over_short():
-    got = story.imbalance(pd.Series([30.0, 5.0, 0.0]), pd.Series([10.0, 0.0, 4.0]))
-    assert got.iloc[0] == 2.0 and np.isnan(got.iloc[1]) and got.iloc[2] == -1.0
+def test_long_share_is_bounded_and_defined_where_anything_was_liquidated():
+    got = story.long_share_pct(pd.Series([30.0, 5.0, 0.0, 0.0]), pd.Series([10.0, 0.0, 4.0, 0.0]))
+    assert got.iloc[:3].tolist() == [75.0, 100.0, 0.0] and np.isnan(got.iloc[3])
+    # the figure news sites print, and the long share it implies, agree with each other
+    r = story.reported_imbalance_pct(30.0, 10.0)
+    assert r == 200.0 and story.long_share_from_reported_pct(r) == pytest.approx(75.0)
+    assert np.isnan(story.reported_imbalance_pct(5.0, 0.0))
+    rng = np.random.default_rng(0)
+    lo, sh = rng.exponential(size=200), rng.exponential(size=200)
+    share = story.long_share_pct(lo, sh)
+    np.testing.assert_allclose(story.long_share_from_reported_pct(
+        story.reported_imbalance_pct(lo, sh)), share)  # fmt: skip
+    assert ((share > 0) & (share < 100)).all()
+
+
+def test_cited_doge_figures_are_reconciled_by_window():
+    from liqlib.stories import cited
+
+    t = cited.reconcile_imbalance("nov-2025")
+    totals = t[t["how"].str.startswith("computed")].iloc[0]
+    stated = t[t["how"].str.startswith("stated")].iloc[0]
+    c = cited.cited_table("nov-2025")
+    lo = c.loc[c["what"].str.contains("DOGE long liquidations, 6"), "value"].iloc[0]
+    sh = c.loc[c["what"].str.contains("DOGE short liquidations"), "value"].iloc[0]
+    assert totals["as reported"] == pytest.approx(100 * (lo - sh) / sh)
+    assert totals["long share %"] == pytest.approx(100 * lo / (lo + sh))
+    # the stated 12,129 % cannot come from the two quoted totals: a different window
+    assert stated["long share %"] - totals["long share %"] > 10
+    assert set(c.columns) >= {"what", "value", "unit", "window", "source", "url"}
 
 
 def test_hourly_liquidations_and_top_hours(hm):
@@ -206,7 +232,7 @@ def test_story_figures_name_their_data(market, hm):
         plot_zones(hm, z, market=market, within_pct=2.0, levels={"support": z.attrs["price"]}),
         plot_price_with_zones(market, zones.zone_sweeps(z, market)),
         plot_hourly_vs_oi(h, story.hourly_oi_change(market), market=market),
-        plot_imbalance(h, market=market),
+        plot_long_share(h, market=market),
         plot_liquidation_odds(calculator.liquidation_odds(market, [5, 50], "1h"), "1h", market),
     ]
     for fig in figs:
@@ -232,3 +258,39 @@ def test_guidance_measures(market, hm):
     assert bias.attrs["toward_pct"] == pytest.approx(100 * toward / bias.attrs["n_maps"])
     with pytest.raises(lq.InputError, match="window"):
         guidance.compare_windows(market, ("1min",))
+
+
+def test_a_report_end_before_the_listing_names_the_report_options():
+    cfg = ReportConfig.from_parameters(
+        data="binance", symbol="BTCUSDT", exchange="binance", window="24h", end="2019-09-09",
+        warmup="3D", interval="1h", model="turnover", alert_pct=2.0,
+    )  # fmt: skip
+    with pytest.raises(lq.InputError, match=r"starts before BTCUSDT was listed") as exc:
+        load_report_market(cfg)
+    msg = str(exc.value)
+    assert "\n" not in msg and "--end" in msg and "--start" not in msg and "start >=" not in msg
+
+
+def test_alerts_table_reads_well_with_and_without_alerts(hm):
+    z = zones.compute_hot_zones(hm, top_n=10)
+    fmt = {"from (USD)": "{:,.6g}", "to (USD)": "{:,.6g}", "distance (%)": "{:+.2f} %",
+           "USD at stake": "{:,.0f}", "share of nearby USD (%)": "{:.1f} %"}  # fmt: skip
+    some = zones.proximity_alerts(z, 100.0)
+    table = story.alerts_table(some, 100.0)
+    assert len(table) == len(some) > 0
+    assert table["USD at stake"].tolist() == some["usd"].tolist()
+    assert set(table["side"]) <= {"longs (price falls)", "shorts (price rises)"}
+    none = story.alerts_table(zones.proximity_alerts(z, 1e-9), 1e-9)
+    assert len(none) == 1 and none["alert"].iloc[0].startswith("none: no hot zone within")
+    for t in (table, none):  # the report formats both without error
+        assert "<table" in t.style.format(fmt, na_rep="").to_html()
+
+
+def test_status_banner_says_simulated_and_how_old(market):
+    demo = lq.load_demo()
+    text = story.status_banner(demo, now="2026-01-01")
+    assert text.startswith("**SIMULATED DATA") and "not today's" in text
+    last = demo.index[-1] + (demo.index[1] - demo.index[0])
+    assert f"data up to {last:%Y-%m-%d %H:%M} UTC" in text
+    days = (pd.Timestamp("2026-01-01", tz="UTC") - last).days
+    assert f"{days} d " in text

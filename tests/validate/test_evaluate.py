@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 
 @pytest.fixture(scope="module")
 def small():
-    market, truth = lq.simulate_market(3, days=2.0, live_positions=4_000, burn_in_days=1.0)
+    market, truth = lq.simulate_market(3, days=3.0, live_positions=4_000, burn_in_days=1.0)
     return market, truth
 
 
@@ -41,7 +41,7 @@ def test_evaluate_market_scores_models_and_baselines_after_the_warm_up(small):
     )  # fmt: skip
     assert set(lq.MODELS) <= set(res.per_bar.index)
     assert set(lq.validate.BASELINES) <= set(res.per_bar.index)
-    assert (res.per_bar["n_bars"] == 24).all()  # one scored day of 1h bars
+    assert (res.per_bar["n_bars"] == 48).all()  # two scored days of 1h bars (two day-blocks)
     assert list(res.density.index) == list(lq.MODELS)
     assert res.density[["cosine_long", "cosine_short"]].le(1 + 1e-12).all().all()
     # the same estimate scored directly over the scored bars
@@ -55,7 +55,7 @@ def test_evaluate_market_scores_models_and_baselines_after_the_warm_up(small):
 
 def test_evaluate_scenarios_is_deterministic_and_complete():
     scen = {"low": ev.Scenario(lq.LeverageMix((2.0, 5.0), (0.5, 0.5)), burn_in_days=0.5)}
-    kw = dict(days=1.0, live_positions=2_000, n_boot=20, n_bins=100, max_columns=100)
+    kw = dict(days=2.0, live_positions=2_000, n_boot=20, n_bins=100, max_columns=100)
     a = ev.evaluate_scenarios(scen, [1], **kw)
     b = ev.evaluate_scenarios(scen, [1], **kw)
     pd.testing.assert_frame_equal(a, b)

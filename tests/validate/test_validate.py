@@ -509,7 +509,7 @@ def test_zone_twins_come_from_the_same_distance_band_and_are_seeded():
     market = make_synthetic_market(2_000, interval="5min", seed=4)
     import liqlib as lq
 
-    hm = lq.estimate_heatmap(market, n_bins=300, max_columns=60, split="even")
+    hm = lq.estimate_heatmap(market, n_bins=300, max_columns=60)
     realized = V.to_bars(V.naive_baselines(market)["range x OI"], "30min")
     a = V.zone_hits(hm, market, realized, band=0.01, seed=7)
     b = V.zone_hits(hm, market, realized, band=0.01, seed=7)
@@ -651,3 +651,19 @@ def test_scorecard_and_paired_ci_refuse_bad_inputs(bar_data):
         V.paired_ci(good[::-1], good[::-1], real[::-1])
     with pytest.raises(InputError, match="at least one frame"):
         V.block_bootstrap_ci(lambda: 0.0)
+
+
+def test_a_single_day_block_is_refused_not_a_zero_width_interval():
+    idx = pd.date_range("2025-01-01", periods=24, freq="1h", tz="UTC")
+    frame = pd.DataFrame({"long_usd": np.arange(24.0), "short_usd": 1.0}, index=idx)
+    with pytest.raises(InputError, match="1 block of 1D.*at least 2") as exc:
+        V.block_bootstrap_ci(lambda f: float(f["long_usd"].sum()), frame, n_boot=20)
+    assert "\n" not in str(exc.value)
+
+
+def test_a_bar_with_high_below_low_is_refused_by_the_baselines():
+    m = make_synthetic_market(100, seed=1)
+    m.iloc[5, m.columns.get_loc("high")] = m["low"].iloc[5] * 0.9
+    with pytest.raises(InputError, match="high < low") as exc:
+        V.naive_baselines(m)
+    assert "\n" not in str(exc.value)

@@ -30,7 +30,11 @@ def _packaged_table() -> pd.DataFrame:
     )
     frame = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True)
     frame = frame.apply(lambda col: col.str.strip()).set_index("symbol")
-    frame["onboard_date"] = [dt.date.fromisoformat(d) for d in frame["onboard_date"]]
+    # an empty date: the symbol is known to be listed (dated snapshot) but not since when
+    frame["onboard_date"] = [
+        dt.date.fromisoformat(d) if isinstance(d, str) and d else None
+        for d in frame["onboard_date"]
+    ]
     return frame
 
 
@@ -101,8 +105,16 @@ def _normalise_symbol(symbol: str) -> str:
     return sym
 
 
+#: What a USD-M perpetual's name looks like: base asset, then the USDT or USDC quote.
+_PERPETUAL = re.compile(r"^[A-Z0-9]{2,30}(USDT|USDC)$")
+
+
 def validate_symbol(symbol: str) -> str:
-    """Normalise a symbol and check liqlib knows it as a Binance USD-M perpetual.
+    """Normalise a symbol and check it is named like a Binance USD-M perpetual.
+
+    Any well-formed ``<BASE>USDT`` / ``<BASE>USDC`` name is accepted, whether or not the bundled
+    snapshot lists it (a symbol the archive lacks is answered by the archive with a
+    :class:`~liqlib.errors.DataNotFoundError`, not refused here).
 
     Parameters
     ----------
@@ -117,7 +129,7 @@ def validate_symbol(symbol: str) -> str:
     Raises
     ------
     UnknownSymbolError
-        The symbol is not in ``liqlib/data/sources/binance/resources/binance_um_symbols.csv`` nor registered.
+        The name is not a USD-M perpetual's (it must end in USDT or USDC).
 
     Examples
     --------
@@ -126,27 +138,29 @@ def validate_symbol(symbol: str) -> str:
     """
     sym = _normalise_symbol(symbol)
     known = _all_symbols()
-    if sym in known:
+    if sym in known or _PERPETUAL.match(sym):
         return sym
     close = difflib.get_close_matches(sym, list(known), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
-    listing = ", ".join(list(known)[:3])
     raise UnknownSymbolError(
-        f"unknown symbol {sym!r}: not a Binance USD-M perpetual liqlib knows ({listing}, ...); "
-        f"{hint}check the spelling, or add it to liqlib/data/sources/binance/resources/binance_um_symbols.csv / call "
-        f"liqlib.data.sources.binance.archive.register_symbol({sym!r}, 'YYYY-MM-DD')"
+        f"unknown symbol {sym!r}: a Binance USD-M perpetual is named <BASE>USDT or <BASE>USDC; "
+        f"{hint}check the spelling (a symbol liqlib does not list can be taught with "
+        f"liqlib.data.sources.binance.archive.register_symbol({sym!r}, 'YYYY-MM-DD'))"
     )
 
 
-def listing_date(symbol: str) -> dt.date:
+def listing_date(symbol: str) -> dt.date | None:
     """The UTC day a USD-M perpetual started trading (no archive data exists before it).
+
+    None when liqlib does not know it (a symbol only the dated snapshot lists, or one it does
+    not list at all): the archive then answers for the days it lacks.
 
     Examples
     --------
     >>> listing_date("BTCUSDT")
     datetime.date(2019, 9, 8)
     """
-    return _all_symbols()[validate_symbol(symbol)]
+    return _all_symbols().get(validate_symbol(symbol))
 
 
 def parse_exchange_info(raw: bytes | str) -> pd.DataFrame:
