@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 MIRROR ?= $(firstword $(wildcard ../shared/data/mirror))
 PYTEST_ARGS ?=
 # every extra of pyproject.toml: the core library is lean, the suite needs them all
-EXTRAS := explorer,report,app,browser,dev
+EXTRAS := explorer,report,app,browser,dev,scan
 
 .PHONY: install report test lint format bench lab dashboard clean demo-data
 

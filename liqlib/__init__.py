@@ -5,14 +5,21 @@ Public API
 load_market      one aligned market frame from the cache or the exchange archive
 describe_datasets  what each archive kind holds
 plot_market      price, open interest and funding figure
-plot_heatmap     the liquidation heatmap (time x, price y, colour = USD)
+plot_heatmap     the liquidation heatmap (time x, price y, colour = USD); realized= adds dots
+plot_realized    realized liquidations as dots (colour = side, area = USD)
 plot_liquidation_map  the liquidation map at one time: bars by price and leverage tier
 make_heatmap_explorer  the interactive heatmap explorer (ipywidgets + plotly)
 record           record a key figure in a notebook (read back by tests and reports)
+reading_time     minutes to read a notebook and do its exercises, counted from its text
 liquidation_price  exact Binance USD-M isolated liquidation price (bracket by notional)
 estimate_heatmap   liquidation heatmap from a market frame (models: turnover = default, oi-flow,
                    volume, fixed-offset)
 calibrate_leverage_mix  fit the turnover model's leverage mix to realized liquidations or OI
+margin_mixture_density  the default leverage prior: isolated + cross-margin positions (measured)
+DEFAULT_LEVEL    the default leveraged share of open interest, with its band (level_band)
+load_hyperliquid_positions  real positions with the venue's own liquidation prices
+compare_to_positions  a map's USD by distance from the price vs real positions'
+simulate_scenario  SIMULATED markets on forms no model uses (cross margin, added margin...)
 LeverageDensity  a continuous (log-normal) leverage distribution
 evaluate         every model vs realized liquidations or a simulation's truth, out of sample
 make_synthetic_market  a seeded, clearly labelled synthetic market for tests and teaching
@@ -20,7 +27,12 @@ simulate_market  an agent-based SIMULATED market whose every position is known (
 load_demo        the bundled SIMULATED demo market (the offline default); serve_demo serves it
 load_data        the market a notebook runs on: DATA = "demo" | "binance" | "synthetic"
 resample_market  coarser bars from a market frame
+load_liquidations  realized liquidations recorded by ``liqlib record`` (one row per event)
+load_gaps        when a recording was disconnected; load_coverage when a recorder ran
+to_bars          realized liquidations summed per bar and side (complete= from gaps/coverage)
+write_liquidations  store events (an export, or SIMULATED ones) in the recorder's format
 load_event_candles  real hourly BTC/ETH/DOGE/SOL perpetual candles around the 2025 events (bundled)
+scan             every symbol's liquidation summary at once, one Dask task per symbol
 verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
 show_config      every LIQLIB_* setting, its current value and meaning
 log_to_stderr    show liqlib's log messages (downloads, repairs, gaps) on stderr / in Jupyter
@@ -65,10 +77,12 @@ _LAZY = {
     "estimate_heatmap": "liqlib.estimate.registry",
     "plot_market": "liqlib.viz.plot",
     "plot_heatmap": "liqlib.viz.plot",
+    "plot_realized": "liqlib.viz.realized",
     "plot_liquidation_map": "liqlib.viz.plot",
     "make_heatmap_explorer": "liqlib.viz.explorer",
     "record": "liqlib.report.run",
     "versions": "liqlib.report.run",
+    "reading_time": "liqlib.report.reading",
     "clear_cache": "liqlib.data.store",
     "default_cache_dir": "liqlib.data.store",
     "describe_datasets": "liqlib.data.store",
@@ -77,6 +91,12 @@ _LAZY = {
     "verify_cache": "liqlib.data.store",
     "resample_market": "liqlib.data.bars",
     "load_event_candles": "liqlib.data.events",
+    "scan": "liqlib.stories.scan",
+    "load_liquidations": "liqlib.data.record.read",
+    "load_gaps": "liqlib.data.record.read",
+    "load_coverage": "liqlib.data.record.read",
+    "to_bars": "liqlib.data.record.read",
+    "write_liquidations": "liqlib.data.record.read",
     "DATA_SOURCES": "liqlib.sim.datasource",
     "load_data": "liqlib.sim.datasource",
     "shared_data_file": "liqlib.sim.datasource",
@@ -95,11 +115,42 @@ _LAZY = {
     "show_config": "liqlib.settings",
     "log_to_stderr": "liqlib.settings",
     "calibrate_leverage_mix": "liqlib.estimate.calibrate",
+    "load_hyperliquid_positions": "liqlib.data.sources.hyperliquid",
+    "load_coinglass_alts": "liqlib.data.sources.coinglass_alts",
+    "DEFAULT_LEVEL": "liqlib.estimate.priors",
+    "HYPERLIQUID_MIXTURE": "liqlib.estimate.priors",
+    "LevelPrior": "liqlib.estimate.priors",
+    "TabulatedLeverageDensity": "liqlib.estimate.priors",
+    "level_band": "liqlib.estimate.priors",
+    "margin_mixture_density": "liqlib.estimate.priors",
+    "measure_margin_mixture": "liqlib.estimate.priors",
+    "derive_level_prior": "liqlib.estimate.level",
+    "fit_share_from_oi_drops": "liqlib.estimate.level",
+    "implied_share": "liqlib.estimate.level",
+    "ScenarioConfig": "liqlib.sim.scenarios",
+    "describe_scenarios": "liqlib.sim.scenarios",
+    "simulate_scenario": "liqlib.sim.scenarios",
+    "compare_to_positions": "liqlib.validate.positions",
+    "evaluate_foreign_scenarios": "liqlib.validate.foreign",
+    "level_ratio": "liqlib.validate.level",
+    "unit_predictions": "liqlib.estimate.level",
+    "oi_drop_usd": "liqlib.estimate.level",
+    "period_shares": "liqlib.estimate.level",
+    "plot_level_ratios": "liqlib.viz.level",
 }
 
 if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.data.bars import resample_market
     from liqlib.data.events import load_event_candles
+    from liqlib.data.record.read import (
+        load_coverage,
+        load_gaps,
+        load_liquidations,
+        to_bars,
+        write_liquidations,
+    )
+    from liqlib.data.sources.coinglass_alts import load_coinglass_alts
+    from liqlib.data.sources.hyperliquid import load_hyperliquid_positions
     from liqlib.data.store import (
         clear_cache,
         default_cache_dir,
@@ -118,7 +169,25 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.estimate.calibrate import MixCalibration, calibrate_leverage_mix
     from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix, default_mix
     from liqlib.estimate.heatmap import Heatmap
+    from liqlib.estimate.level import (
+        derive_level_prior,
+        fit_share_from_oi_drops,
+        implied_share,
+        oi_drop_usd,
+        period_shares,
+        unit_predictions,
+    )
+    from liqlib.estimate.priors import (
+        DEFAULT_LEVEL,
+        HYPERLIQUID_MIXTURE,
+        LevelPrior,
+        TabulatedLeverageDensity,
+        level_band,
+        margin_mixture_density,
+        measure_margin_mixture,
+    )
     from liqlib.estimate.registry import DEFAULT_MODEL, MODELS, estimate_heatmap
+    from liqlib.report.reading import reading_time
     from liqlib.report.run import record, versions
     from liqlib.settings import log_to_stderr, show_config
     from liqlib.sim.datasource import DATA_SOURCES, load_data, shared_data_file
@@ -130,11 +199,18 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         use_demo_mirror,
     )
     from liqlib.sim.market import LogNormalLeverage, SimConfig, simulate_market
+    from liqlib.sim.scenarios import ScenarioConfig, describe_scenarios, simulate_scenario
     from liqlib.sim.synthetic import make_synthetic_market
     from liqlib.sim.truth import MarketTruth
+    from liqlib.stories.scan import scan
     from liqlib.validate import evaluate
+    from liqlib.validate.foreign import evaluate_foreign_scenarios
+    from liqlib.validate.level import level_ratio
+    from liqlib.validate.positions import compare_to_positions
     from liqlib.viz.explorer import make_heatmap_explorer
+    from liqlib.viz.level import plot_level_ratios
     from liqlib.viz.plot import plot_heatmap, plot_liquidation_map, plot_market
+    from liqlib.viz.realized import plot_realized
 
 
 #: Submodules reachable as attributes (``lq.evaluate.out_of_sample``, ``lq.viz.plot_zones``),
@@ -202,13 +278,21 @@ __all__ = [
     "describe_datasets",
     "load_market",
     "plot_heatmap",
+    "plot_realized",
     "plot_liquidation_map",
     "plot_market",
+    "reading_time",
     "record",
     "versions",
     "verify_cache",
     "resample_market",
     "load_event_candles",
+    "scan",
+    "load_liquidations",
+    "load_gaps",
+    "load_coverage",
+    "to_bars",
+    "write_liquidations",
     "DATA_SOURCES",
     "load_data",
     "shared_data_file",
@@ -226,6 +310,28 @@ __all__ = [
     "MixCalibration",
     "calibrate_leverage_mix",
     "evaluate",
+    "load_hyperliquid_positions",
+    "load_coinglass_alts",
+    "DEFAULT_LEVEL",
+    "HYPERLIQUID_MIXTURE",
+    "LevelPrior",
+    "TabulatedLeverageDensity",
+    "level_band",
+    "margin_mixture_density",
+    "measure_margin_mixture",
+    "derive_level_prior",
+    "fit_share_from_oi_drops",
+    "implied_share",
+    "ScenarioConfig",
+    "describe_scenarios",
+    "simulate_scenario",
+    "compare_to_positions",
+    "evaluate_foreign_scenarios",
+    "level_ratio",
+    "unit_predictions",
+    "oi_drop_usd",
+    "period_shares",
+    "plot_level_ratios",
     "show_config",
     "log_to_stderr",
 ]

@@ -29,7 +29,16 @@ from pathlib import Path
 
 from liqlib.errors import InputError
 
-__all__ = ["SETTINGS", "Setting", "default_cache_dir", "get", "log_to_stderr", "raw", "show_config"]
+__all__ = [
+    "SETTINGS",
+    "Setting",
+    "default_cache_dir",
+    "get",
+    "log_to_stderr",
+    "raw",
+    "raw_env",
+    "show_config",
+]
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,21 @@ SETTINGS: dict[str, Setting] = {
     "coinglass_url": Setting(
         "LIQLIB_COINGLASS_URL", "url", "https://open-api-v4.coinglass.com", "Coinglass API"
     ),
+    "bybit_rest_url": Setting(
+        "LIQLIB_BYBIT_REST_URL", "url", None, "Bybit REST API (default: its public endpoint)"
+    ),
+    "okx_rest_url": Setting(
+        "LIQLIB_OKX_REST_URL", "url", None, "OKX REST API (default: its public endpoint)"
+    ),
+    "binance_ws_url": Setting(
+        "LIQLIB_BINANCE_WS_URL", "url", None, "Binance liquidation stream (liqlib record)"
+    ),
+    "bybit_ws_url": Setting(
+        "LIQLIB_BYBIT_WS_URL", "url", None, "Bybit liquidation stream (liqlib record)"
+    ),
+    "okx_ws_url": Setting(
+        "LIQLIB_OKX_WS_URL", "url", None, "OKX liquidation stream (liqlib record)"
+    ),
     "coinglass_api_key": Setting(
         "COINGLASS_API_KEY", "text", None, "Coinglass API key (never shown)", secret=True
     ),
@@ -130,6 +154,15 @@ def raw(name: str, env: Mapping[str, str] | None = None) -> str | None:
     """The stripped text of setting ``name``'s variable, or None when unset or blank."""
     text = (os.environ if env is None else env).get(_setting(name).env, "")
     return text.strip() or None
+
+
+def raw_env(variable: str, env: Mapping[str, str] | None = None) -> str | None:
+    """:func:`raw` by variable name (``"LIQLIB_OKX_REST_URL"``), for code that is handed the
+    variable; it must be declared in :data:`SETTINGS`."""
+    for name, s in SETTINGS.items():
+        if s.env == variable:
+            return raw(name, env)
+    raise InputError(f"{variable} is not a liqlib setting: declare it in liqlib.settings")
 
 
 def get(name: str, env: Mapping[str, str] | None = None):

@@ -3,7 +3,8 @@
 Columns (:mod:`.columns`), time parsing (:mod:`.time`), HTTP with retries (:mod:`.http`), the
 validation contract (:mod:`.contract`), the self-healing cache (:mod:`.cache`), the aligned market
 frame (:mod:`.store`, ``load_market``), coarser bars (:mod:`.bars`), realized-liquidation bar
-frames (:mod:`.realized`) and one subpackage per venue (:mod:`.sources`).
+frames (:mod:`.realized`), the recorder of realized liquidations and its reader
+(:mod:`.record`) and one subpackage per venue (:mod:`.sources`).
 Submodules load on first use, so ``import liqlib.data`` stays quick.
 """
 
@@ -12,7 +13,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=[
-        "bars", "cache", "columns", "contract", "events", "http", "realized", "serve", "sources", "store",
+        "bars", "cache", "columns", "contract", "events", "http", "realized", "record", "serve", "sources", "store",
         "time",
     ],
     submod_attrs={
@@ -20,5 +21,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(
                   "default_cache_dir", "MARKET_KINDS"],
         "bars": ["resample_market"],
         "events": ["load_event_candles"],
+        "record": ["load_liquidations", "load_gaps", "to_bars"],
     },
 )  # fmt: skip

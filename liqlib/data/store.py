@@ -414,6 +414,7 @@ def load_market(
     refresh: bool = False,
     progress: bool | None = None,
     rest_fallback: bool = True,
+    venues: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Load one aligned market frame: prices, volumes, mark price, open interest, funding.
 
@@ -451,6 +452,11 @@ def load_market(
         three days ago, the current month of funding) from the exchange's REST API
         (``$LIQLIB_BINANCE_REST_URL``). Such rows are never cached: the archive file, once
         published, is the reference. Listed in ``df.attrs["from_rest"]``.
+    venues : sequence of str, optional
+        ``("binance", "bybit", "okx")`` or a subset: returns ``{venue: frame}`` on one time
+        axis instead of one frame (Bybit and OKX from their REST APIs, not cached; columns
+        they do not publish are NaN), ready for ``lq.estimate_heatmap``
+        (:func:`liqlib.data.venues.load_venue_markets`).
 
     Returns
     -------
@@ -469,6 +475,14 @@ def load_market(
     >>> df = lq.load_market("BTCUSDT", "2025-11-03", "2025-11-06", interval="5m")  # doctest: +SKIP
     >>> df["mark_low"].idxmin()  # doctest: +SKIP
     """
+    if venues is not None:
+        from liqlib.data.venues import load_venue_markets
+
+        return load_venue_markets(
+            symbol, start, end, interval, venues, load_market, source=source, include=include,
+            mark_interval=mark_interval, allow_gaps=allow_gaps, cache_dir=cache_dir,
+            refresh=refresh, progress=progress, rest_fallback=rest_fallback,
+        )  # fmt: skip
     if source != "binance":
         raise InputError(f"source={source!r} is not supported yet: use source='binance'")
     symbol = binance.validate_symbol(symbol)

@@ -188,6 +188,9 @@ def _params(params: EngineParams | None, overrides: dict, density: LeverageDensi
         p = replace(p, mix=density)
     elif p.mix is None:
         p = replace(p, mix=spec.default_mix)
+    if p.leveraged_share is None:
+        share = spec.level_prior.share if spec.level_prior is not None else 1.0
+        p = replace(p, leveraged_share=share)
     return replace(p, max_columns=1, per_tier=False, mix_basis="stock")
 
 
@@ -274,9 +277,10 @@ def calibrate_leverage_mix(
         would leave fewer than half the bars.
     fit : {"shape", "share", "both"}
         Realized target only. "shape": fit the mix, holding ``leveraged_share`` at the value
-        of ``params`` / ``overrides`` (default 1.0: every contract's two sides are modelled);
-        "share": fit ``leveraged_share``, holding the mix at ``density`` / the model default
-        (``family="density"`` only); "both": fit both. Liquidations only reveal the part of
+        of ``params`` / ``overrides`` (default: the model's level prior,
+        :data:`liqlib.estimate.priors.DEFAULT_LEVEL`); "share": fit ``leveraged_share``,
+        holding the mix at ``density`` / the model default (``family="density"`` only);
+        "both": fit both. Liquidations only reveal the part of
         the mix that price reached, so a free share trades off against the far tail: fix the
         share when you know it (a simulation), fit only the share when the data are too few
         to tell a shape.
@@ -379,6 +383,7 @@ def calibrate_leverage_mix(
         mix = LeverageMix(lev, tuple(_renorm(weights)))
     else:
         d0 = p.mix
+        hold_shape = fit == "share" and target == "realized"  # the given density, any form
         best = None
         for refine in (False, True):
             medians, sigmas = MEDIANS, SIGMAS
@@ -390,7 +395,10 @@ def calibrate_leverage_mix(
                 medians = best[2] * np.geomspace(0.85, 1.18, 15)
                 sigmas = best[3] * np.geomspace(0.85, 1.18, 15)
             grid = [(m, sg) for m in medians for sg in sigmas]
-            w = np.array([_density_weights(d0, m, sg) for m, sg in grid])
+            if hold_shape:
+                w = np.array([d0.weights()])
+            else:
+                w = np.array([_density_weights(d0, m, sg) for m, sg in grid])
             if basis == "opened":
                 w = w * life
             stocks = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
@@ -405,13 +413,15 @@ def calibrate_leverage_mix(
             if best is None or losses[g] <= best[1]:
                 best = (float(alphas[g]), float(losses[g]), grid[g][0], grid[g][1], stocks[g])
         alpha, loss, med, sig, stock = best
-        mix = LeverageDensity(
-            median=float(med),
-            sigma=float(sig),
-            min_leverage=d0.min_leverage,
-            max_leverage=d0.max_leverage,
-            n_tiers=d0.n_tiers,
-        )
+        mix = d0
+        if not hold_shape:
+            mix = LeverageDensity(
+                median=float(med),
+                sigma=float(sig),
+                min_leverage=d0.min_leverage,
+                max_leverage=d0.max_leverage,
+                n_tiers=d0.n_tiers,
+            )
     if target == "realized":
         base_loss = float(((np.sqrt(y) - np.sqrt(y).mean()) ** 2).sum())
         share = alpha

@@ -280,11 +280,14 @@ class EngineParams:
     hold_leverage_exponent : float
         "turnover" only: the mean holding time at leverage ``L`` is
         ``hold_hours * (10 / L) ** hold_leverage_exponent`` (>= 0; 0 = the same for all).
-    leveraged_share : float
+    leveraged_share : float, optional
         "turnover" only: USD of modelled (liquidatable) positions on *each* side as a share of
         the open interest (> 0). Every contract has a long and a short, so 1.0 means all of
-        it; hedged, cross-margined and market-maker positions are not liquidated at these
-        prices, which a share below 1 accounts for (see ``lq.calibrate_leverage_mix``).
+        it; hedged, cross-margined and market-maker positions, and positions closed or topped
+        up before their price is reached, are not liquidated at these prices, which a share
+        below 1 accounts for (see ``lq.calibrate_leverage_mix``). None (the default): the
+        model's level prior (``lq.DEFAULT_LEVEL``) through ``lq.estimate_heatmap``; 1.0 for a
+        run of the turnover functions themselves.
     warm_start : bool
         "turnover" only: start from the stationary inventory of positions opened before the
         window (True) instead of an empty book (False).
@@ -328,7 +331,7 @@ class EngineParams:
     sweep: bool = True
     hold_hours: float = 24.0
     hold_leverage_exponent: float = 0.5
-    leveraged_share: float = 1.0
+    leveraged_share: float | None = None
     warm_start: bool = True
     oi_timing: str = "auto"
     intrabar_exposure: float = 0.5
@@ -379,6 +382,8 @@ class EngineParams:
             ("intrabar_exposure", None, 1.0, "0.5"),
         ):
             v = getattr(self, name)
+            if v is None and name == "leveraged_share":
+                continue  # the model's level prior
             ok = isinstance(v, int | float | np.number) and not isinstance(v, bool)
             ok = ok and math.isfinite(v) and (v > lo if lo is not None else v >= 0) and v <= hi
             if not ok:

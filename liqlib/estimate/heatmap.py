@@ -67,6 +67,8 @@ class Heatmap:
     long_usd_by_tier: np.ndarray | None = None
     short_usd_by_tier: np.ndarray | None = None
     source: dict = field(default_factory=dict)
+    #: venue -> that venue's own Heatmap, when this one sums several venues (else empty)
+    venues: dict = field(default_factory=dict)
 
     @property
     def bin_centers(self) -> np.ndarray:
@@ -149,7 +151,8 @@ class Heatmap:
             - ``usd`` (side, time, price): USD whose liquidation price lies in the bin;
             - ``usd_by_tier`` (side, time, tier, price), when estimated with ``per_tier=True``;
             - ``overflow_usd`` (side, time): USD whose liquidation price is off the grid;
-            - ``close`` (time): trade close of each column's last candle (USD/coin).
+            - ``close`` (time): trade close of each column's last candle (USD/coin);
+            - ``usd_by_venue`` (venue, side, time, price), when the heatmap sums venues.
 
             Coordinates: ``time`` (UTC, stored timezone-naive: ``attrs["time_zone"]`` says
             UTC), ``price`` (bin centre, USD/coin) with ``price_lower`` / ``price_upper`` (bin
@@ -194,6 +197,13 @@ class Heatmap:
             data["usd_by_tier"] = (
                 ("side", "time", "tier", "price"),
                 np.stack([self.long_usd_by_tier, self.short_usd_by_tier]),
+                usd_attrs,
+            )
+        if self.venues:
+            coords["venue"] = list(self.venues)
+            data["usd_by_venue"] = (
+                ("venue", "side", "time", "price"),
+                np.stack([np.stack([h.long_usd, h.short_usd]) for h in self.venues.values()]),
                 usd_attrs,
             )
         attrs = {

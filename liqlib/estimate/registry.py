@@ -28,16 +28,24 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
+import numpy as np
 import pandas as pd
 
-from liqlib.errors import InputError
-from liqlib.estimate.brackets import real_symbol
+from liqlib.errors import InputError, LiqlibError
+from liqlib.estimate.brackets import get_bracket_table, real_symbol
 from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix
 from liqlib.estimate.heatmap import Heatmap
 from liqlib.estimate.inputs import check_volumes
 from liqlib.estimate.oi_flow import estimate
+from liqlib.estimate.priors import (
+    DEFAULT_LEVEL,
+    LevelPrior,
+    density_within_bracket,
+    margin_mixture_density,
+)
 from liqlib.estimate.turnover import estimate_turnover
 
 __all__ = [
@@ -67,18 +75,23 @@ class ModelSpec:
     ignores: frozenset[str] = frozenset()
     #: Binance archive kinds the model cannot do without (a report checks its source has them).
     needs: tuple[str, ...] = ("klines", "markPriceKlines", "metrics")
+    #: The level prior used when ``leveraged_share`` is left at None ("turnover").
+    level_prior: LevelPrior | None = None
 
 
-#: The "turnover" model's default leverage distribution (share of open interest by *effective*
-#: leverage): log-normal, median 10x, sigma 0.9, 1.5-200x in 24 cells. A prior from public
-#: statistics (``../shared/data/README.md``), not fitted to any market: Hyperliquid's on-chain
-#: open interest sits mostly at 0-7x (median ~4x), BitMEX's contract-weighted effective
-#: leverage averaged 22-39x, Binance users pick >= 20x for most trades; median 10x lies between
-#: the first two, and sigma 0.9 puts 68 % of the USD between 4x and 25x. The range goes past
-#: Binance's 125-150x entry maximum because effective leverage (cross margin, lost margin)
-#: reaches 1 / MMR = 250x, where the liquidation price meets the price; 200x keeps levels at
-#: least 0.1 % away. Calibrate it for a market with ``lq.calibrate_leverage_mix``.
-TURNOVER_DEFAULT_MIX = LeverageDensity(median=10.0, sigma=0.9, min_leverage=1.5, max_leverage=200.0)
+#: The "turnover" model's default leverage distribution (share of liquidatable USD by
+#: *effective* leverage, 1.1-200x in 24 cells): the margin mixture measured on real positions
+#: (:func:`liqlib.estimate.priors.margin_mixture_density`): isolated positions at their
+#: leverage setting (exact bracket price) and cross-margin positions at the effective leverage
+#: of their account's equity, weighted by the measured cross share (84 % of the USD in the
+#: shared Hyperliquid samples). Calibrate it for a market with ``lq.calibrate_leverage_mix``.
+TURNOVER_DEFAULT_MIX = margin_mixture_density()
+
+#: The log-normal prior the "turnover" model used before the margin mixture (median 10x, sigma
+#: 0.9, 1.5-200x): pass ``mix=TURNOVER_LOGNORMAL_MIX`` to reproduce older results.
+TURNOVER_LOGNORMAL_MIX = LeverageDensity(
+    median=10.0, sigma=0.9, min_leverage=1.5, max_leverage=200.0
+)
 
 #: Fields only the "turnover" model reads.
 _TURNOVER_ONLY = frozenset(
@@ -100,6 +113,7 @@ MODELS: dict[str, ModelSpec] = {
         sweep=True,
         default_mix=TURNOVER_DEFAULT_MIX,
         ignores=_FLOW_ONLY | {"volume_open_fraction"},
+        level_prior=DEFAULT_LEVEL,
     ),
     "oi-flow": ModelSpec(
         "oi-flow",
@@ -161,8 +175,11 @@ def estimate_heatmap(
 
     Parameters
     ----------
-    market : pandas.DataFrame
-        A frame from ``lq.load_market`` (or :func:`liqlib.sim.synthetic.make_synthetic_market`).
+    market : pandas.DataFrame or mapping of str to pandas.DataFrame
+        A frame from ``lq.load_market`` (or :func:`liqlib.sim.synthetic.make_synthetic_market`);
+        or ``{venue: frame}`` on one time axis (``lq.load_market(..., venues=...)``): each venue
+        is estimated on its own frame, on one price grid, and the USD summed
+        (:mod:`liqlib.estimate.aggregate`; ``hm.venues`` keeps each venue's heatmap).
     model : str
         One of :data:`MODELS`; default :data:`DEFAULT_MODEL` ("turnover"). "oi-flow" is kept
         unchanged under its name for reproducibility.
@@ -176,6 +193,11 @@ def estimate_heatmap(
     Returns
     -------
     Heatmap
+        When the model has a level prior ("turnover") and ``leveraged_share`` is left at None
+        (the default, in ``params`` and ``overrides``), the prior's share is used and
+        ``heatmap.source["level_prior"]`` holds it with its band (``share``, ``low``,
+        ``high`` as multipliers of every USD figure, ``basis``):
+        ``lq.level_band(heatmap)`` reads it.
 
     Raises
     ------
@@ -190,10 +212,24 @@ def estimate_heatmap(
     >>> hm.leverages
     (10.0, 20.0)
     """
+    if isinstance(market, Mapping):  # {venue: market}: one heatmap summed over venues
+        from liqlib.estimate.aggregate import estimate_by_venue
+
+        return estimate_by_venue(
+            market, lambda m, **kw: estimate_heatmap(m, model, params, **kw), **overrides
+        )
     p = resolve_params(market, model, params, **overrides)
     if p.flow == "turnover":
-        return estimate_turnover(market, p, model=model)
-    return estimate(market, p, model=model)
+        hm = estimate_turnover(market, p, model=model)
+    else:
+        hm = estimate(market, p, model=model)
+    base = params if isinstance(params, EngineParams) else _DEFAULTS
+    prior = _level_prior(MODELS[model], base, overrides)
+    if prior is not None:
+        low, high = prior.multipliers()
+        info = {"share": prior.share, "low": low, "high": high, "basis": prior.basis}
+        object.__setattr__(hm, "source", {**hm.source, "level_prior": info})
+    return hm
 
 
 def market_symbol(market) -> str | None:
@@ -278,7 +314,7 @@ def resolve_params(
         settings["fade_half_life_candles"] = spec.default_fade_half_life_candles
     mix = overrides.get("mix", base.mix)
     if mix is None and spec.default_mix is not None:
-        settings["mix"] = spec.default_mix
+        settings["mix"] = _default_mix_for(spec.default_mix, market, base, overrides)
     unused = sorted(
         name
         for name in spec.ignores
@@ -290,6 +326,9 @@ def resolve_params(
             f"model {model!r} does not use {unused[0]!r} (it would be ignored): drop it, or "
             f"use a model that reads it: {users}"
         )
+    prior = _level_prior(spec, base, overrides)
+    if prior is not None:
+        settings["leveraged_share"] = prior.share
     p = replace(base, **{**overrides, **settings})
     own = market_symbol(market)
     if own is not None:
@@ -303,6 +342,35 @@ def resolve_params(
     if isinstance(market, pd.DataFrame):
         check_volumes(market)
     return p
+
+
+def _default_mix_for(mix, market, base: EngineParams, overrides: dict):
+    """The model's default density, its top kept below ``1 / MMR`` of the symbol's bracket.
+
+    The default reaches 200x effective leverage, where a 0.5 % MMR (SOLUSDT, DOGEUSDT) puts
+    the liquidation price on the entry; there the top is lowered (:func:`density_within_bracket`).
+    A symbol or table that cannot be read is left to the parameter check to name.
+    """
+    if not isinstance(mix, LeverageDensity):
+        return mix
+    try:
+        table = overrides.get("brackets", base.brackets)
+        if table is None:
+            sym = overrides.get("symbol", base.symbol) or market_symbol(market) or "BTCUSDT"
+            table = get_bracket_table(
+                real_symbol(sym), overrides.get("brackets_as_of", base.brackets_as_of)
+            )
+        n = overrides.get("position_notional_usd", base.position_notional_usd)
+        mmr = float(np.asarray(table.mmr)[table.bracket_index(np.array([float(n)]))][0])
+    except (LiqlibError, TypeError, ValueError):
+        return mix
+    return density_within_bracket(mix, mmr)
+
+
+def _level_prior(spec: ModelSpec, base: EngineParams, overrides: dict) -> LevelPrior | None:
+    """The model's level prior when ``leveraged_share`` is left at None, else None."""
+    unset = overrides.get("leveraged_share", base.leveraged_share) is None
+    return spec.level_prior if unset else None
 
 
 _DEFAULTS = EngineParams()

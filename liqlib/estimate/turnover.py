@@ -410,7 +410,8 @@ def prepare_turnover(
     elif params.mix_basis == "opened":
         w = w * expected_lifetime(ka, kb, lam, a)
         w = w / w.sum()
-    stock = np.vstack([w, w]) * float(params.leveraged_share)
+    share = 1.0 if params.leveraged_share is None else float(params.leveraged_share)
+    stock = np.vstack([w, w]) * share
 
     edges = _grid(params, np.vstack([ka[0], kb[1]]), lo, h, sweep_lo, sweep_hi)
     nb = edges.size - 1

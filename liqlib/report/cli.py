@@ -1,4 +1,6 @@
-"""Command line: ``liqlib report`` runs the notebook suite headless and writes HTML reports.
+"""Command line: ``liqlib report`` runs the notebook suite headless and writes HTML reports;
+``liqlib scan`` summarises every symbol at once on Dask (:mod:`liqlib.report.scan_cli`);
+``liqlib cache`` manages the local cache.
 
 Which market the notebooks run on (their ``DATA`` parameter) is chosen once for the run:
 
@@ -19,9 +21,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from liqlib import settings
+from liqlib.data.record.cli import add_record_parser
 from liqlib.data.sources.binance.archive import ARCHIVE_URL_ENV
 from liqlib.errors import LiqlibError
-from liqlib.report import cache_cli
+from liqlib.report import cache_cli, scan_cli
 from liqlib.report.suite import default_notebooks, notebooks_dir, parameters_help
 
 NO_DATA_HELP = (
@@ -246,9 +249,15 @@ def main(argv: list[str] | None = None) -> int:
         help="papermill parameter for every notebook, typed as papermill -p types it",
     )  # fmt: skip
     cache_cli.add_parser(sub)
+    scan_cli.add_scan_parser(sub)
+    add_record_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "cache":
         return cache_cli.run(args)
+    if args.command == "scan":
+        return scan_cli.run_scan(args)
+    if args.command == "record":
+        return args.func(args)
     try:
         return cmd_report(args)
     except LiqlibError as err:

@@ -163,6 +163,65 @@ def notebook_title(nb) -> str | None:
 REMOVE_TAGS = {"cell": "remove-cell", "input": "remove-input", "output": "remove-output"}
 
 
+#: Notebook metadata the HTML export reads: ``{"liqlib": {"show_code": true}}`` keeps a
+#: teaching notebook's code in its page whatever the suite's default.
+NB_META = "liqlib"
+#: Cells with this tag are folded into one ``<details>`` block per run of consecutive cells.
+SOLUTION_TAG = "solution"
+
+
+def page_shows_code(nb, default: bool) -> bool:
+    """Whether a notebook's HTML page shows its code: its ``liqlib.show_code`` metadata when
+    set, else ``default`` (the suite's choice)."""
+    meta = nb.metadata.get(NB_META, {})
+    value = meta.get("show_code", default) if isinstance(meta, dict) else default
+    return bool(value)
+
+
+def fold_solutions(
+    body: str,
+    tagged: Sequence[bool] | None = None,
+    summary: str = "Solutions (open after trying the exercises)",
+) -> str:
+    """Wrap each run of consecutive cells tagged ``solution`` in a closed ``<details>`` block.
+
+    nbconvert writes every cell as a top-level ``<div class="jp-Cell ...">`` and a cell's HTML
+    runs to the next cell's start or the end of ``<main>``. ``tagged`` (one flag per notebook
+    cell, in order) says which cells are solutions; without it, or when the page does not hold
+    one ``<div>`` per cell, the ``celltag_solution`` class nbconvert gives tagged *code* cells
+    decides. The page shows a one-line summary that opens on a click, no script.
+    """
+    import re
+
+    marker = f"celltag_{SOLUTION_TAG}"
+    found = list(re.finditer(r'<div class="(jp-Cell(?: [^"]*)?)"', body))
+    if tagged is not None and len(tagged) == len(found):
+        flags = [bool(t) for t in tagged]
+    else:
+        flags = [marker in m.group(1).split() for m in found]
+    if not any(flags):
+        return body
+    starts = [(m.start(), flag) for m, flag in zip(found, flags, strict=True)]
+    end_main = body.rfind("</main>")
+    bounds = [pos for pos, _ in starts] + [end_main if end_main >= 0 else len(body)]
+    out, last, inside = [], 0, False
+    for pos, tagged in starts:
+        if tagged and not inside:
+            out += [
+                body[last:pos],
+                f'<details class="liqlib-solutions"><summary>{summary}</summary>',
+            ]
+            last, inside = pos, True
+        elif not tagged and inside:
+            out += [body[last:pos], "</details>"]
+            last, inside = pos, False
+    if inside:
+        out += [body[last : bounds[-1]], "</details>"]
+        last = bounds[-1]
+    out.append(body[last:])
+    return "".join(out)
+
+
 def to_html(
     executed: str | Path, html_path: str | Path | None = None, *, show_code: bool = True
 ) -> Path:
@@ -172,6 +231,11 @@ def to_html(
     drops what the kernel wrote to stderr (warnings, logs): it stays in the executed notebook.
     Cells tagged ``remove-cell``, ``remove-input`` or ``remove-output`` lose that part in the
     page (:data:`REMOVE_TAGS`). The page's ``<title>`` is the notebook's first ``# `` heading.
+    A notebook's own ``{"liqlib": {"show_code": ...}}`` metadata overrides ``show_code``
+    (teaching notebooks keep their code). Cells tagged ``solution`` are folded in a
+    ``<details>`` block. Saved widget state is dropped: its views need scripts from a CDN and
+    a kernel, so offline it is megabytes that draw nothing (pages embed static figures or a
+    self-contained snapshot instead).
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -179,6 +243,8 @@ def to_html(
 
     executed = Path(executed)
     html_path = executed.with_suffix(".html") if html_path is None else Path(html_path)
+    nb = nbformat.read(str(executed), as_version=4)
+    show_code = page_shows_code(nb, show_code)
     exporter = HTMLExporter(
         exclude_input=not show_code,
         exclude_input_prompt=not show_code,
@@ -192,14 +258,28 @@ def to_html(
         ),
         enabled=True,
     )
-    nb = nbformat.read(str(executed), as_version=4)
-    if not show_code:
-        for cell in nb.cells:
-            if "outputs" in cell:
-                cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if "outputs" not in cell:
+            continue
+        kept = []
+        for out in cell.outputs:
+            if not show_code and out.get("name") == "stderr":
+                continue
+            data = out.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                # no state to draw it from: keep its text form only if it says something
+                data.pop("application/vnd.jupyter.widget-view+json")
+                data.pop("text/plain", None)
+                if not data:
+                    continue
+            kept.append(out)
+        cell.outputs = kept
     nb.metadata["title"] = notebook_title(nb) or executed.stem
     body, _ = exporter.from_notebook_node(nb)
-    html_path.write_text(body, encoding="utf-8")
+    tags = [set(c.metadata.get("tags", [])) for c in nb.cells]
+    tagged = [SOLUTION_TAG in tg for tg in tags if REMOVE_TAGS["cell"] not in tg]  # cells shown
+    html_path.write_text(fold_solutions(body, tagged), encoding="utf-8")
     return html_path
 
 

@@ -166,8 +166,11 @@ def liquidation_odds(
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("leverage (x)")
 
 
-def check_answer(answer, expected: float, *, rel_tol: float = 0.005, unit: str = "") -> str:
-    """One line saying whether an exercise's answer is right (within ``rel_tol``).
+def check_answer(
+    answer, expected: float, *, rel_tol: float = 0.005, abs_tol: float = 0.0, unit: str = ""
+) -> str:
+    """One line saying whether an exercise's answer is right (within ``rel_tol`` of the
+    expected value, or ``abs_tol`` in its unit).
 
     Examples
     --------
@@ -182,7 +185,7 @@ def check_answer(answer, expected: float, *, rel_tol: float = 0.005, unit: str =
         value = float(answer)
     except (TypeError, ValueError):
         return f"{answer!r} is not a number: type a number, e.g. 12345.6"
-    if math.isclose(value, expected, rel_tol=rel_tol):
+    if math.isclose(value, expected, rel_tol=rel_tol, abs_tol=abs_tol):
         return f"correct: {value:,.6g} {unit}".rstrip()
     hint = "too high" if value > expected else "too low"
     return f"not quite: {value:,.6g} {unit} is {hint}; look at the formula and try again".replace(
@@ -244,27 +247,60 @@ def make_calculator_widget(
     return box
 
 
+#: Exercise 1: the price move (as a share of the entry) after which the margin left is asked.
+EX1_MOVE = 0.03
+#: Exercise 4: the leverage of the long opened at the market's first candle.
+EX4_LEVERAGE = 20.0
+
+
 def exercise_answers(
     entry_usd: float,
     size_usd: float,
     hand: pd.DataFrame,
-    odds: pd.DataFrame,
+    market: pd.DataFrame,
     *,
+    horizon: str = "24h",
     symbol: str = "BTCUSDT",
 ) -> dict[str, float]:
-    """The answers of notebook 00's exercises, computed from its parameters (kept here so the
-    exercise cells do not show them).
+    """The answers of notebook 00's exercises, computed from its parameters and its market
+    (kept here so the exercise cells do not show them).
 
     Returns
     -------
     dict
-        ``"1"``: margin (USD) of ``5 * size_usd`` at 20x; ``"2"``: liquidation price (USD) of
-        a 25x short of ``size_usd`` at ``entry_usd``; ``"3"``: USD of shorts in ``hand``;
-        ``"4"``: % of 10x longs liquidated in ``odds`` (NaN when 10x is not in it).
+        ``"1"``: margin left (USD) on a 20x long of ``5 * size_usd`` after the price fell
+        :data:`EX1_MOVE` (3 %) from its entry; ``"2"``: liquidation price (USD) of a 25x
+        short of ``size_usd`` at ``entry_usd``; ``"3"``: USD of shorts in ``hand`` liquidated
+        by a rise to ``"3_level"`` (USD, half-way between the lowest and highest short
+        liquidation prices); ``"4"``: how far (%) the lowest low of the ``horizon`` after the
+        market's first candle stayed above the liquidation price of an :data:`EX4_LEVERAGE`
+        long of ``size_usd`` opened at that candle's close (negative: it fell below, the long
+        was liquidated); ``"4_entry"`` and ``"4_time"`` say which.
+
+    Raises
+    ------
+    InputError
+        If ``hand`` holds no short or ``market`` is shorter than ``horizon``.
     """
+    shorts = hand.loc[hand["side"] == "short"]
+    if shorts.empty:
+        raise InputError("exercise 3 needs at least one short in HAND_POSITIONS: add one")
+    level = 0.5 * float(shorts["liquidation_usd"].min() + shorts["liquidation_usd"].max())
+    t0 = market.index[0]
+    until = t0 + pd.Timedelta(horizon)
+    if market.index[-1] < until:
+        raise InputError(f"the market is shorter than horizon {horizon!r}: load more days")
+    entry4 = float(market[C.CLOSE].iloc[0])
+    lp4 = position(entry4, EX4_LEVERAGE, "long", size_usd, symbol=symbol)["liquidation_usd"]
+    low = market[C.MARK_LOW].fillna(market[C.LOW]) if C.MARK_LOW in market else market[C.LOW]
+    window = (market.index > t0) & (market.index <= until)
+    notional = 5 * size_usd
     return {
-        "1": 5 * size_usd / 20,
+        "1": notional / 20 - EX1_MOVE * notional,
         "2": position(entry_usd, 25, "short", size_usd, symbol=symbol)["liquidation_usd"],
-        "3": float(hand.loc[hand["side"] == "short", "size_usd"].sum()),
-        "4": float(odds.loc[10.0, "long_pct"]) if 10.0 in odds.index else float("nan"),
+        "3": float(shorts.loc[shorts["liquidation_usd"] <= level, "size_usd"].sum()),
+        "3_level": level,
+        "4": (float(low[window].min()) / lp4 - 1.0) * 100.0,
+        "4_entry": entry4,
+        "4_time": t0,
     }

@@ -5,6 +5,11 @@
 - :func:`support_resistance`: the simplest levels to combine with a map (last day's low/high).
 - :func:`bias_vs_direction`: does the side with more USD nearby tell where price goes next?
 
+Each test says how many *independent* windows it rests on (maps ``every`` apart look
+``horizon`` ahead: with ``every < horizon`` the windows overlap and share their price path) and
+compares with a baseline: a level picked at random at the same distance for the hot zones, a
+coin toss (with a 95 % Wilson interval) for the direction.
+
 Examples
 --------
 >>> from liqlib.sim.synthetic import make_synthetic_market
@@ -24,7 +29,38 @@ from liqlib.estimate.heatmap import Heatmap
 from liqlib.estimate.registry import DEFAULT_MODEL, estimate_heatmap
 from liqlib.stories.zones import compute_hot_zones, nearest_zones, zone_sweeps
 
-__all__ = ["bias_vs_direction", "compare_windows", "reach_by_distance", "support_resistance"]
+__all__ = [
+    "bias_vs_direction",
+    "compare_windows",
+    "independent_windows",
+    "reach_by_distance",
+    "support_resistance",
+    "wilson_interval",
+]
+
+
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % (``z`` = 1.96) Wilson score interval of a share ``k / n``, in % (NaN if n = 0).
+
+    Examples
+    --------
+    >>> [round(x, 1) for x in wilson_interval(5, 10)]
+    [23.7, 76.3]
+    """
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * float(np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / den
+    return (100.0 * (mid - half), 100.0 * (mid + half))
+
+
+def independent_windows(n_maps: int, horizon: str, every: str) -> int:
+    """How many of ``n_maps`` maps, ``every`` apart and each looking ``horizon`` ahead, have
+    windows that do not overlap (all of them when ``every >= horizon``)."""
+    step = pd.Timedelta(every) / pd.Timedelta(horizon)
+    return int(n_maps) if step >= 1 else int(np.ceil(n_maps * step))
 
 
 def _low_high(market: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -102,37 +138,62 @@ def reach_by_distance(
     zone_pct: float = 0.5,
     top_n: int = 6,
 ) -> pd.DataFrame:
-    """How often price reached a hot zone within ``horizon``, by the zone's distance.
+    """How often price reached a hot zone within ``horizon``, by the zone's distance, against
+    a level picked at random at the same distance.
 
     At one heatmap column per ``every``, the ``top_n`` hot zones are found
     (:func:`liqlib.stories.zones.compute_hot_zones`) and each is marked reached or not
-    (:func:`liqlib.stories.zones.zone_sweeps`) within the following ``horizon``.
+    (:func:`liqlib.stories.zones.zone_sweeps`) within the following ``horizon``. The baseline
+    asks the same of a level drawn uniformly from the zone's distance band, on its side, at the
+    same time: closer levels are reached more often whatever they hold, so a hot zone tells
+    something only if it is reached more often than its baseline.
 
     Returns
     -------
     pandas.DataFrame
-        Index: distance band (``"0-1 %"``...); ``zones`` (count) and ``reached_pct``.
-        ``attrs["n_maps"]``: how many maps were scored.
+        Index: distance band (``"0-1 %"``...); ``zones`` (count), ``reached_pct`` (%) and
+        ``baseline_pct`` (%, a random level in the band). ``attrs["n_maps"]``: maps scored;
+        ``attrs["independent_windows"]``: how many of their windows do not overlap.
     """
     edges = np.asarray(edges_pct, dtype=float)
     found = []
     times = _sample_columns(hm, market, horizon, every)
     if not times:
         raise InputError(f"no heatmap column has {horizon} of data after it: shorten horizon")
+    low, high = _low_high(market)
     for t in times:
         z = compute_hot_zones(hm, t, zone_pct=zone_pct, max_distance_pct=edges[-1], top_n=top_n)
         s = zone_sweeps(z, market, until=pd.Timestamp(t) + pd.Timedelta(horizon))
-        found.append(s[["distance_pct", "swept_at"]])
+        # how far the price went each way in the window (%): a level d % away on a side is
+        # reached when d <= that excursion
+        px = float(z.attrs["price"]) if "price" in z.attrs else float(hm.price[hm.column_at(t)])
+        win = (market.index > pd.Timestamp(t)) & (
+            market.index < pd.Timestamp(t) + pd.Timedelta(horizon)
+        )
+        down = (1.0 - float(low[win].min()) / px) * 100.0 if win.any() else 0.0
+        up = (float(high[win].max()) / px - 1.0) * 100.0 if win.any() else 0.0
+        s = s[["distance_pct", "swept_at"]].copy()
+        s["excursion_pct"] = np.where(s["distance_pct"] < 0, down, up)
+        found.append(s)
     allz = pd.concat(found, ignore_index=True)
     labels = [f"{a:g}-{b:g} %" for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    band = pd.cut(allz["distance_pct"].abs(), edges, labels=labels)
+    dist = allz["distance_pct"].abs()
+    band = pd.cut(dist, edges, labels=labels)
+    k = np.clip(np.searchsorted(edges, dist.to_numpy(), side="left") - 1, 0, edges.size - 2)
+    lo, hi = edges[k], edges[k + 1]
+    baseline = np.clip((allz["excursion_pct"].to_numpy() - lo) / (hi - lo), 0.0, 1.0)
     out = (
-        allz.assign(band=band, reached=allz["swept_at"].notna())
-        .groupby("band", observed=False)["reached"]
-        .agg(zones="size", reached_pct="mean")
+        allz.assign(band=band, reached=allz["swept_at"].notna(), baseline=baseline)
+        .groupby("band", observed=False)
+        .agg(
+            zones=("reached", "size"),
+            reached_pct=("reached", "mean"),
+            baseline_pct=("baseline", "mean"),
+        )
     )
-    out["reached_pct"] *= 100.0
+    out[["reached_pct", "baseline_pct"]] *= 100.0
     out.attrs["n_maps"] = len(times)
+    out.attrs["independent_windows"] = independent_windows(len(times), horizon, every)
     return out
 
 
@@ -154,7 +215,8 @@ def bias_vs_direction(
     pandas.DataFrame
         A 2 x 2 count table: index ``more USD nearby`` ("shorts above" / "longs below"),
         columns ``price went`` ("up" / "down"). ``attrs["toward_pct"]``: % of maps where price
-        moved toward the side holding more USD; ``attrs["n_maps"]``.
+        moved toward the side holding more USD; ``attrs["ci95_pct"]``: its 95 % Wilson
+        interval (a coin toss is 50 %); ``attrs["n_maps"]``; ``attrs["independent_windows"]``.
     """
     close = market[C.CLOSE]
     rows = []
@@ -177,5 +239,10 @@ def bias_vs_direction(
         index=["shorts above", "longs below"], columns=["up", "down"], fill_value=0
     )
     toward = table.loc["shorts above", "up"] + table.loc["longs below", "down"]
-    table.attrs = dict(toward_pct=100.0 * toward / len(rows), n_maps=len(rows))
+    table.attrs = dict(
+        toward_pct=100.0 * toward / len(rows),
+        ci95_pct=wilson_interval(int(toward), len(rows)),
+        n_maps=len(rows),
+        independent_windows=independent_windows(len(rows), horizon, every),
+    )
     return table

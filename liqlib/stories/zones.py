@@ -190,7 +190,7 @@ def zone_sweeps(zones: pd.DataFrame, market: pd.DataFrame, until=None) -> pd.Dat
         hit = (low <= mid) if side == "long" else (high >= mid)
         swept.append(hit.idxmax() if hit.any() else pd.NaT)
     out = zones.copy()
-    out["swept_at"] = pd.to_datetime(pd.Series(swept, dtype="object"), utc=True)
+    out["swept_at"] = pd.to_datetime(pd.Series(swept, dtype="object", index=zones.index), utc=True)
     out["hours_after"] = (out["swept_at"] - t0) / pd.Timedelta(hours=1)
     out.attrs = dict(zones.attrs)
     return out

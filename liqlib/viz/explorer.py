@@ -14,8 +14,10 @@ hang headless and are never used here. The explorer therefore estimates on a **l
 (uniform) price grid, and sends arrays as base64 typed-array specs (plotly's own JSON
 encoding), which costs ~1 ms in Python instead of ~60 ms for nested lists.
 
-The explorer shows the result in a browser only; a notebook should draw a static figure
-(:func:`liqlib.plot_heatmap`) above it so HTML reports and headless runs show the result.
+The explorer shows the result in a browser with a kernel only; a notebook should draw a static
+figure (:func:`liqlib.plot_heatmap`) above it, and may show :meth:`HeatmapExplorer.snapshot`
+below it: the same figure as self-contained HTML (plotly.js gzipped inside, hover and zoom with
+no kernel and no network), which is what an HTML report keeps of the explorer.
 
 Examples
 --------
@@ -27,10 +29,16 @@ Examples
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import math
+import secrets
 import time
 from copy import deepcopy
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
@@ -54,7 +62,14 @@ from liqlib.viz.plot import (
 )
 from liqlib.viz.units import usd_tick
 
-__all__ = ["SCALES", "SIDES", "TIMEFRAMES", "HeatmapExplorer", "make_heatmap_explorer"]
+__all__ = [
+    "SCALES",
+    "SIDES",
+    "TIMEFRAMES",
+    "HeatmapExplorer",
+    "Snapshot",
+    "make_heatmap_explorer",
+]
 
 #: Timeframe presets (the names Coinglass users know), each ending at the end-time slider.
 TIMEFRAMES: dict[str, pd.Timedelta] = {
@@ -71,6 +86,7 @@ BACKGROUND = "#0d0016"  # hidden (below-threshold) cells and the plot background
 PRICE_LINE = "#ff4d6d"
 MAX_BARS = 200  # predicted-liquidation bars under the heat, per window
 MAP_BARS = 125  # liquidation-map bars per tier at most (every SVG bar costs browser redraw time)
+FIGURE_CSS = ".liqlib-figure { width: 100%; min-width: 0; max-width: 1400px; }"
 MAX_LINE_POINTS = 2_000  # price-line points per window (a min/max envelope beyond that)
 
 
@@ -166,6 +182,107 @@ def _hex(rgba) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+SNAPSHOT_BINS = 250  # price bins of a snapshot at most (merged cells add their USD)
+SNAPSHOT_COLUMNS = 300  # time columns of a snapshot at most
+
+_LOADER = """<div class="liqlib-snapshot" id="ID" style="width:100%;max-width:1400px;height:HEIGHTpx">
+<p class="liqlib-snapshot-wait" style="font:13px sans-serif;color:#555">Interactive snapshot:
+needs JavaScript (any recent browser; no network, no kernel).</p></div>
+<script>
+(function () {
+  const el = document.getElementById("ID");
+  async function unzip(b64) {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return await new Response(stream).text();
+  }
+  async function plotly() {
+    if (window.Plotly && window.Plotly.newPlot) return window.Plotly;
+    if (!window.__liqlibPlotly) {
+      window.__liqlibPlotly = unzip("PLOTLYJS").then((src) => {
+        const define = window.define;  // an AMD loader on the page would capture plotly.js
+        window.define = undefined;
+        try { (0, eval)(src); } finally { window.define = define; }
+        return window.Plotly;
+      });
+    }
+    return await window.__liqlibPlotly;
+  }
+  (async function () {
+    const P = await plotly();
+    const fig = JSON.parse(await unzip("FIGURE"));
+    el.innerHTML = "";
+    await P.newPlot(el, fig.data, fig.layout, {responsive: true, displaylogo: false});
+  })().catch((err) => { el.textContent = "snapshot not drawn: " + err; });
+})();
+</script>"""
+
+
+@cache
+def _plotly_js_gz_b64() -> str:
+    """plotly.js (shipped with the plotly package) gzipped and base64-encoded: ~2 MB instead
+    of ~4.8 MB; the page unzips it with the browser's own ``DecompressionStream``."""
+    import plotly
+
+    js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+    return base64.b64encode(gzip.compress(js, 6, mtime=0)).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A self-contained interactive copy of the explorer's figure (see
+    :meth:`HeatmapExplorer.snapshot`): plotly.js and the figure in one HTML fragment, with
+    hover and zoom in any browser, no kernel and no network. The controls are not in it.
+
+    Attributes
+    ----------
+    figure : dict
+        The plotly figure (``data``, ``layout``) as sent to the page.
+    html : str
+        The HTML fragment (a ``<div>`` and a ``<script>``); what a notebook output shows.
+    """
+
+    figure: dict
+    html: str
+
+    @property
+    def size_bytes(self) -> int:
+        """Size of the HTML fragment (bytes, UTF-8)."""
+        return len(self.html.encode("utf-8"))
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def write_html(self, path: str | Path) -> Path:
+        """Write the snapshot as a standalone HTML page (UTF-8) and return its path."""
+        path = Path(path)
+        path.write_text(
+            "<!doctype html><html><head><meta charset='utf-8'>"
+            "<title>liqlib explorer snapshot</title></head><body>"
+            f"{self.html}</body></html>\n",
+            encoding="utf-8",
+        )
+        return path
+
+
+def _typed(a: np.ndarray) -> dict:
+    """A float32 array as plotly.js's typed-array spec (base64 bytes, dtype, shape): a quarter
+    of its size as JSON numbers, decoded by plotly.js without parsing text."""
+    a = np.ascontiguousarray(a, dtype="<f4")
+    return {
+        "dtype": "f4",
+        "bdata": base64.b64encode(a.tobytes()).decode("ascii"),
+        "shape": ", ".join(str(n) for n in a.shape),
+    }
+
+
+def _merge(a: np.ndarray, k: int, axis: int) -> np.ndarray:
+    """Sum blocks of ``k`` along ``axis`` (the last block may be shorter)."""
+    if k <= 1:
+        return a
+    return np.add.reduceat(a, np.arange(0, a.shape[axis], k), axis=axis)
+
+
 class HeatmapExplorer(W.VBox):
     """Controls, figure and status line of the explorer (see :func:`make_heatmap_explorer`).
 
@@ -258,8 +375,12 @@ class HeatmapExplorer(W.VBox):
         self.figure.add_class("liqlib-figure")
         self.hm = None
         self._z_usd = None
+        # the plotly view sizes itself to its element: make that element as wide as the
+        # output area (not plotly's 700 px default), so the figure follows JupyterLab's width
+        # and a phone-sized Voila window (the view re-fits on window resize)
+        css = W.HTML(f"<style>{FIGURE_CSS}</style>", layout=W.Layout(height="0px"))
         super().__init__(
-            [self._controls_box(), self.figure, self.status],
+            [css, self._controls_box(), self.figure, self.status],
             layout=W.Layout(width="100%"),
         )
         self._model_shown = None
@@ -427,9 +548,8 @@ class HeatmapExplorer(W.VBox):
             # shared time axis from its data, and numbers would make it linear
             trace.x = bar_x
             trace.y = _f8(y)
-            trace.width = width
         per = pd.Timedelta(milliseconds=width)
-        fig.layout.yaxis2.title.text = f"predicted<br>liquidations<br>(USD per {_duration(per)})"
+        fig.layout.yaxis2.title.text = f"predicted<br>liquidations<br>(USD/{_duration(per)})"
         x0 = float(self._t_ms[i_start] - self._step / pd.Timedelta(milliseconds=1))
         fig.layout.xaxis.range = [x0, float(col_ms[-1]) + dx / 2]
         lo, hi = self.controls["price"].value
@@ -456,7 +576,6 @@ class HeatmapExplorer(W.VBox):
             bars = fig.data[first + t]
             bars.x = _f8((long_t[t] + short_t[t])[:nb].reshape(-1, g).sum(axis=1))
             bars.y = _f8(bar_y)
-            bars.width = g * float(edges[1] - edges[0])
             bars.visible = True if on else "legendonly"
         mask = np.array([self.controls[f"tier_{t}"].value for t in range(len(hm.leverages))])
         lg = (mask[:, None] * long_t).sum(axis=0)
@@ -470,17 +589,14 @@ class HeatmapExplorer(W.VBox):
         fig.data[first + n_t + 1].x = _f8(cum_short)
         fig.data[first + n_t + 1].y = _f8(centers)
         when = hm.times[j].strftime("%Y-%m-%d %H:%M")
-        fig.layout.xaxis3.title.text = (
-            f"liquidation map at {when} UTC<br>(USD per ${g * (edges[1] - edges[0]):,.0f} of price)"
+        fig.layout.xaxis3.title.text = (  # short lines: the panel is narrow on a phone
+            f"liquidation map<br>{when} UTC<br>USD per ${g * (edges[1] - edges[0]):,.0f}"
         )
         fig.layout.shapes[0].y0 = fig.layout.shapes[0].y1 = px
 
-    def _update_colour(self) -> None:
-        """Colour scale, threshold and price range only: no new arrays are sent."""
-        t0 = time.perf_counter()
-        z = self._z_usd
-        rows = self._visible_rows()
-        vis = z[rows]
+    def _colour_props(self, vis: np.ndarray) -> dict:
+        """zmax, colour scale and colour-bar ticks for the visible cells ``vis`` (USD) under
+        the current scale, threshold and colour map."""
         vmax = float(vis.max()) if vis.size else 0.0
         scale = self.controls["scale"].value
         if scale == "percentile":
@@ -489,18 +605,99 @@ class HeatmapExplorer(W.VBox):
         else:
             zmax = vmax if vmax > 0 else 1.0
         thr = self.controls["threshold"].value / 100.0 * vmax
+        ticks = _nice_ticks(zmax, n=3)  # few: the bar must stay readable on a phone
+        return {
+            "zmax": zmax,
+            "colorscale": colorscale(self.controls["cmap"].value, scale, zmax, thr),
+            "tickvals": ticks.tolist(),
+            "ticktext": [_usd_text(v) for v in ticks],
+        }
+
+    def _update_colour(self) -> None:
+        """Colour scale, threshold and price range only: no new arrays are sent."""
+        t0 = time.perf_counter()
+        props = self._colour_props(self._z_usd[self._visible_rows()])
         fig = self.figure
+        lo, hi = self.controls["price"].value
         with fig.batch_update():
             heat = fig.data[0]
             heat.zmin = 0.0
-            heat.zmax = zmax
-            heat.colorscale = colorscale(self.controls["cmap"].value, scale, zmax, thr)
-            ticks = _nice_ticks(zmax)
-            heat.colorbar.tickvals = ticks.tolist()
-            heat.colorbar.ticktext = [_usd_text(v) for v in ticks]
-            lo, hi = self.controls["price"].value
-            fig.layout.yaxis.range = [lo, hi]
+            heat.zmax = props["zmax"]
+            heat.colorscale = props["colorscale"]
+            heat.colorbar.tickvals = props["tickvals"]
+            heat.colorbar.ticktext = props["ticktext"]
+            if tuple(fig.layout.yaxis.range or ()) != (lo, hi):  # a relayout redraws the axes
+                fig.layout.yaxis.range = [lo, hi]
         self.timings_ms["colour"].append((time.perf_counter() - t0) * 1e3)
+
+    # ------------------------------------------------------------------ snapshot
+    def snapshot(
+        self, max_bins: int = SNAPSHOT_BINS, max_columns: int = SNAPSHOT_COLUMNS
+    ) -> Snapshot:
+        """A self-contained interactive copy of the figure as it is now (see :class:`Snapshot`).
+
+        For pages without a kernel (an HTML report): hover reads a cell, drag zooms,
+        double-click resets, in any browser with no network. The visible price range is kept
+        at most ``max_bins`` price bins (adjacent bins merged: their USD added) and
+        ``max_columns`` time columns (every k-th column up to the last: a column is the
+        inventory at its time, never a sum over time), so the page stays small.
+
+        Returns
+        -------
+        Snapshot
+            ``.html`` (what a notebook output shows), ``.figure`` (the plotly dict).
+        """
+        import plotly.io as pio
+
+        if max_bins < 2 or max_columns < 2:
+            raise InputError("a snapshot needs at least 2 price bins and 2 columns: use e.g. 250")
+        hm = self.hm
+        rows = self._visible_rows()
+        z = self._z_usd[rows].astype(np.float64)
+        e = hm.price_edges[rows.start : rows.stop + 1]
+        gb = max(1, math.ceil(z.shape[0] / max_bins))
+        pad = -z.shape[0] % gb
+        z = _merge(np.vstack([z, np.zeros((pad, z.shape[1]))]), gb, 0)
+        dy = float(e[1] - e[0]) * gb
+        centres = float(e[0]) + dy * (np.arange(z.shape[0]) + 0.5)
+        gc = max(1, math.ceil(z.shape[1] / max_columns))
+        cols = np.arange(z.shape[1] - 1, -1, -gc)[::-1]
+        z = z[:, cols].astype(np.float32)
+        dist = (centres[:, None] / np.asarray(hm.price)[cols][None, :] - 1.0).astype(np.float32)
+        props = self._colour_props(z)
+        heat = self.figure.data[0].to_plotly_json()
+        for key in ("z", "customdata", "x"):
+            heat.pop(key, None)
+        heat.update(
+            z=_typed(z), customdata=_typed(dist), x=list(hm.times[cols].strftime("%Y-%m-%d %H:%M")),
+            y0=float(centres[0]), dy=dy, zmin=0.0, zmax=props["zmax"],
+            colorscale=props["colorscale"],
+        )  # fmt: skip
+        heat["colorbar"] = {
+            **heat.get("colorbar", {}),
+            "tickvals": props["tickvals"],
+            "ticktext": props["ticktext"],
+        }
+        data = [heat] + [t.to_plotly_json() for t in self.figure.data[1:]]
+        layout = self.figure.layout.to_plotly_json()
+        layout.pop("uirevision", None)
+        i_end = int(self.controls["end"].value)
+        layout["title"] = {
+            **layout.get("title", {}),
+            "text": f"{layout.get('title', {}).get('text', '')} · snapshot to "
+            f"{self._times[i_end]:%Y-%m-%d %H:%M} UTC (hover, zoom; controls need a kernel)",
+        }
+        layout["autosize"] = True
+        figure = {"data": data, "layout": layout}
+        payload = pio.to_json(figure, validate=False, engine="json").encode("utf-8")
+        fig_b64 = base64.b64encode(gzip.compress(payload, 9, mtime=0)).decode("ascii")
+        html = (
+            _LOADER.replace("ID", f"liqlib-snapshot-{secrets.token_hex(4)}")
+            .replace("HEIGHT", str(int(layout.get("height") or 640)))
+            .replace("PLOTLYJS", _plotly_js_gz_b64())
+            .replace("FIGURE", fig_b64)
+        )
+        return Snapshot(figure=json.loads(payload), html=html)
 
     # ------------------------------------------------------------------ readout
     def cell(self, time_utc, price_usd: float) -> dict:
@@ -544,23 +741,23 @@ class HeatmapExplorer(W.VBox):
         c: dict[str, W.Widget] = {}
         c["timeframe"] = W.ToggleButtons(
             options=list(TIMEFRAMES), value=timeframe, description="timeframe",
-            style={**style, "button_width": "44px"},
+            style={**style, "button_width": "auto"},
         )  # fmt: skip
         c["end"] = W.IntSlider(
             value=n - 1, min=0, max=n - 1, step=1, description="end", readout=False,
-            continuous_update=False, layout=W.Layout(width="420px"), style=style,
+            continuous_update=False, layout=W.Layout(flex="1 1 300px", max_width="420px", min_width="260px"), style=style,
         )  # fmt: skip
         c["end_label"] = W.Label()
         edges = self._runs[model].inputs.edges
         lo, hi = float(edges[0]), float(edges[-1])
         c["price"] = W.FloatRangeSlider(
             value=(lo, hi), min=lo, max=hi, step=(hi - lo) / 1000, description="price (USD)",
-            readout_format=",.0f", continuous_update=False, layout=W.Layout(width="420px"),
+            readout_format=",.0f", continuous_update=False, layout=W.Layout(flex="1 1 300px", max_width="420px", min_width="260px"),
             style=style,
         )  # fmt: skip
         c["side"] = W.ToggleButtons(
             options=list(SIDES), value=side, description="side",
-            style={**style, "button_width": "52px"},
+            style={**style, "button_width": "auto"},
         )  # fmt: skip
         c["model"] = W.Dropdown(
             options=list(MODELS), value=model, description="model",
@@ -569,7 +766,7 @@ class HeatmapExplorer(W.VBox):
         c["threshold"] = W.FloatSlider(
             value=threshold_pct, min=0.0, max=60.0, step=1.0,
             description="hide cells below (% of visible max)", readout_format=".0f",
-            continuous_update=False, layout=W.Layout(width="420px"), style=style,
+            continuous_update=False, layout=W.Layout(flex="1 1 300px", max_width="420px", min_width="260px"), style=style,
         )  # fmt: skip
         c["cmap"] = W.Dropdown(
             options=list(HEAT_CMAPS), value=cmap, description="colours",
@@ -577,7 +774,7 @@ class HeatmapExplorer(W.VBox):
         )  # fmt: skip
         c["scale"] = W.ToggleButtons(
             options=list(SCALES), value=scale, description="scale",
-            style={**style, "button_width": "76px"},
+            style={**style, "button_width": "auto"},
         )  # fmt: skip
         for t, (lev, w) in enumerate(zip(self._mix.leverages, self._mix.weights, strict=True)):
             c[f"tier_{t}"] = W.ToggleButton(
@@ -587,7 +784,7 @@ class HeatmapExplorer(W.VBox):
             c[f"mix_{t}"] = W.FloatSlider(
                 value=float(w), min=0.0, max=1.0, step=0.01, description=f"{lev:g}x share",
                 continuous_update=False, readout_format=".2f", style=style,
-                layout=W.Layout(width="210px"),
+                layout=W.Layout(flex="1 1 190px", max_width="210px", min_width="180px"),
             )  # fmt: skip
         for name, widget in c.items():  # stable CSS hooks for browser tests and styling
             widget.add_class(f"liqlib-{name.replace('_', '-')}")
@@ -596,14 +793,18 @@ class HeatmapExplorer(W.VBox):
     def _controls_box(self) -> W.Widget:
         c = self.controls
         nt = self._mix.n_tiers
-        row1 = W.HBox([c["timeframe"], c["end"], c["end_label"]])
-        row2 = W.HBox([c["price"], c["side"], c["model"]])
-        row3 = W.HBox([c["threshold"], c["cmap"], c["scale"]])
+        wrap = W.Layout(flex_flow="row wrap", align_items="center", width="100%")
+        row1 = W.HBox([c["timeframe"], c["end"], c["end_label"]], layout=wrap)
+        row2 = W.HBox([c["price"], c["side"], c["model"]], layout=wrap)
+        row3 = W.HBox([c["threshold"], c["cmap"], c["scale"]], layout=wrap)
         tiers = W.HBox(
-            [W.Label("leverage tiers (click to hide):")] + [c[f"tier_{t}"] for t in range(nt)]
+            [W.Label("leverage tiers (click to hide):")] + [c[f"tier_{t}"] for t in range(nt)],
+            layout=wrap,
         )
-        mix = W.HBox([W.Label("mix (re-estimates):")] + [c[f"mix_{t}"] for t in range(nt)])
-        return W.VBox([row1, row2, row3, tiers, mix])
+        mix = W.HBox(
+            [W.Label("mix (re-estimates):")] + [c[f"mix_{t}"] for t in range(nt)], layout=wrap
+        )
+        return W.VBox([row1, row2, row3, tiers, mix], layout=W.Layout(width="100%"))
 
     def _make_figure(self, height_px: int) -> go.FigureWidget:
         hover = (
@@ -623,13 +824,17 @@ class HeatmapExplorer(W.VBox):
                 name="heat",
                 xaxis="x",
                 yaxis="y",
+                # horizontal, above the heat: it never covers the heat or the map, at any width
                 colorbar={
                     "title": {"text": "USD per cell", "side": "right"},
-                    "x": 0.665,
+                    "orientation": "h",
+                    "x": 0.0,
                     "xanchor": "left",
-                    "y": 0.6,
-                    "len": 0.8,
-                    "thickness": 12,
+                    "y": 1.01,
+                    "yanchor": "bottom",
+                    "len": 0.6,
+                    "thickness": 10,
+                    "nticks": 4,
                 },
             ),  # fmt: skip
             go.Scatter(
@@ -642,37 +847,35 @@ class HeatmapExplorer(W.VBox):
                 yaxis="y",
                 hoverinfo="skip",  # the heat readout gives the distance from the price
             ),  # fmt: skip
-            go.Bar(
-                x=[],
-                y=[],
-                marker_color=LONG_COLOR,
-                name="predicted long liquidations",
-                xaxis="x2",
-                yaxis="y2",
-                marker_line_width=0,
+            # steps filled to zero, not bars: one SVG path per trace instead of one node per
+            # bar (hundreds of bars made every redraw of the figure slower)
+            go.Scatter(
+                x=[], y=[], mode="lines", fill="tozeroy", fillcolor=LONG_COLOR,
+                line={"color": LONG_COLOR, "width": 0, "shape": "hvh"},
+                name="longs liquidated", xaxis="x2", yaxis="y2",
                 hovertemplate="longs liquidated -%{y:$,.3s}<extra></extra>",
-            ),  # fmt: skip
-            go.Bar(
-                x=[],
-                y=[],
-                marker_color=SHORT_COLOR,
-                name="predicted short liquidations",
-                xaxis="x2",
-                yaxis="y2",
-                marker_line_width=0,
+            ),
+            go.Scatter(
+                x=[], y=[], mode="lines", fill="tozeroy", fillcolor=SHORT_COLOR,
+                line={"color": SHORT_COLOR, "width": 0, "shape": "hvh"},
+                name="shorts liquidated", xaxis="x2", yaxis="y2",
                 hovertemplate="shorts liquidated %{y:$,.3s}<extra></extra>",
-            ),  # fmt: skip
-        ]
+            ),
+        ]  # fmt: skip
         colours = tier_colors(self._mix.n_tiers)
         for t, lev in enumerate(self._mix.leverages):
             traces.append(
-                go.Bar(
-                    x=[], y=[], orientation="h", marker_color=colours[t], name=f"{lev:g}x",
-                    xaxis="x3", yaxis="y", marker_line_width=0, legendgroup="tiers",
+                go.Scatter(
+                    x=[], y=[], orientation="h", stackgroup="tiers", mode="lines",
+                    fillcolor=colours[t], line={"color": colours[t], "width": 0, "shape": "vhv"},
+                    name=f"{lev:g}x", xaxis="x3", yaxis="y",
                     hovertemplate=f"{lev:g}x: %{{x:$,.3s}} at %{{y:$,.0f}}<extra></extra>",
                 )
             )  # fmt: skip
-        for name, colour in (("cumulative longs", LONG_COLOR), ("cumulative shorts", SHORT_COLOR)):
+        for name, colour in (
+            ("longs, cumulative", LONG_COLOR),
+            ("shorts, cumulative", SHORT_COLOR),
+        ):
             traces.append(
                 go.Scatter(
                     x=[], y=[], mode="lines", line={"color": colour, "width": 2}, name=name,
@@ -683,7 +886,7 @@ class HeatmapExplorer(W.VBox):
         watermark = synthetic_label(self._source)
         layout = go.Layout(
             height=height_px,
-            margin={"l": 70, "r": 10, "t": 60, "b": 40},
+            margin={"l": 60, "r": 10, "t": 110, "b": 100},
             paper_bgcolor="white",
             plot_bgcolor=BACKGROUND,
             barmode="relative",
@@ -691,23 +894,25 @@ class HeatmapExplorer(W.VBox):
             hovermode="closest",
             dragmode="zoom",
             uirevision="keep",
-            title={"text": f"Estimated liquidation heatmap · {label}", "x": 0.01,
-                   "font": {"size": 14}},
-            legend={"orientation": "h", "x": 0.72, "y": 0.15, "yanchor": "top", "xanchor": "left",
-                    "font": {"size": 10}},
-            xaxis={"domain": [0, 0.66], "anchor": "y", "type": "date", "showticklabels": False,
+            title={"text": f"Estimated liquidation heatmap (times UTC)<br>{label}", "x": 0.01,
+                   "xanchor": "left", "yref": "paper", "y": 1.0, "yanchor": "bottom",
+                   "pad": {"b": 44}, "font": {"size": 13}},
+            # in the bottom margin, the whole width: wraps on a narrow screen, covers nothing
+            legend={"orientation": "h", "x": 0.0, "xanchor": "left", "yref": "container",
+                    "y": 0.0, "yanchor": "bottom", "font": {"size": 10}},
+            xaxis={"domain": [0, 0.7], "anchor": "y", "type": "date", "showticklabels": False,
                    "hoverformat": "%Y-%m-%d %H:%M",
                    "showgrid": False},
             yaxis={"domain": [0.27, 1.0], "anchor": "x", "title": {"text": "price (USD)"},
                    "tickformat": ",.0f", "showgrid": False},
-            xaxis2={"domain": [0, 0.66], "anchor": "y2", "type": "date", "matches": "x",
-                    "title": {"text": "time (UTC)"}},
+            xaxis2={"domain": [0, 0.7], "anchor": "y2", "type": "date", "matches": "x",
+                    "nticks": 6, "tickangle": 0},
             yaxis2={"domain": [0, 0.22], "anchor": "x2", "tickprefix": "$", "exponentformat": "B",
                     "zeroline": True, "zerolinecolor": "#888"},
-            xaxis3={"domain": [0.78, 1.0], "anchor": "y", "tickprefix": "$", "exponentformat": "B",
-                    "showgrid": False, "title": {"font": {"size": 11}}},
+            xaxis3={"domain": [0.76, 1.0], "anchor": "y", "tickprefix": "$", "exponentformat": "B",
+                    "showgrid": False, "nticks": 3, "title": {"font": {"size": 10}}},
             xaxis4={"overlaying": "x3", "side": "top", "anchor": "y", "tickprefix": "$", "exponentformat": "B",
-                    "showgrid": False, "title": {"text": "cumulative (USD)",
+                    "showgrid": False, "nticks": 3, "title": {"text": "cumulative",
                                                   "font": {"size": 10}}},
             shapes=[{"type": "line", "xref": "x3 domain", "x0": 0, "x1": 1, "yref": "y",
                      "y0": 0, "y1": 0, "line": {"color": "#333", "dash": "dash", "width": 1}}],

@@ -338,6 +338,7 @@ def plot_heatmap(
     title: str | None = None,
     vmax_quantile: float = 0.995,
     cmap: str | None = None,
+    realized: pd.DataFrame | None = None,
     ax=None,
 ) -> Figure:
     """The liquidation heatmap: time on x, price on y, colour = estimated USD per cell.
@@ -363,6 +364,9 @@ def plot_heatmap(
     cmap : str, optional
         A name of :data:`HEAT_CMAPS` or any matplotlib colormap; default ``"coinglass"``
         (dark -> yellow, as the Coinglass heatmap).
+    realized : pandas.DataFrame, optional
+        Realized liquidations (``lq.load_liquidations``) drawn on top as dots: colour by the
+        side liquidated, area by USD.
     ax : matplotlib.axes.Axes, optional
         Draw into this axes (its figure gets the colour bar) instead of a new figure.
 
@@ -384,6 +388,10 @@ def plot_heatmap(
     fig, ax = _axes(ax, (11, 5.5))
     mesh = _draw_heatmap(ax, hm, market, side, vmax_quantile, cmap)
     _heat_colorbar(fig, mesh, ax, side)
+    if realized is not None:
+        from liqlib.viz.realized import draw_realized
+
+        draw_realized(ax, realized)
     _time_axis(ax)
     _mark_synthetic(ax, hm, market)
     _set_title(

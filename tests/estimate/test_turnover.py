@@ -143,6 +143,7 @@ def test_a_rise_of_open_interest_opens_in_the_candle_it_happened(timing, rise_at
     hm = lq.estimate_heatmap(
         m,
         mix={10.0: 1.0},
+        leveraged_share=1.0,  # every contract's two sides (the default is the level prior)
         hold_hours=1e9,
         warm_start=False,
         oi_timing=timing,
@@ -189,8 +190,9 @@ def test_book_holds_the_leveraged_share_of_open_interest(market):
 
 
 def test_warm_start_fills_the_book_before_the_first_candle(market):
-    warm = lq.estimate_heatmap(market.iloc[:200], n_bins=300, max_columns=200)
-    cold = lq.estimate_heatmap(market.iloc[:200], warm_start=False, n_bins=300, max_columns=200)
+    one = dict(leveraged_share=1.0, n_bins=300, max_columns=200)
+    warm = lq.estimate_heatmap(market.iloc[:200], **one)
+    cold = lq.estimate_heatmap(market.iloc[:200], warm_start=False, **one)
     oi0 = float(market[OI_COIN].dropna().iloc[0]) * float(market[OPEN].iloc[0])
     assert warm.flows["opened_long_usd"].iloc[0] > 0.9 * oi0  # the warm book
     # without it the book fills at the first candle's prices: every level of a tier sits at
@@ -240,7 +242,7 @@ def test_turnover_needs_open_interest(market):
 
 def test_fewer_zero_bars_and_a_warm_book_on_a_simulated_market():
     m, truth = lq.simulate_market(4, days=2.0, live_positions=6_000, burn_in_days=2.0)
-    hm = lq.estimate_heatmap(m, n_bins=600, max_columns=100)
+    hm = lq.estimate_heatmap(m, leveraged_share=1.0, n_bins=600, max_columns=100)
     old = lq.estimate_heatmap(m, "oi-flow", n_bins=600, max_columns=100)
     bars = lq.validate.to_bars(lq.validate.heatmap_predicted(hm), "1h")
     old_bars = lq.validate.to_bars(lq.validate.heatmap_predicted(old), "1h")

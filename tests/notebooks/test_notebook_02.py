@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
 import liqlib as lq
-from liqlib.report.run import read_records, run_notebook
+from liqlib.report.run import read_records, run_notebook, to_html
 
 NOTEBOOK = (
     Path(__file__).resolve().parents[2] / "notebooks" / "02-estimating-liquidation-levels.ipynb"
@@ -57,8 +58,20 @@ def test_02_estimating_liquidation_levels_records_match_direct_computation(tmp_p
     assert rec["crossed_levels_usd"]["fixed-offset"] >= 0
     assert rec["inventory_end_calibrated_usd"] == pytest.approx(oi_end, rel=1e-9)
 
-    # no cell failed, and every figure was drawn (7 figures)
+    # turnover: each side holds the open interest (leveraged_share 1.0), both sides twice it
+    assert rec["turnover_sides_over_oi"] == pytest.approx(2.0, rel=0.01)
+    assert rec["turnover_churn"] > 1  # the book opens more than the rises of open interest
+
+    # no cell failed, and every figure was drawn (8 figures)
     nb = nbformat.read(executed, as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert sum("image/png" in o.get("data", {}) for o in outputs) == 7
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 8
+
+    # the page keeps its code and its formats, and its math needs no MathJax
+    page = to_html(executed, show_code=False).read_text()
+    assert "jp-InputArea-editor" in page and "Time to learn: about" in page
+    assert "LP(long)  = ( EP·(1 − 1/L) − cum/Q ) / (1 − MMR)" in page
+    prose = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "$" not in prose and "\\frac" not in page  # no TeX: MathJax comes from a CDN
+    assert not re.search(r">\d+\.\d{6}<", page), "a table lost its Styler format"

@@ -13,7 +13,15 @@ import liqlib as lq
 from liqlib.report.run import read_records, run_notebook, to_html
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "03-heatmap-explorer.ipynb"
-PARAMS = {"DATA": "synthetic", "N_CANDLES": 3_000, "N_BINS": 200, "MAX_COLUMNS": 150, "SEED": 5}
+PARAMS = {
+    "DATA": "synthetic",
+    "N_CANDLES": 3_000,
+    "N_BINS": 200,
+    "MAX_COLUMNS": 150,
+    "EXPLORER_BINS": 120,
+    "EXPLORER_COLUMNS": 100,
+    "SEED": 5,
+}
 
 
 @pytest.mark.notebook
@@ -38,7 +46,10 @@ def test_03_heatmap_explorer_records_match_direct_computation(tmp_path, monkeypa
     assert rec["clusters"]["short"]["price_usd"] > rec["price_now_usd"]
 
     ex = lq.make_heatmap_explorer(
-        market, params=params, n_bins=PARAMS["N_BINS"], max_columns=PARAMS["MAX_COLUMNS"]
+        market,
+        params=params,
+        n_bins=PARAMS["EXPLORER_BINS"],
+        max_columns=PARAMS["EXPLORER_COLUMNS"],
     )
     assert rec["explorer_columns"] == len(ex.hm.times)
     assert rec["explorer_window"] == list(ex.window())
@@ -54,5 +65,14 @@ def test_03_heatmap_explorer_records_match_direct_computation(tmp_path, monkeypa
     assert not [o for o in outputs if o.get("name") == "stderr"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 2
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
-    html = to_html(executed)
-    assert "SYNTHETIC" in html.read_text()
+
+    # the page: its code shown, the snapshot in place of dead widget state, under 5 MB
+    page = to_html(executed, show_code=False)  # the suite's default; the notebook overrides it
+    text = page.read_text()
+    assert "SYNTHETIC" in text
+    assert "jp-InputArea-editor" in text and "make_heatmap_explorer" in text  # code kept
+    assert text.count('class="liqlib-snapshot"') == 1 and "DecompressionStream" in text
+    assert "application/vnd.jupyter.widget-state+json" not in text
+    assert page.stat().st_size < 5_000_000, page.stat().st_size
+    assert rec["snapshot_bytes"] < page.stat().st_size
+    assert "Time to learn: about" in text

@@ -61,3 +61,37 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     assert not [o for o in outputs if o.get("name") == "stderr"], "warnings in the output"
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2
     assert pd.notna(rec["scenario_spearman"]["continuous (default)"]["oi-flow"])
+
+    # the foreign-form scenarios (nothing told), recomputed here
+    foreign = lq.evaluate_foreign_scenarios(
+        list(lq.describe_scenarios().index), PARAMS["SEEDS"], days=PARAMS["SIM_DAYS"],
+        burn_in_days=4.0, live_positions=PARAMS["LIVE_POSITIONS"], n_bins=PARAMS["N_BINS"],
+        max_columns=400, n_boot=PARAMS["N_BOOT"],
+    )  # fmt: skip
+    mean = foreign.groupby(level=["scenario", "prediction"], sort=False).mean()
+    recorded = {(r["scenario"], r["prediction"]): r for r in rec["foreign_mean"]}
+    for (scenario, model), row in mean.dropna(subset=["cosine_long"]).iterrows():
+        got = recorded[(scenario, model)]
+        assert got["cosine_long"] == pytest.approx(row["cosine_long"], abs=1e-6)
+        assert got["skill_short"] == pytest.approx(row["skill_short"], abs=1e-6)
+    assert rec["level_prior"]["share"] == lq.DEFAULT_LEVEL.share
+
+    # the level of the default prior on the held-out half, recomputed here
+    regime = "raw/btc-liquidations-analysis/data/coinglass_BTC_regime_30m_0.05y.csv"
+    path = lq.shared_data_file(regime)
+    if path is None:
+        assert rec["level_table"] is None and rec["positions_table"] is None
+        return
+    market, realized = lq.data.sources.load_coinglass_regime_csv(path)
+    half = market.index[len(market) // 2]
+    unit = lq.unit_predictions(market, "30min", n_bins=PARAMS["N_BINS"],
+                               symbol="BTCUSDT")  # fmt: skip
+    real = realized.sum(axis=1)
+    held = real[real.index >= half]
+    ratio = lq.level_ratio(lq.DEFAULT_LEVEL.share * unit.reindex(held.index), held, n_boot=30)
+    got = rec["level_table"]["default prior (uncalibrated)"]
+    assert got["ratio"] == pytest.approx(ratio["ratio"], rel=1e-6)
+    assert got["lo"] <= got["ratio"] <= got["hi"]
+    assert 0 <= rec["oi_only"]["within_2x"] <= 1 and rec["oi_only"]["periods"] >= 20
+    assert rec["positions_table"]["all coins|cosine"]["real positions"] == 1.0
+    assert set(rec["zone_table"]) >= {"turnover", "oi-flow"}

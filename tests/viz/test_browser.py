@@ -2,8 +2,8 @@
 by playwright (never ``playwright install``).
 
 Each test serves a temporary root (``notebooks/`` copied, so autosave cannot touch the repo),
-runs notebook 03 with its default parameters (7 days of SYNTHETIC 1-minute candles, 500 price
-bins, ~600 columns), then:
+runs notebook 03 with its default parameters (the SIMULATED demo, 14 days of 1-minute candles;
+the explorer on 300 price bins x at most 400 columns), then:
 
 (a) moves the threshold and end-time sliders with the keyboard and clicks a timeframe preset,
     and checks the drawn figure changed (pixels), timing slider release -> changed pixels;
@@ -146,8 +146,8 @@ def twin():
         n_bins=p["N_BINS"], max_columns=p["MAX_COLUMNS"], symbol=p["SYMBOL"], per_tier=True
     )
     return lq.make_heatmap_explorer(
-        market, model=p["MODEL"], params=params, n_bins=p["N_BINS"],
-        max_columns=p["MAX_COLUMNS"], timeframe=p["TIMEFRAME"],
+        market, model=p["MODEL"], params=params, n_bins=p["EXPLORER_BINS"],
+        max_columns=p["EXPLORER_COLUMNS"], timeframe=p["TIMEFRAME"],
     )  # fmt: skip
 
 
@@ -202,6 +202,15 @@ def _figure_png(page) -> np.ndarray:
     from matplotlib.image import imread
 
     png = page.locator(".liqlib-figure").first.screenshot()
+    return imread(io.BytesIO(png), format="png")
+
+
+def _heat_png(page) -> np.ndarray:
+    """Screenshot of the heat's plot area only (the rest of the figure holds still)."""
+    from matplotlib.image import imread
+
+    box = page.locator('.liqlib-figure .nsewdrag[data-subplot="xy"]').first.bounding_box()
+    png = page.screenshot(clip=box)
     return imread(io.BytesIO(png), format="png")
 
 
@@ -314,13 +323,25 @@ def _exercise(page, twin, name: str, out: Path, errors: list[str]) -> dict:
         timeout=30_000,
     )
     time.sleep(0.5)
-    after = _check_readout(_hover_text(page, t_ms, target["price"]), twin, target)
-    assert after["time"] == before["time"] and after["usd"] < before["usd"]
-    tier_usd = float(
-        twin.hm.long_usd_by_tier[twin.hm.column_at(target["time"]), t].sum()
-        + twin.hm.short_usd_by_tier[twin.hm.column_at(target["time"]), t].sum()
-    )
-    assert before["usd"] - after["usd"] > 0 and tier_usd > 0
+    # the new z may land a moment after the legend shows the tier hidden: hover until the
+    # readout is the twin's (tier hidden), a few seconds at most
+    deadline = time.monotonic() + 20
+    while True:
+        text = _hover_text(page, t_ms, target["price"])
+        got = _parse_readout(text)
+        now = twin.cell(pd.Timestamp(got["time"], tz="UTC"), got["price"])["usd"]
+        if got["usd"] == pytest.approx(now, rel=5e-3) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    after = _check_readout(text, twin, target)
+    # the cell under the cursor (the target's, or a neighbour a pixel away) lost the tier's USD
+    j = twin.hm.column_at(pd.Timestamp(after["time"], tz="UTC"))
+    e = twin.hm.price_edges
+    b = int(np.searchsorted(e, after["price"], side="right") - 1)
+    all_tiers = float(twin.hm.long_usd[j, b] + twin.hm.short_usd[j, b])
+    tier_usd = float(twin.hm.long_usd_by_tier[j, t, b] + twin.hm.short_usd_by_tier[j, t, b])
+    assert tier_usd > 0 and after["usd"] < all_tiers
+    assert after["usd"] == pytest.approx(all_tiers - tier_usd, rel=5e-3)
     assert _changed(png0, _figure_png(page)) > 0.01
     page.screenshot(path=out / f"{name}-2-tier-hidden.png")
     page.locator(f".liqlib-tier-{t}").first.click()
@@ -338,11 +359,11 @@ def _exercise(page, twin, name: str, out: Path, errors: list[str]) -> dict:
         (".liqlib-threshold", "ArrowRight", "threshold"),
         (".liqlib-end", "ArrowLeft", "end"),
     ):
-        png0 = _figure_png(page)
+        png0 = _heat_png(page)
         for _ in range(PRESSES):
             timings[kind].append(_press_and_time(page, selector, key))
-        diff = _changed(png0, _figure_png(page))
-        assert diff > 0.01, f"{kind} slider moved but the figure did not change ({diff:.2%})"
+        diff = _changed(png0, _heat_png(page))
+        assert diff > 0.01, f"{kind} slider moved but the heat did not change ({diff:.2%})"
     page.screenshot(path=out / f"{name}-3-sliders-moved.png")
     png0 = _figure_png(page)
     page.locator(".liqlib-timeframe button", has_text="24h").first.click()
@@ -364,6 +385,44 @@ def _exercise(page, twin, name: str, out: Path, errors: list[str]) -> dict:
     assert "columns" in status and "every mix weight" not in status, status
     assert not errors, errors
     return timings
+
+
+_LAYOUT = """(gdExpr) => {
+  const gd = eval(gdExpr);
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {l: r.left, t: r.top, r: r.right, b: r.bottom}; };
+  const heat = box(gd.querySelector('.nsewdrag[data-subplot="xy"]'));
+  const plots = [...gd.querySelectorAll('.nsewdrag')].map(box);
+  const bar = box(gd.querySelector('.colorbar'));
+  const legend = box(gd.querySelector('.legend'));
+  const buttons = [...document.querySelectorAll('.liqlib-timeframe button')].map((b) =>
+    [b.textContent, b.scrollWidth, b.clientWidth]);
+  const svg = box(gd.querySelector('.main-svg'));
+  return {heat, plots, bar, legend, buttons, svg, viewport: window.innerWidth,
+          width: gd.getBoundingClientRect().width};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (
+        a["l"] < b["r"] - 1 and b["l"] < a["r"] - 1 and a["t"] < b["b"] - 1 and b["t"] < a["b"] - 1
+    )
+
+
+def _check_layout(page, name: str, out: Path) -> dict:
+    """The colour bar and the legend cover no plot area; every preset button shows its whole
+    label (no "1..." for "12h")."""
+    page.locator(".liqlib-figure").first.scroll_into_view_if_needed()
+    time.sleep(0.5)
+    got = page.evaluate(_LAYOUT, _GD)
+    page.locator(".liqlib-figure").first.screenshot(path=out / f"{name}-layout.png")
+    assert not _overlap(got["bar"], got["heat"]), ("colour bar over the heat", got)
+    for plot in got["plots"]:
+        assert not _overlap(got["legend"], plot), ("legend over a plot", got)
+    assert got["svg"]["r"] <= got["viewport"] + 1, ("the figure runs off the window", got)
+    for text, scroll_w, client_w in got["buttons"]:
+        assert scroll_w <= client_w + 1, (f"preset button {text!r} is cut", got["buttons"])
+    return got
 
 
 def _launch(playwright, chromium: Path):
@@ -449,6 +508,7 @@ def test_explorer_in_jupyterlab(chromium, twin, tmp_path, artifacts):
             assert stderr.count() == 0, stderr.first.text_content()
             page.locator(".liqlib-figure").first.scroll_into_view_if_needed()
             timings = _exercise(page, twin, "jupyterlab", artifacts, errors)
+            _check_layout(page, "jupyterlab", artifacts)
             assert (
                 page.locator(
                     ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
@@ -491,7 +551,83 @@ def test_explorer_in_voila(chromium, twin, tmp_path, artifacts):
             timings = _exercise(page, twin, "voila", artifacts, errors)
             text = page.locator("body").text_content()
             assert "Traceback" not in text and "Error" not in text.replace("InputError", "")
+            _check_layout(page, "voila-wide", artifacts)
+            page.close()
+            # a phone opens the dashboard: the figure fits its width from the first draw
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone_errors = _console_errors(phone)
+            phone.goto(f"{base}/?token={token}", timeout=300_000)
+            phone.wait_for_selector(_HEAT_IMAGE, state="attached", timeout=120_000)
+            phone.wait_for_function(
+                "document.querySelector('.liqlib-status') && "
+                "document.querySelector('.liqlib-status').textContent.includes('columns')",
+                timeout=60_000,
+            )
+            got = _check_layout(phone, "voila-phone", artifacts)
+            assert got["width"] <= 390, got
+            assert not phone_errors, phone_errors
             browser.close()
         _report("voila", timings, artifacts)
     finally:
         _stop(proc)
+
+
+def test_snapshot_draws_offline_with_hover_and_zoom(chromium, tmp_path, artifacts):
+    """The explorer's snapshot (what notebook 03's HTML page carries): a standalone page,
+    every network request refused, draws the heat, shows the readout of a cell at the cursor
+    and zooms on a drag, with no kernel."""
+    from playwright.sync_api import sync_playwright
+
+    market = lq.make_synthetic_market(3_000, seed=5)
+    ex = lq.make_heatmap_explorer(market, n_bins=300, max_columns=300)
+    snap = ex.snapshot(max_bins=150, max_columns=150)
+    page_path = snap.write_html(tmp_path / "snapshot.html")
+    heat = snap.figure["data"][0]
+    z = np.frombuffer(__import__("base64").b64decode(heat["z"]["bdata"]), dtype="<f4")
+    shape = tuple(int(n) for n in heat["z"]["shape"].split(","))
+    z = z.reshape(shape)
+    b, j = np.unravel_index(int(np.argmax(z)), z.shape)
+    price = heat["y0"] + b * heat["dy"]
+    t_ms = pd.Timestamp(heat["x"][j], tz="UTC").value / 1e6
+    requested: list[str] = []
+    with sync_playwright() as pw:
+        browser = _launch(pw, chromium)
+        page = browser.new_page(viewport={"width": 1100, "height": 800})
+        errors = _console_errors(page)
+
+        def refuse(route):
+            if not route.request.url.startswith("file:"):
+                requested.append(route.request.url)
+                return route.abort()
+            return route.continue_()
+
+        page.route("**/*", refuse)
+        page.goto(page_path.as_uri())
+        page.wait_for_selector(".liqlib-snapshot .hm image", state="attached", timeout=60_000)
+        gd = "document.querySelector('.liqlib-snapshot')"
+        x, y = page.evaluate(
+            """([gdExpr, x, y]) => { const gd = eval(gdExpr); const fl = gd._fullLayout;
+              const r = gd.querySelector('.nsewdrag[data-subplot="xy"]').getBoundingClientRect();
+              return [r.left + fl.xaxis.l2p(x), r.top + fl.yaxis.l2p(y)]; }""",
+            [gd, t_ms, price],
+        )
+        page.mouse.move(x, y)
+        page.wait_for_selector(".liqlib-snapshot .hoverlayer .hovertext", timeout=10_000)
+        text = page.locator(".liqlib-snapshot .hoverlayer .hovertext").first.text_content()
+        assert "would be liquidated here" in text and "from the price then" in text, text
+        page.screenshot(path=artifacts / "snapshot-hover.png")
+        before = page.evaluate(f"{gd}._fullLayout.xaxis.range.slice()")
+        box = page.locator('.liqlib-snapshot .nsewdrag[data-subplot="xy"]').bounding_box()
+        page.mouse.move(5, 5)
+        page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
+        page.mouse.down()
+        page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.6 * box["height"], steps=5)
+        page.mouse.up()
+        time.sleep(0.5)
+        after = page.evaluate(f"{gd}._fullLayout.xaxis.range.slice()")
+        assert after != before, "a drag on the snapshot did not zoom"
+        browser.close()
+    assert not errors, errors
+    # the page needs nothing from the network (the MathJax/require CDN of nbconvert aside)
+    assert not requested, requested
+    assert snap.size_bytes < 5_000_000

@@ -5,6 +5,12 @@
 ``binance_parsers``  pure parsers of the archive's CSV files (klines, metrics, funding, ...).
 ``binance_rest``     REST endpoints for recent windows the archive has not published yet.
 ``binance_symbols``  the symbols liqlib knows and their listing dates.
+``bybit``            Bybit linear USDT perpetuals: REST candles, open interest, funding,
+                     risk-limit tiers, the isolated liquidation price, ``fetch_market``.
+``okx``              OKX USDT swaps: the same, sizes converted from contracts to coins once
+                     (its liquidation price is derived, UNVERIFIED).
+``restjson``         the checked JSON GET and the newest-first pager Bybit and OKX share.
+``venue_market``     a venue's REST pieces on one bar grid, in ``lq.load_market``'s columns.
 ``csvtable``         venue-neutral CSV reading, time parsing and one-line diagnostics.
 ``coinglass``        Coinglass realized liquidations (API, CSV/JSON exports, the 30-minute
                      regime export with price and open interest).

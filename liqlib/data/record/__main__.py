@@ -1,0 +1,5 @@
+import sys
+
+from liqlib.data.record.cli import main
+
+sys.exit(main())
