@@ -28,8 +28,8 @@ import pytest
 from archive_server import ArchiveServer, SyntheticArchive, build_synthetic_archive
 
 REPO = Path(__file__).resolve().parents[1]
-#: a helper whose docstring is a usage sketch (it needs a tmp_path), not a doctest
-collect_ignore = ["archive_server.py"]
+#: helpers whose docstrings are usage sketches (they need a tmp_path, a server), not doctests
+collect_ignore = ["archive_server.py", "ws_server.py"]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
