@@ -221,7 +221,9 @@ def read_cached(
         check_layout(names, dtypes, kind, source=path.name, fix="cached copy")
         ns = np.asarray(times.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).fill_null(
             np.iinfo(np.int64).min))  # fmt: skip
-        columns = {n: table.column(n).to_numpy() for n in names}
+        # the cheap checks read the times only (funding also its whole-hour interval)
+        wanted = names if full or kind == "fundingRate" else []
+        columns = {n: table.column(n).to_numpy() for n in wanted}
         check_columns(
             columns, ns, kind, source=path.name, period=period, bar=bar, fix="cached copy",
             values=full,
