@@ -10,6 +10,8 @@ STAMP  := $(VENV)/.installed-stamp
 # 127.0.0.1 for the report run; leave empty to use $$LIQLIB_BINANCE_ARCHIVE_URL or the internet.
 MIRROR ?= $(firstword $(wildcard ../shared/data/mirror))
 PYTEST_ARGS ?=
+# every extra of pyproject.toml: the core library is lean, the suite needs them all
+EXTRAS := explorer,report,app,browser,dev,scan
 
 .PHONY: install report test lint format bench lab dashboard clean demo-data
 
@@ -17,7 +19,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev,scan]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 report: $(STAMP)

@@ -34,6 +34,8 @@ write_liquidations  store events (an export, or SIMULATED ones) in the recorder'
 load_event_candles  real hourly BTC/ETH/DOGE/SOL perpetual candles around the 2025 events (bundled)
 scan             every symbol's liquidation summary at once, one Dask task per symbol
 verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
+show_config      every LIQLIB_* setting, its current value and meaning
+log_to_stderr    show liqlib's log messages (downloads, repairs, gaps) on stderr / in Jupyter
 
 ``import liqlib`` is quick: the modules behind these names (pandas, numba, matplotlib,
 requests, plotly, nbformat...) are imported on first use of a name (PEP 562).
@@ -110,6 +112,8 @@ _LAZY = {
     "DEFAULT_MODEL": "liqlib.estimate.registry",
     "LeverageDensity": "liqlib.estimate.config",
     "MixCalibration": "liqlib.estimate.calibrate",
+    "show_config": "liqlib.settings",
+    "log_to_stderr": "liqlib.settings",
     "calibrate_leverage_mix": "liqlib.estimate.calibrate",
     "load_hyperliquid_positions": "liqlib.data.sources.hyperliquid",
     "load_coinglass_alts": "liqlib.data.sources.coinglass_alts",
@@ -185,6 +189,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.estimate.registry import DEFAULT_MODEL, MODELS, estimate_heatmap
     from liqlib.report.reading import reading_time
     from liqlib.report.run import record, versions
+    from liqlib.settings import log_to_stderr, show_config
     from liqlib.sim.datasource import DATA_SOURCES, load_data, shared_data_file
     from liqlib.sim.demo import (
         DEMO_SYMBOL,
@@ -327,4 +332,6 @@ __all__ = [
     "oi_drop_usd",
     "period_shares",
     "plot_level_ratios",
+    "show_config",
+    "log_to_stderr",
 ]

@@ -28,6 +28,8 @@ import pytest
 from archive_server import ArchiveServer, SyntheticArchive, build_synthetic_archive
 
 REPO = Path(__file__).resolve().parents[1]
+#: helpers whose docstrings are usage sketches (they need a tmp_path, a server), not doctests
+collect_ignore = ["archive_server.py", "ws_server.py"]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 

@@ -5,10 +5,10 @@ list element, fades and closes multiply every bin, sweeps scan every bin. It is 
 purpose-free grounds (clarity first) and serves two uses: the equality test (fast == reference
 to 1e-9 relative on small inputs) and the speed ratio in ``benchmarks/bench_engine.py``.
 
-Example
--------
+Examples
+--------
 >>> from liqlib.estimate.config import EngineParams
->>> from liqlib.estimate.engine import prepare_inputs
+>>> from liqlib.estimate.inputs import prepare_inputs
 >>> from liqlib.sim.synthetic import make_synthetic_market
 >>> inp = prepare_inputs(make_synthetic_market(50), EngineParams(n_bins=40, max_columns=5))
 >>> reference_run(inp).out.shape

@@ -15,7 +15,18 @@ from liqlib.errors import LiqlibDeprecationWarning
 
 PKG = Path(liqlib.__file__).resolve().parent
 #: The stages in pipeline order; a module may import from its own stage or an earlier one.
-STAGES = ("errors", "_compat", "data", "estimate", "sim", "validate", "viz", "stories", "report")
+STAGES = (
+    "errors",
+    "_compat",
+    "settings",
+    "data",
+    "estimate",
+    "sim",
+    "validate",
+    "viz",
+    "stories",
+    "report",
+)
 
 
 def _stage(module: str) -> int:

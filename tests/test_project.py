@@ -15,12 +15,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _pyproject_requirements() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    extras = meta["optional-dependencies"]
-    reqs = meta["dependencies"] + extras["dev"] + extras["scan"]
+    reqs = meta["dependencies"] + [
+        r for extra in meta["optional-dependencies"].values() for r in extra
+    ]
     out = {}
     for text in reqs:
         req = Requirement(text)
-        out[req.name.lower()] = str(req.specifier)
+        if req.name != "liqlib":  # an extra naming another (liqlib[explorer])
+            out[req.name.lower()] = str(req.specifier)
     return out
 
 
@@ -49,6 +51,17 @@ def test_every_dependency_has_a_lower_bound_and_no_upper_pin():
     for name, spec in _pyproject_requirements().items():
         assert spec.startswith(">="), f"{name} needs a lower bound, not {spec!r}"
         assert "==" not in spec and "<" not in spec, f"{name} is pinned: {spec!r}"
+
+
+def test_make_installs_every_extra_and_the_core_stays_lean():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = set(meta["optional-dependencies"])
+    assert {"explorer", "report", "app", "browser", "dev"} <= extras
+    line = re.search(r"^EXTRAS\s*:?=\s*(.+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert line and set(line.group(1).split(",")) == extras
+    core = {Requirement(r).name.lower() for r in meta["dependencies"]}
+    heavy = {"jupyterlab", "voila", "papermill", "nbconvert", "plotly", "ipywidgets", "anywidget"}
+    assert not core & heavy, f"the core install pulls {sorted(core & heavy)}: move to an extra"
 
 
 def test_ci_runs_make_test_and_makefile_has_the_targets():

@@ -1,7 +1,7 @@
 """Coarser bars from a market frame (pure; no I/O).
 
-Example
--------
+Examples
+--------
 >>> from liqlib.sim.synthetic import make_synthetic_market
 >>> m = make_synthetic_market(60)
 >>> len(resample_market(m, "5m"))

@@ -10,6 +10,14 @@ Reading a cached file checks the schema, the validation contract
 aside** into ``<cache>/quarantine/`` (named in a warning on the ``liqlib`` logger) and
 downloaded again. Nothing is deleted: a quarantined file can be inspected.
 
+What is checked on every read is what is cheap: the schema, the record's kind, period and row
+count, and the times (order, repeats, the file's period). The content sha256 and the value
+rules of the contract are checked in full the first time a file is read and whenever it has
+changed since: a folder's ``.verified.json`` keeps the size, modification time (ns) and inode
+each file had when it last passed in full. A file whose modification time is within
+:data:`RACY_S` of that check is never stamped (a later edit in the same clock tick could hide
+behind an equal time), and :func:`verify_cache` always checks everything.
+
 Files written by liqlib before records existed have none: they are still checked against
 the schema and the contract, reported as ``unrecorded`` by :func:`verify_cache`, and given a
 record by ``verify_cache(repair=True)``.
@@ -43,6 +51,11 @@ log = logging.getLogger(__name__)
 RECORD_KEY = b"liqlib"
 #: Sub-folder of the cache root holding quarantined files.
 QUARANTINE = "quarantine"
+#: Per-folder file of the stamps of files that passed every check (name -> size, mtime, inode).
+STAMPS = ".verified.json"
+#: A file modified less than this before its full check is not stamped (seconds; covers file
+#: systems whose clocks tick in up to 2 s).
+RACY_S = 2.0
 #: A temporary file older than this is a leftover of a killed process, not a write underway.
 STALE_TMP_S = 3600.0
 
@@ -137,18 +150,64 @@ class Unusable(Exception):
     """A cached file cannot be trusted; ``str(exc)`` says why (one line)."""
 
 
+def file_stamp(path: Path) -> list[int] | None:
+    """``[size, mtime_ns, inode]`` of ``path``, or None when it cannot be stat'ed."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def read_stamps(folder: Path) -> dict[str, list[int]]:
+    """The stamps of ``folder`` (file name -> :func:`file_stamp`); {} when none or unreadable."""
+    try:
+        stamps = json.loads((folder / STAMPS).read_text())
+    except (OSError, ValueError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def write_stamps(folder: Path, stamps: dict[str, list[int]]) -> None:
+    """Atomically replace ``folder``'s stamps; a cache that cannot take them still works
+    (every read then checks in full), so a failure here is only logged."""
+    try:
+        write_atomic(folder / STAMPS, lambda tmp: tmp.write_text(json.dumps(stamps)))
+    except OSError as exc:
+        log.debug("cannot write %s (%s): files there are checked in full on each read",
+                  folder / STAMPS, exc)  # fmt: skip
+
+
+def stampable(stamp: list[int] | None, checked_at_ns: int) -> bool:
+    """True when a file stat'ed as ``stamp`` before a full check at ``checked_at_ns`` (epoch
+    ns) may be trusted next time on an equal stamp (not modified within :data:`RACY_S`)."""
+    return stamp is not None and stamp[1] < checked_at_ns - int(RACY_S * 1e9)
+
+
 def read_cached(
-    path: Path, kind: str, period: str, bar: pd.Timedelta | None
+    path: Path, kind: str, period: str, bar: pd.Timedelta | None, *, full: bool = True
 ) -> tuple[pa.Table, dict | None]:
     """Read one cached file and check it; returns its table (``time`` as UTC ns, then the
     kind's columns, no metadata) and its record (None if it has none).
 
-    Checked on Arrow arrays, without building a pandas frame per file (a month of daily
-    files is read, checked and hashed in tens of milliseconds). Raises :class:`Unusable`
-    naming the problem.
+    Checked on Arrow arrays, without building a pandas frame per file. Raises
+    :class:`Unusable` naming the problem.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The cached Parquet file.
+    kind, period : str
+        What it must hold: archive kind and ``YYYY-MM-DD`` / ``YYYY-MM``.
+    bar : pandas.Timedelta or None
+        Bar length of kline kinds (a long bar may open before the period).
+    full : bool
+        True: every check, the content sha256 and the contract's value rules included. False
+        (a file unchanged since it last passed in full): the schema, the record's kind,
+        period and row count, and the times only.
     """
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path, memory_map=True).read(use_threads=False)
     except (pa.ArrowException, OSError, ValueError, TypeError, KeyError) as exc:
         raise Unusable(f"unreadable as Parquet: {_one_line(exc)}") from None
     names = [n for n in table.column_names if n != C.TIME]
@@ -162,10 +221,13 @@ def read_cached(
         check_layout(names, dtypes, kind, source=path.name, fix="cached copy")
         ns = np.asarray(times.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).fill_null(
             np.iinfo(np.int64).min))  # fmt: skip
-        columns = {n: table.column(n).to_numpy() for n in names}
+        # the cheap checks read the times only (funding also its whole-hour interval)
+        wanted = names if full or kind == "fundingRate" else []
+        columns = {n: table.column(n).to_numpy() for n in wanted}
         check_columns(
-            columns, ns, kind, source=path.name, period=period, bar=bar, fix="cached copy"
-        )
+            columns, ns, kind, source=path.name, period=period, bar=bar, fix="cached copy",
+            values=full,
+        )  # fmt: skip
     except CorruptDataError as exc:
         raise Unusable(str(exc).removesuffix("; cached copy")) from None
     except (pa.ArrowException, ValueError, TypeError, NotImplementedError) as exc:
@@ -188,6 +250,10 @@ def read_cached(
         raise Unusable(
             f"it records {record.get('kind')} {record.get('period')}, not {kind} {period}"
         )
+    if record.get("rows") not in (None, len(ns)):
+        raise Unusable(f"it holds {len(ns)} rows, its record {record.get('rows')}")
+    if not full:
+        return clean, record
     actual = _digest(ns, columns)
     if actual != recorded:
         raise Unusable(

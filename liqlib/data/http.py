@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 import threading
 import time
@@ -49,23 +48,25 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from liqlib import settings
 from liqlib.errors import DataNotFoundError, DownloadError, InputError
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_ENV = "LIQLIB_HTTP_TIMEOUT"
-RETRIES_ENV = "LIQLIB_HTTP_RETRIES"
-BACKOFF_ENV = "LIQLIB_HTTP_BACKOFF"
-DEADLINE_ENV = "LIQLIB_HTTP_DEADLINE"
-MAX_RETRY_AFTER_ENV = "LIQLIB_HTTP_MAX_RETRY_AFTER"
-MAX_DOWNLOAD_ENV = "LIQLIB_MAX_DOWNLOAD_MB"
+_S = settings.SETTINGS
+TIMEOUT_ENV = _S["http_timeout"].env
+RETRIES_ENV = _S["http_retries"].env
+BACKOFF_ENV = _S["http_backoff"].env
+DEADLINE_ENV = _S["http_deadline"].env
+MAX_RETRY_AFTER_ENV = _S["http_max_retry_after"].env
+MAX_DOWNLOAD_ENV = _S["max_download_mb"].env
 
-DEFAULT_TIMEOUT_S = 30.0
-DEFAULT_RETRIES = 5
-DEFAULT_BACKOFF_S = 0.5
-DEFAULT_DEADLINE_S = 300.0
-DEFAULT_MAX_RETRY_AFTER_S = 60.0
-DEFAULT_MAX_DOWNLOAD_MB = 4096.0
+DEFAULT_TIMEOUT_S = _S["http_timeout"].default
+DEFAULT_RETRIES = _S["http_retries"].default
+DEFAULT_BACKOFF_S = _S["http_backoff"].default
+DEFAULT_DEADLINE_S = _S["http_deadline"].default
+DEFAULT_MAX_RETRY_AFTER_S = _S["http_max_retry_after"].default
+DEFAULT_MAX_DOWNLOAD_MB = _S["max_download_mb"].default
 #: The longest single backoff sleep between two tries (s).
 MAX_BACKOFF_S = 30.0
 #: Statuses worth another try: rate limited, or a server-side failure.
@@ -134,26 +135,13 @@ class HttpConfig:
     def from_env(cls) -> HttpConfig:
         """Read the ``LIQLIB_HTTP_*`` and ``LIQLIB_MAX_DOWNLOAD_MB`` variables now."""
         return cls(
-            timeout_s=_env_number(TIMEOUT_ENV, DEFAULT_TIMEOUT_S, float),
-            retries=_env_number(RETRIES_ENV, DEFAULT_RETRIES, int),
-            backoff_s=_env_number(BACKOFF_ENV, DEFAULT_BACKOFF_S, float),
-            deadline_s=_env_number(DEADLINE_ENV, DEFAULT_DEADLINE_S, float),
-            max_retry_after_s=_env_number(MAX_RETRY_AFTER_ENV, DEFAULT_MAX_RETRY_AFTER_S, float),
-            max_mb=_env_number(MAX_DOWNLOAD_ENV, DEFAULT_MAX_DOWNLOAD_MB, float),
+            timeout_s=settings.get("http_timeout"),
+            retries=settings.get("http_retries"),
+            backoff_s=settings.get("http_backoff"),
+            deadline_s=settings.get("http_deadline"),
+            max_retry_after_s=settings.get("http_max_retry_after"),
+            max_mb=settings.get("max_download_mb"),
         )
-
-
-def _env_number(name: str, default, kind):
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        return kind(text)
-    except ValueError:
-        raise InputError(
-            f"{name}={text!r} is not a{'n integer' if kind is int else ' number'}: "
-            f"unset it or set e.g. {name}={default}"
-        ) from None
 
 
 def check_base_url(url: str, env: str) -> str:

@@ -30,22 +30,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.dataset as pads
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 import liqlib
+from liqlib import settings
 from liqlib.data import columns as C
 from liqlib.data.cache import (
     QUARANTINE,
+    STAMPS,
     Unusable,
     cache_os_error,
     ensure_writable,
+    file_stamp,
     is_stale_tmp,
     parse_folder,
     quarantine,
     read_cached,
+    read_stamps,
     save_frame,
+    stampable,
     tables_to_frame,
     write_atomic,
+    write_stamps,
 )
 from liqlib.data.columns import SIM_PREFIX
 from liqlib.data.contract import check_frame
@@ -64,8 +70,8 @@ from liqlib.errors import (
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR_ENV = "LIQLIB_CACHE_DIR"
-PROGRESS_ENV = "LIQLIB_PROGRESS"
+CACHE_DIR_ENV = settings.SETTINGS["cache_dir"].env
+PROGRESS_ENV = settings.SETTINGS["progress"].env
 
 #: The archive kinds :func:`load_market` can combine, in the order their columns appear.
 MARKET_KINDS = ("klines", "markPriceKlines", "metrics", "fundingRate")
@@ -85,23 +91,16 @@ _UNITS = {"m": "min", "h": "h", "d": "D", "w": "W"}
 
 
 def default_cache_dir() -> Path:
-    """Where the cache lives: ``$LIQLIB_CACHE_DIR``, else ``data/cache`` of this checkout.
+    """Where the cache lives: ``$LIQLIB_CACHE_DIR``; else ``data/cache`` of the checkout when
+    liqlib runs from one; else the user's cache folder (``platformdirs``, e.g.
+    ``~/.cache/liqlib`` on Linux). See :func:`liqlib.settings.default_cache_dir`.
 
-    When liqlib is installed outside a checkout (no ``pyproject.toml`` beside the package),
-    the fallback is ``~/.cache/liqlib``.
+    Returns
+    -------
+    pathlib.Path
+        The cache root (created on first write).
     """
-    env = os.environ.get(CACHE_DIR_ENV, "")
-    if env.strip():
-        return Path(env.strip()).expanduser()
-    if env:
-        raise InputError(
-            f"{CACHE_DIR_ENV}={env!r} is blank: unset it, or set it to a folder such as "
-            "~/.cache/liqlib"
-        )
-    repo = Path(liqlib.__file__).resolve().parents[1]
-    if (repo / "pyproject.toml").is_file():
-        return repo / "data" / "cache"
-    return Path.home() / ".cache" / "liqlib"
+    return settings.default_cache_dir()
 
 
 def resolve_cache_dir(cache_dir: str | os.PathLike | None) -> Path:
@@ -256,15 +255,48 @@ def _fetch_into_cache(part: Partition, base_url: str | None, session) -> bool:
     return True
 
 
-def _read_part(part: Partition):
+def _read_part(part: Partition, full: bool = True):
     """The checked table of ``part``'s cached file, or None after moving an unusable file
-    aside (it is then downloaded again)."""
+    aside (it is then downloaded again). ``full=False``: the cheap checks only (see
+    :mod:`liqlib.data.cache`)."""
     try:
-        table, _ = read_cached(part.path, part.kind, part.period, _bar(part.interval))
+        table, _ = read_cached(part.path, part.kind, part.period, _bar(part.interval), full=full)
     except Unusable as exc:
         quarantine(part.path, part.root, str(exc))
         return None
     return table
+
+
+def _read_cached_parts(parts: list[Partition], max_workers: int) -> dict[str, object]:
+    """Read the cached files of ``parts`` (one folder) in parallel: period -> checked table,
+    or None for a file moved aside. Files unchanged since they last passed every check get
+    the cheap checks only; the others are checked in full and stamped."""
+    if not parts:
+        return {}
+    folder = parts[0].folder
+    stamps = read_stamps(folder)
+    before = {p.period: file_stamp(p.path) for p in parts}
+    started_ns = time.time_ns()
+
+    def read(part: Partition):
+        stamp = before[part.period]
+        return _read_part(part, full=stamp is None or stamps.get(part.path.name) != stamp)
+
+    if len(parts) == 1 or max_workers <= 1:
+        tables = [read(p) for p in parts]
+    else:
+        with ThreadPoolExecutor(max_workers=max_workers) as pool:
+            tables = list(pool.map(read, parts))
+    fresh = dict(stamps)
+    for part, table in zip(parts, tables, strict=True):
+        stamp = before[part.period]
+        if table is None:
+            fresh.pop(part.path.name, None)
+        elif stamps.get(part.path.name) != stamp and stampable(stamp, started_ns):
+            fresh[part.path.name] = stamp
+    if fresh != stamps:
+        write_stamps(folder, fresh)
+    return {p.period: t for p, t in zip(parts, tables, strict=True)}
 
 
 def load_kind(
@@ -306,12 +338,12 @@ def load_kind(
     parts = [Partition(root, "binance", symbol, kind, interval, p) for p in periods]
     frames: dict = {}  # period -> checked Arrow table
     missing, todo = [], []
+    cached = [] if refresh else [p for p in parts if p.path.is_file()]
+    read = _read_cached_parts(cached, max_workers)
     for part in parts:
-        if not refresh and part.path.is_file():
-            frame = _read_part(part)
-            if frame is not None:
-                frames[part.period] = frame
-                continue
+        if read.get(part.period) is not None:
+            frames[part.period] = read[part.period]
+            continue
         if not refresh and _known_missing(part, base_url):
             missing.append(part.period)
         else:
@@ -346,16 +378,26 @@ def load_kind(
 
 def _progress_enabled(progress: bool | None) -> bool:
     """A bar only where someone watches: ``progress``, else ``$LIQLIB_PROGRESS``, else only
-    when stderr is a terminal (never in notebooks run by papermill, CI logs or pipes)."""
+    in a Jupyter kernel (a ``tqdm.auto`` widget) or when stderr is a terminal; never in
+    notebooks run by ``liqlib report``, which sets ``LIQLIB_PROGRESS=0``, CI logs or pipes."""
     if progress is not None:
         return progress
-    env = os.environ.get(PROGRESS_ENV, "").strip().lower()
-    if env:
-        return env not in ("0", "false", "no", "off")
+    env = settings.get("progress")
+    if env is not None:
+        return env
+    if _in_jupyter():
+        return True  # tqdm.auto draws a widget there
     try:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _in_jupyter() -> bool:
+    """True inside a Jupyter kernel (where stderr is not a terminal but bars are seen)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def load_market(
@@ -510,12 +552,21 @@ def load_market(
         archive_url=archive_url,
         gaps=gaps,
         from_rest=from_rest,
-        missing_rows={
-            kind: int(market[list(KIND_COLUMNS[kind])].isna().all(axis=1).sum()) for kind in pieces
-        },
+        missing_rows=_missing_rows(market, pieces),
         liqlib_version=liqlib.__version__,
     )
     return market
+
+
+def _missing_rows(market: pd.DataFrame, kinds) -> dict[str, int]:
+    """Bars of ``market`` where every column of a kind is NaN, per kind (on numpy: selecting
+    columns by name through pandas costs more than the rest of a warm load)."""
+    where = {name: i for i, name in enumerate(market.columns)}
+    nan = np.isnan(market.to_numpy(dtype=float, na_value=np.nan))
+    return {
+        kind: int(nan[:, [where[c] for c in KIND_COLUMNS[kind]]].all(axis=1).sum())
+        for kind in kinds
+    }
 
 
 def _check_include(include) -> list[str]:
@@ -601,7 +652,7 @@ def align_market(pieces: dict[str, pd.DataFrame | None], grid: pd.DatetimeIndex)
     Kline kinds match bar open times exactly; metrics take the latest snapshot at or before the
     bar open within one 5-minute step; funding takes the latest settled rate.
     """
-    out = pd.DataFrame(index=grid)
+    parts = []
     for kind, frame in pieces.items():
         cols = list(KIND_COLUMNS[kind])
         if kind == "klines":
@@ -613,8 +664,10 @@ def align_market(pieces: dict[str, pd.DataFrame | None], grid: pd.DatetimeIndex)
             part = _asof(frame, cols, grid, METRICS_STEP - pd.Timedelta(1, "ms"))
         else:
             part = _asof(frame, cols, grid, _funding_tolerance(frame))
-        out = out.join(part)
-    return out
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(index=grid)
+    return pd.concat(parts, axis=1)
 
 
 def _funding_tolerance(frame: pd.DataFrame | None) -> pd.Timedelta | None:
@@ -647,6 +700,23 @@ def clear_cache(symbol: str | None = None, cache_dir: str | os.PathLike | None =
 
     Removes the Parquet files, the ``.missing`` markers and stale temporary files; without a
     symbol, the quarantine too. Files liqlib did not write are left alone.
+
+    Parameters
+    ----------
+    symbol : str, optional
+        Only this symbol's files (e.g. ``"BTCUSDT"``); None: the whole cache.
+    cache_dir : path, optional
+        Cache root; default :func:`default_cache_dir`.
+
+    Returns
+    -------
+    int
+        Files removed (the read stamps not counted).
+
+    Examples
+    --------
+    >>> lq.clear_cache("BTCUSDT")  # doctest: +SKIP
+    12
     """
     root = resolve_cache_dir(cache_dir)
     bases = [root / "binance" / binance.validate_symbol(symbol)] if symbol else [root]
@@ -654,13 +724,18 @@ def clear_cache(symbol: str | None = None, cache_dir: str | os.PathLike | None =
     for base in bases:
         for path in sorted(base.rglob("*")) if base.is_dir() else []:
             quarantined = QUARANTINE in path.relative_to(root).parts[:1]
-            ours = path.suffix in (".parquet", ".missing") or quarantined or is_stale_tmp(path)
+            ours = (
+                path.suffix in (".parquet", ".missing")
+                or path.name == STAMPS
+                or quarantined
+                or is_stale_tmp(path)
+            )
             if path.is_file() and ours:
                 try:
                     path.unlink()
                 except OSError as exc:
                     raise cache_os_error(exc, path, "delete") from exc
-                removed += 1
+                removed += path.name != STAMPS  # stamps are bookkeeping, not cached data
     log.info("cleared %d cached files under %s", removed, bases[0])
     return removed
 
@@ -707,6 +782,8 @@ def verify_cache(
         rel = path.relative_to(root).as_posix()
         depth = len(path.relative_to(tree).parts)
         if path.is_dir() and not (depth == 3 and path.suffix == ".parquet"):
+            continue
+        if path.name == STAMPS and depth == 3:  # the read stamps (liqlib.data.cache), not data
             continue
         row = {"path": rel, "status": "ok", "detail": "", "action": ""}
         rows.append(row)

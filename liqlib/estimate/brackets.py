@@ -19,8 +19,8 @@ The built-in tables (``liqlib/data/sources/binance/resources/brackets_binance_um
 ``GET /fapi/v1/leverageBracket`` with their source; Binance changes them from time to time, so
 load a current response with :func:`load_leverage_brackets` when it matters.
 
-Example
--------
+Examples
+--------
 >>> round(float(liquidation_price(67_000.0, 10, "long", 1.0, symbol="BTCUSDT")), 2)
 60542.17
 """
@@ -77,8 +77,8 @@ class BracketTable:
     note : str
         Anything else a reader should know.
 
-    Example
-    -------
+    Examples
+    --------
     >>> t = get_bracket_table("BTCUSDT")
     >>> int(t.bracket_index(10_000.0)), t.mmr[0], t.max_leverage[0]
     (0, 0.004, 150.0)
@@ -206,8 +206,8 @@ def load_leverage_brackets(
     dict[str, BracketTable]
         One table per symbol.
 
-    Example
-    -------
+    Examples
+    --------
     >>> body = '{"symbol": "XUSDT", "brackets": [{"bracket": 1, "initialLeverage": 20,'
     >>> body += ' "notionalCap": 5000, "notionalFloor": 0, "maintMarginRatio": 0.025, "cum": 0}]}'
     >>> load_leverage_brackets(body, in_force="2025-01-01")["XUSDT"].mmr
@@ -270,10 +270,10 @@ def _builtin() -> tuple[BracketTable, ...]:
 def bracket_tables() -> tuple[BracketTable, ...]:
     """Every built-in (dated) bracket table, oldest first per symbol.
 
-    Example
-    -------
-    >>> sorted({t.symbol for t in bracket_tables()})
-    ['BTCUSDT', 'DOGEUSDT', 'ETHUSDT']
+    Examples
+    --------
+    >>> {"BTCUSDT", "DOGEUSDT", "ETHUSDT"} <= {t.symbol for t in bracket_tables()}
+    True
     """
     return _builtin()
 
@@ -284,8 +284,8 @@ def bracket_tables() -> tuple[BracketTable, ...]:
 def real_symbol(symbol: str) -> str:
     """The real symbol a simulated one imitates (``"SIM-BTCUSDT"`` -> ``"BTCUSDT"``), else itself.
 
-    Example
-    -------
+    Examples
+    --------
     >>> real_symbol("sim-ethusdt"), real_symbol("BTCUSDT")
     ('ETHUSDT', 'BTCUSDT')
     """
@@ -299,9 +299,21 @@ def get_bracket_table(symbol: str, as_of: str | None = None) -> BracketTable:
     ``as_of`` is returned (the latest overall when ``as_of`` is None, the earliest when
     ``as_of`` precedes them all).
 
-    Example
+    Parameters
+    ----------
+    symbol : str
+        Binance USD-M symbol, e.g. ``"ETHUSDT"`` (``SIM-`` symbols use the real one's table).
+    as_of : str, optional
+        ISO date (UTC) the table must be in force at; None: the latest.
+
+    Returns
     -------
-    >>> get_bracket_table("ETHUSDT").in_force
+    BracketTable
+        Notional brackets (USD) with their maximum leverage and maintenance margin rate.
+
+    Examples
+    --------
+    >>> get_bracket_table("ETHUSDT", as_of="2024-07-01").in_force
     '2024-06-28/2024-09-27'
 
     A simulated symbol (``SIM-BTCUSDT``, see :mod:`liqlib.sim.market`) uses the table of the real
@@ -418,8 +430,8 @@ def liquidation_price(
         On a non-positive or non-finite entry or qty, an unknown side, a leverage below 1 or
         above the bracket's maximum, or a notional beyond the last bracket.
 
-    Example
-    -------
+    Examples
+    --------
     1 BTC long at 67,000 USD with 10x, bracket 1 (MMR 0.4 %, cum 0):
 
     >>> round(float(liquidation_price(67_000.0, 10, "long", 1.0)), 2)
@@ -488,8 +500,8 @@ def lp_factors(
     numpy.ndarray, shape (2, n_tiers)
         Row 0 long factors (< 1), row 1 short factors (> 1).
 
-    Example
-    -------
+    Examples
+    --------
     >>> k = lp_factors((10,), 67_000.0)
     >>> round(float(k[0, 0] * 67_000.0), 2)
     60542.17

@@ -30,8 +30,8 @@ Two families of mixes:
 (each tier's column is weighted by its expected lifetime), comparable with a simulator's
 configuration.
 
-Example
--------
+Examples
+--------
 >>> import liqlib as lq
 >>> m, truth = lq.simulate_market(1, days=1.0, live_positions=3_000, burn_in_days=1.0)
 >>> cal = calibrate_leverage_mix(m, truth.realized("1h"), n_bins=300)
@@ -46,6 +46,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from liqlib.data.realized import _bar_frame, check_bar_series
 from liqlib.errors import InputError
@@ -120,41 +121,37 @@ class MixCalibration:
         }
 
 
-def nnls(a: np.ndarray, b: np.ndarray, max_iter: int = 500) -> np.ndarray:
-    """Non-negative least squares, ``min |a x - b|`` with ``x >= 0`` (Lawson-Hanson).
+def nnls(a: np.ndarray, b: np.ndarray, max_iter: int | None = None) -> np.ndarray:
+    """Non-negative least squares, ``min |a x - b|`` with ``x >= 0``
+    (:func:`scipy.optimize.nnls` on unit columns, so tiers whose USD differ by orders of
+    magnitude stay visible to its tolerance).
 
-    Example
+    Parameters
+    ----------
+    a : numpy.ndarray, shape (m, n)
+        The design (e.g. USD per bar and tier).
+    b : numpy.ndarray, shape (m,)
+        The target (e.g. USD per bar).
+    max_iter : int, optional
+        Iteration limit passed to scipy (default: its own, 3 n).
+
+    Returns
     -------
+    numpy.ndarray, shape (n,)
+        The solution, every entry >= 0.
+
+    Examples
+    --------
     >>> nnls(np.eye(2), np.array([1.0, -1.0])).tolist()
     [1.0, 0.0]
     """
+    from scipy.optimize import nnls as scipy_nnls
+
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     norms = np.sqrt((a * a).sum(axis=0))
     norms = np.where(norms > 0, norms, 1.0)
-    a = a / norms  # unit columns: tiers whose USD differ by orders of magnitude stay visible
-    n = a.shape[1]
-    x = np.zeros(n)
-    passive = np.zeros(n, dtype=bool)
-    w = a.T @ (b - a @ x)
-    tol = 1e-12 * max(float(np.sqrt((b * b).sum())), 1e-300) * math.sqrt(n)
-    for _ in range(max_iter):
-        if passive.all() or not np.any(w[~passive] > tol):
-            break
-        j = int(np.argmax(np.where(passive, -np.inf, w)))
-        passive[j] = True
-        while True:
-            z = np.zeros(n)
-            z[passive] = np.linalg.lstsq(a[:, passive], b, rcond=None)[0]
-            if np.all(z[passive] > 0):
-                x = z
-                break
-            neg = passive & (z <= 0)
-            alpha = np.min(x[neg] / (x[neg] - z[neg]))
-            x = x + alpha * (z - x)
-            passive &= x > 1e-15
-            x[~passive] = 0.0
-        w = a.T @ (b - a @ x)
+    x, _ = scipy_nnls(a / norms, b, maxiter=max_iter)
     return x / norms
 
 
@@ -463,7 +460,7 @@ def _fit_tiers(y: np.ndarray, xs: np.ndarray, target: str, fixed: float | None) 
 
 def _density_weights(d: LeverageDensity, median: float, sigma: float) -> np.ndarray:
     z = (np.log(d.cell_edges()) - math.log(median)) / sigma
-    cdf = 0.5 * np.array([math.erfc(-v / math.sqrt(2.0)) for v in z])
+    cdf = ndtr(z)
     w = np.diff(cdf)
     s = w.sum()
     return w / s if s > 1e-300 else np.zeros_like(w)

@@ -1,7 +1,7 @@
 """Configuration of the estimation engine: frozen dataclasses, validated once.
 
-Example
--------
+Examples
+--------
 >>> mix = LeverageMix(leverages=(10, 25, 50), weights=(0.5, 0.3, 0.2))
 >>> p = EngineParams(mix=mix, n_bins=500, calibrate=True)
 >>> p.resolved_mix().leverages
@@ -54,8 +54,8 @@ class LeverageMix:
     weights : tuple of float
         Share of opened USD going to each tier, each >= 0, summing to 1 (within 1e-9).
 
-    Example
-    -------
+    Examples
+    --------
     >>> LeverageMix((5, 10), (0.5, 0.5)).n_tiers
     2
     """
@@ -114,8 +114,8 @@ class LeverageDensity:
     n_tiers : int
         Number of cells (tiers), 1..200.
 
-    Example
-    -------
+    Examples
+    --------
     >>> d = LeverageDensity(median=10.0, sigma=0.9, n_tiers=24)
     >>> d.to_mix().n_tiers, round(sum(d.to_mix().weights), 9)
     (24, 1.0)
@@ -168,7 +168,9 @@ class LeverageDensity:
     def weights(self) -> np.ndarray:
         """Share of USD in each cell, summing to 1 (0 everywhere if the range holds no mass)."""
         z = (np.log(self.cell_edges()) - math.log(self.median)) / self.sigma
-        cdf = np.array([0.5 * math.erfc(-x / math.sqrt(2.0)) for x in z])
+        from scipy.special import ndtr  # late: keeps importing the estimate stage light
+
+        cdf = ndtr(z)
         w = np.diff(cdf)
         total = w.sum()
         return w / total if total > 1e-300 else np.zeros_like(w)
@@ -196,8 +198,18 @@ DEFAULT_BRACKET_SYMBOL = "BTCUSDT"
 def default_mix(symbol: str) -> LeverageMix:
     """The default mix of ``symbol`` (a conservative 2x-20x mix for unknown symbols).
 
-    Example
+    Parameters
+    ----------
+    symbol : str
+        Binance USD-M symbol, e.g. ``"BTCUSDT"``.
+
+    Returns
     -------
+    LeverageMix
+        Leverage tiers (x) and the share of USD in each.
+
+    Examples
+    --------
     >>> default_mix("DOGEUSDT").leverages[-1]
     75.0
     """
@@ -293,8 +305,8 @@ class EngineParams:
         configured); "opened" shares are turned into stock shares by each tier's expected
         lifetime (closes and liquidations, see :mod:`liqlib.estimate.turnover`).
 
-    Example
-    -------
+    Examples
+    --------
     >>> EngineParams(n_bins=200, max_columns=50).n_bins
     200
     """

@@ -111,10 +111,10 @@ class Heatmap:
             from the current price downwards, 0 above it) and ``cum_short_usd`` (from the
             current price upwards, 0 below it). ``attrs["price"]`` is the current price.
 
-        Example
-        -------
-        >>> from liqlib.sim.synthetic import make_synthetic_market
-        >>> hm = estimate(make_synthetic_market(500), EngineParams(n_bins=100))
+        Examples
+        --------
+        >>> import liqlib as lq
+        >>> hm = lq.estimate_heatmap(lq.make_synthetic_market(500), n_bins=100)
         >>> list(hm.liquidation_map().columns)
         ['long_usd', 'short_usd', 'cum_long_usd', 'cum_short_usd']
         """
@@ -160,10 +160,10 @@ class Heatmap:
             model, units, bracket symbol and the data source (``synthetic`` is 1 for
             SYNTHETIC data).
 
-        Example
-        -------
-        >>> from liqlib.sim.synthetic import make_synthetic_market
-        >>> hm = estimate(make_synthetic_market(500), EngineParams(n_bins=50, max_columns=20))
+        Examples
+        --------
+        >>> import liqlib as lq
+        >>> hm = lq.estimate_heatmap(lq.make_synthetic_market(500), n_bins=50, max_columns=20)
         >>> ds = hm.to_xarray()
         >>> dict(ds["usd"].sizes)
         {'side': 2, 'time': 20, 'price': 50}
@@ -219,6 +219,47 @@ class Heatmap:
             if self.source.get(key) is not None:
                 attrs[f"data_{key}"] = str(self.source[key])
         return xr.Dataset(data, coords=coords, attrs=attrs)
+
+    def _summary(self) -> list[tuple[str, str]]:
+        """(label, value) rows shared by ``repr`` and the notebook's HTML view."""
+        label = self.source.get("symbol") or self.params.symbol
+        if self.source.get("synthetic") and not any(
+            w in str(label).upper() for w in ("SIM", "SYNTHETIC")
+        ):
+            label = f"{label} (synthetic)"
+        e = self.price_edges
+        lev = self.leverages
+        n = len(self.times)
+        span = (
+            f"{self.times[0]:%Y-%m-%d %H:%M} .. {self.times[-1]:%Y-%m-%d %H:%M} UTC" if n else "-"
+        )
+        long_now = float(self.long_usd[-1].sum() + self.overflow_long_usd[-1]) if n else 0.0
+        short_now = float(self.short_usd[-1].sum() + self.overflow_short_usd[-1]) if n else 0.0
+        return [
+            ("model", self.model),
+            ("market", str(label)),
+            ("columns", f"{n} ({span})"),
+            (
+                "price bins",
+                f"{len(e) - 1} ({e[0]:,.2f} .. {e[-1]:,.2f} USD/coin, {self.params.grid})",
+            ),
+            ("tiers", f"{len(lev)} ({min(lev):.3g}-{max(lev):.3g}x)" if lev else "-"),
+            ("last column", f"long {long_now:,.0f} USD, short {short_now:,.0f} USD"),
+        ]
+
+    def __repr__(self) -> str:
+        rows = self._summary()
+        return "<Heatmap " + "; ".join(f"{k}: {v}" for k, v in rows) + ">"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self._summary()
+        )
+        return f"<div><b>liqlib Heatmap</b><table>{body}</table></div>"
 
     @property
     def brackets_note(self) -> str:

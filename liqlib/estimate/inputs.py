@@ -25,6 +25,7 @@ from liqlib.data.columns import (
     TAKER_BUY_VOLUME,
     VOLUME,
 )
+from liqlib.data.contract import ohlc_disorder
 from liqlib.errors import InputError
 from liqlib.estimate.config import EngineParams
 
@@ -261,7 +262,7 @@ def checked_prices(market: pd.DataFrame, params: EngineParams):
     h = _price_column(market, HIGH, required=True)
     lo = _price_column(market, LOW, required=True)
     c = _price_column(market, CLOSE, required=True)
-    bad = (h < lo) | (o > h) | (o < lo) | (c > h) | (c < lo)
+    bad = ohlc_disorder(o, h, lo, c)
     if np.any(bad):
         _fail(
             f"market rows have open/close outside [low, high] ({_when(times, bad)}): "

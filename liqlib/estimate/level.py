@@ -14,8 +14,8 @@ refills all scale with it). So a run at share 1 gives *unit predictions* ``p_t``
 - :func:`derive_level_prior`: the documented default (:data:`liqlib.estimate.priors.DEFAULT_LEVEL`)
   from per-period shares of two kinds of realized counts.
 
-Example
--------
+Examples
+--------
 >>> idx = pd.date_range("2025-01-01", periods=4, freq="1h", tz="UTC")
 >>> p = pd.Series([10.0, 0.0, 30.0, 0.0], index=idx)
 >>> r = pd.Series([0.2, 0.0, 0.2, 0.0], index=idx)
@@ -114,8 +114,8 @@ def fit_share_from_oi_drops(
     float
         The share of highest likelihood.
 
-    Example
-    -------
+    Examples
+    --------
     >>> rng = np.random.default_rng(0)
     >>> idx = pd.date_range("2025-01-01", periods=2000, freq="1h", tz="UTC")
     >>> p = pd.Series(rng.exponential(1.0, 2000), index=idx)
@@ -165,8 +165,8 @@ def derive_level_prior(
     -------
     LevelPrior
 
-    Example
-    -------
+    Examples
+    --------
     >>> lo = pd.Series([0.01, 0.012, 0.008]); hi = pd.Series([0.1, 0.09, 0.12])
     >>> p = derive_level_prior(lo, hi, basis="demo")
     >>> round(p.share, 4), bool(p.low < 0.01 < 0.1 < p.high)

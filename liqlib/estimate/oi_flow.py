@@ -29,8 +29,8 @@ The hot loop is a numba kernel over arrays; proportional closes and fades are la
 (side, tier) scale factors, and sweeps walk per-(side, tier) frontiers, so a candle costs
 O(tiers + bins touched), not O(bins).
 
-Example
--------
+Examples
+--------
 >>> from liqlib.sim.synthetic import make_synthetic_market
 >>> from liqlib.estimate.config import EngineParams
 >>> hm = estimate(make_synthetic_market(2_000), EngineParams(n_bins=200, max_columns=100))
@@ -260,8 +260,8 @@ def run_inputs(inputs: EngineInputs) -> EngineOutputs:
 def estimate(market: pd.DataFrame, params: EngineParams, model: str = "custom") -> Heatmap:
     """Validate, run the kernel and wrap the result (see :func:`liqlib.estimate.registry.estimate_heatmap`).
 
-    Example
-    -------
+    Examples
+    --------
     >>> from liqlib.sim.synthetic import make_synthetic_market
     >>> hm = estimate(make_synthetic_market(300), EngineParams(n_bins=50, max_columns=10))
     >>> len(hm.times)

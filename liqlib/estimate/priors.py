@@ -26,8 +26,8 @@ share that makes its predicted liquidations match the realized ones; the central
 median over the coin-months, the band their 10th-90th percentiles. It was never fitted on
 BTC. :func:`level_band` gives a heatmap's USD range from it.
 
-Example
--------
+Examples
+--------
 >>> d = margin_mixture_density()
 >>> round(float(d.weights().sum()), 9), d.n_tiers
 (1.0, 24)
@@ -85,8 +85,8 @@ class TabulatedLeverageDensity(LeverageDensity):
         As in :class:`~liqlib.config.LeverageDensity`; ``median`` and ``sigma`` are not used
         (kept for a calibration that starts from a log-normal).
 
-    Example
-    -------
+    Examples
+    --------
     >>> d = TabulatedLeverageDensity(min_leverage=2, max_leverage=8, n_tiers=2,
     ...                              cell_weights=(1.0, 3.0))
     >>> d.weights().tolist()
@@ -130,8 +130,8 @@ def effective_leverage(distance, mmr: float = DEFAULT_MMR) -> np.ndarray:
     numpy.ndarray
         Leverage (x); values <= 1 mean "never liquidated by a move to zero".
 
-    Example
-    -------
+    Examples
+    --------
     >>> effective_leverage([1 - 0.9 / 0.996], mmr=0.004).round(6).tolist()
     [10.0]
     """
@@ -270,8 +270,8 @@ def smooth_cells(weights, width_cells: float = 1.0) -> np.ndarray:
     numpy.ndarray
         Smoothed shares summing to 1.
 
-    Example
-    -------
+    Examples
+    --------
     >>> smooth_cells([0, 1, 0], 1.0).round(3).tolist()
     [0.274, 0.452, 0.274]
     """
@@ -335,8 +335,8 @@ def margin_mixture_density(
     TabulatedLeverageDensity
         1.1x-200x in 24 cells; hand it to the model as ``mix=``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> iso = margin_mixture_density(cross_share=0.0)
     >>> cross = margin_mixture_density(cross_share=1.0)
     >>> bool(iso.weights()[-8:].sum() > cross.weights()[-8:].sum())  # isolated sit closer
@@ -376,8 +376,8 @@ class LevelPrior:
     basis : str
         Where the numbers come from, in one line (shown in figures).
 
-    Example
-    -------
+    Examples
+    --------
     >>> LevelPrior(0.02, 0.01, 0.05, "demo").multipliers()
     (0.5, 2.5)
     """
@@ -431,8 +431,8 @@ def level_band(heatmap) -> tuple[float, float] | None:
         (``heatmap.source["level_prior"]`` set by the registry), else None (a calibrated or
         user-given share has no prior band).
 
-    Example
-    -------
+    Examples
+    --------
     >>> class H:
     ...     source = {"level_prior": {"low": 0.5, "high": 2.0}}
     >>> level_band(H())
@@ -466,8 +466,8 @@ def density_within_bracket(density: LeverageDensity, mmr: float, headroom: float
     LeverageDensity or TabulatedLeverageDensity
         The same kind, same number of cells.
 
-    Example
-    -------
+    Examples
+    --------
     >>> d = density_within_bracket(margin_mixture_density(), mmr=0.01)
     >>> d.max_leverage, round(float(d.weights().sum()), 9)
     (90.0, 1.0)

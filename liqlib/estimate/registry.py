@@ -18,8 +18,8 @@ fixed-offset   the common public baseline: liquidation at entry * (1 -/+ 1/L), n
                margin, no sweeping; a floor for every comparison
 =============  ==========================================================================
 
-Example
--------
+Examples
+--------
 >>> from liqlib.sim.synthetic import make_synthetic_market
 >>> hm = estimate_heatmap(make_synthetic_market(1_000), model="oi-flow", n_bins=100)
 >>> hm.model
@@ -204,8 +204,8 @@ def estimate_heatmap(
     InputError
         On an unknown model or parameter, or any bad input (naming it).
 
-    Example
-    -------
+    Examples
+    --------
     >>> from liqlib.sim.synthetic import make_synthetic_market
     >>> m = make_synthetic_market(500)
     >>> hm = estimate_heatmap(m, "fixed-offset", mix={10: 0.6, 20: 0.4}, n_bins=50)

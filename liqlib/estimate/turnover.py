@@ -60,8 +60,8 @@ default ``"auto"`` reads ``market.attrs["oi_timing"]`` (set by the Coinglass loa
 otherwise assumes "open". Missing values in between are interpolated linearly in time
 (five-minute metrics on one-minute candles), the last value carried forward at the end.
 
-Example
--------
+Examples
+--------
 >>> from liqlib.sim.synthetic import make_synthetic_market
 >>> from liqlib.estimate.config import EngineParams, LeverageDensity
 >>> p = EngineParams(flow="turnover", mix=LeverageDensity(n_tiers=8), n_bins=200, max_columns=20)
@@ -192,8 +192,8 @@ def oi_after_candle(market: pd.DataFrame, timing: str = "auto") -> np.ndarray:
     numpy.ndarray, shape (n,)
         Coins; ``[0]`` of the row before shifting is the state before the first candle.
 
-    Example
-    -------
+    Examples
+    --------
     >>> idx = pd.date_range("2025-01-01", periods=4, freq="1min", tz="UTC")
     >>> m = pd.DataFrame({"close": 1.0, "oi_coin": [10.0, np.nan, 12.0, np.nan]}, index=idx)
     >>> oi_after_candle(m, "open").tolist()
@@ -303,8 +303,8 @@ def stationary_inventory(
     ovf_lo, ovf_hi : numpy.ndarray, shape (2, T)
         USD below / above the grid.
 
-    Example
-    -------
+    Examples
+    --------
     >>> e = np.geomspace(50.0, 200.0, 401)
     >>> k = np.array([[0.9], [1.1]])
     >>> raw, lo, hi = stationary_inventory(e, 100.0, k, k, np.array([30.0]), np.ones((2, 1)))
@@ -353,8 +353,8 @@ def expected_lifetime(ka: np.ndarray, kb: np.ndarray, lam: np.ndarray, a: np.nda
     with a driftless log price of volatility ``sigma`` per candle (``a = sqrt(2 lambda) /
     sigma``). The stock a tier holds is its opening flow times this.
 
-    Example
-    -------
+    Examples
+    --------
     >>> k = np.array([[0.5], [1.5]])
     >>> float(expected_lifetime(k, k, np.array([0.01]), np.array([1e3]))[0])
     100.0

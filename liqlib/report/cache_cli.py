@@ -26,7 +26,8 @@ def add_parser(sub) -> None:
     clear.add_argument("--symbol", help="only this symbol, e.g. BTCUSDT")
     for p in (verify, clear):
         p.add_argument(
-            "--cache-dir", help="cache folder (default: $LIQLIB_CACHE_DIR or data/cache)"
+            "--cache-dir",
+            help="cache folder (default: $LIQLIB_CACHE_DIR, else see lq.show_config())",
         )
 
 

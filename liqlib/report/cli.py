@@ -20,10 +20,12 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+from liqlib import settings
 from liqlib.data.record.cli import add_record_parser
-from liqlib.data.sources.binance.archive import ARCHIVE_URL_ENV, DEFAULT_ARCHIVE_URL
+from liqlib.data.sources.binance.archive import ARCHIVE_URL_ENV
 from liqlib.errors import LiqlibError
 from liqlib.report import cache_cli, scan_cli
+from liqlib.report.suite import default_notebooks, notebooks_dir, parameters_help
 
 NO_DATA_HELP = (
     "cannot reach {url} ({why}): real data needs a mirror or the internet. Offline, point "
@@ -44,9 +46,13 @@ def archive_reachable(url: str, timeout_s: float = 5.0) -> str | None:
     return None
 
 
-def default_notebooks(folder: Path) -> list[Path]:
-    """The numbered notebooks of the suite, in order (``NN-title.ipynb``)."""
-    return sorted(p for p in folder.glob("[0-9][0-9]-*.ipynb"))
+REPORT_EXAMPLES = """examples:
+  liqlib report                                  every notebook, market chosen by --data auto
+  liqlib report --data demo --out /tmp/reports   offline, on the SIMULATED demo market
+  liqlib report --symbol BTCUSDT --window 24h    one symbol report (20-report)
+  liqlib report --notebook notebooks/03-heatmap-explorer.ipynb -p MODEL turnover
+  liqlib report --mirror ../shared/data/mirror   real data from a local archive mirror
+"""
 
 
 def typed_value(text: str):
@@ -94,8 +100,8 @@ def case_data(data: str, requested: str, mirror) -> str:
 def refuse_secrets(params: dict) -> None:
     """A parameter named like a credential is refused (one line): pass secrets by environment.
 
-    Example
-    -------
+    Examples
+    --------
     >>> refuse_secrets({"SYMBOL": "BTCUSDT"})
     >>> refuse_secrets({"COINGLASS_API_KEY": "x"})
     Traceback (most recent call last):
@@ -112,6 +118,7 @@ def refuse_secrets(params: dict) -> None:
 
 def _report_run(args: argparse.Namespace, params: dict) -> tuple[list[Path], dict[str, str]]:
     """``--symbol``: the report notebook alone, its parameters and its output name."""
+    args.notebooks_dir = args.notebooks_dir or notebooks_dir()
     nb = Path(args.notebooks_dir) / REPORT_NOTEBOOK
     params["SYMBOL"] = args.symbol.upper()
     if args.window:
@@ -138,7 +145,7 @@ def _choose_data(args: argparse.Namespace, stack: ExitStack) -> str:
         print(f"liqlib report: serving mirror {args.mirror} at {url}")
         return "binance"
     if data in ("auto", "binance"):
-        url = os.environ.get(ARCHIVE_URL_ENV, DEFAULT_ARCHIVE_URL)
+        url = settings.get("binance_archive_url")
         why = archive_reachable(url)
         if not why:
             return "binance"
@@ -164,6 +171,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     elif args.window or args.end:
         raise LiqlibError("--window and --end belong to a symbol report: add --symbol BTCUSDT")
     else:
+        if not args.notebook:
+            args.notebooks_dir = args.notebooks_dir or notebooks_dir()
         notebooks = [Path(p) for p in args.notebook] or default_notebooks(Path(args.notebooks_dir))
     if not notebooks:
         print(f"liqlib report: no notebooks found in {args.notebooks_dir}", file=sys.stderr)
@@ -198,11 +207,30 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import liqlib
+
     parser = argparse.ArgumentParser(prog="liqlib", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"liqlib {liqlib.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("report", help="run the notebooks with papermill and write HTML")
+    params = parameters_help()
+    rep = sub.add_parser(
+        "report",
+        help="run the notebooks with papermill and write HTML",
+        description="Run the notebook suite headless with papermill and write HTML reports.",
+        epilog=REPORT_EXAMPLES
+        + (
+            "\nnotebook parameters (-p NAME VALUE; default, [notebooks]):\n" + params
+            if params
+            else ""
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     rep.add_argument("--out", default="reports", help="output folder (default: reports)")
-    rep.add_argument("--notebooks-dir", default="notebooks", help="folder of NN-*.ipynb")
+    rep.add_argument(
+        "--notebooks-dir",
+        default=None,
+        help="folder of NN-*.ipynb (default: ./notebooks, the checkout's, or the installed copy)",
+    )
     rep.add_argument("--notebook", action="append", default=[], help="run only this notebook")
     rep.add_argument(
         "--data", choices=("auto", "demo", "binance"), default="auto",

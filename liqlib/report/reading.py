@@ -4,8 +4,8 @@ A teaching notebook states its "time to learn"; this module measures it from the
 so the figure follows every edit: words of prose and code at a reading speed, a minute per
 code cell to look at what it shows, and minutes per exercise (both stated assumptions).
 
-Example
--------
+Examples
+--------
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("word " * 400)])
 >>> reading_time(nb, exercises=2, minutes_per_exercise=5.0)["minutes"]  # 400 words + 10 min

@@ -18,6 +18,13 @@ def record(name: str, value: Any) -> None:
 
     Shows as one ``name = value`` line; the value is stored as JSON under a liqlib MIME type.
 
+    Parameters
+    ----------
+    name : str
+        The figure's name, e.g. ``"low_usd"`` (read back by :func:`read_records`).
+    value : object
+        A JSON-able value (numpy and pandas scalars are converted).
+
     Examples
     --------
     >>> record("low_usd", 98918.6)  # doctest: +SKIP
@@ -116,8 +123,11 @@ def run_notebook(
     The notebook runs with its own folder as the working directory and a finite per-cell
     timeout, so a hang becomes a failure instead of a stuck job.
     """
+    import os
+
     import papermill as pm
 
+    os.environ.setdefault("LIQLIB_PROGRESS", "0")  # no progress widgets in executed notebooks
     disable_output_widget_sync()
     notebook, out_dir = Path(notebook), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,8 @@ Rows are ranked by the USD within 2 % of the price (both sides): where the most 
 sit close to the price. Clicking a column header sorts by it (a few lines of inline
 JavaScript). Symbols that failed are listed under the table with their error.
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> from liqlib.stories.scan import SCAN_COLUMNS
 >>> df = pd.DataFrame([{c: None for c in SCAN_COLUMNS} | {"symbol": "X", "error": "E: no"}])
@@ -97,8 +97,8 @@ def map_svg(long_usd, short_usd, edges_pct, width: int = 160, height: int = 36) 
     str
         An ``<svg>`` element (empty string when there is nothing to draw).
 
-    Example
-    -------
+    Examples
+    --------
     >>> map_svg([1.0, 0.0], [0.0, 2.0], [-1.0, 0.0, 1.0]).startswith("<svg")
     True
     """

@@ -10,8 +10,8 @@ binance      real Binance USD-M data through ``lq.load_market`` (the archive, or
 synthetic    a seeded random walk (``lq.make_synthetic_market``), for unit-size experiments
 ===========  =================================================================================
 
-Example
--------
+Examples
+--------
 >>> m = load_data("synthetic", n_candles=600)
 >>> m.attrs["data_note"]
 'SYNTHETIC random walk (liqlib.sim.synthetic, seed=0), 600 candles of 1min'
@@ -19,12 +19,12 @@ Example
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from liqlib import settings
 from liqlib.data.store import MARKET_KINDS, load_market
 from liqlib.data.time import to_utc
 from liqlib.errors import DataNotFoundError, DownloadError, InputError
@@ -161,8 +161,18 @@ def shared_data_file(relative: str) -> Path | None:
     """A file of the real data held offline beside the repository (``../shared/data``, or
     ``$LIQLIB_SHARED_DATA``), or None when it is absent (e.g. on a user's machine).
 
-    Example
+    Parameters
+    ----------
+    relative : str
+        Path inside the data folder, e.g. ``"raw/.../file.csv"``.
+
+    Returns
     -------
+    pathlib.Path or None
+        The file, or None when the folder or the file is absent.
+
+    Examples
+    --------
     >>> shared_data_file("no/such/file.csv") is None
     True
     """
@@ -174,6 +184,6 @@ def shared_data_file(relative: str) -> Path | None:
 def shared_data_dir() -> Path | None:
     """The folder of real data held offline (``../shared/data`` beside the repository, or
     ``$LIQLIB_SHARED_DATA``), or None when it is absent."""
-    env = os.environ.get(SHARED_DATA_ENV)
-    root = Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "data"
+    # beside the checkout: <checkout>/../shared/data (this file is <checkout>/liqlib/sim/...)
+    root = settings.get("shared_data") or Path(__file__).resolve().parents[3] / "shared" / "data"
     return root if root.is_dir() else None

@@ -16,8 +16,8 @@ Use it three ways:
 
 Every frame it returns says ``attrs["synthetic"] = True`` and names the source SIMULATED.
 
-Example
--------
+Examples
+--------
 >>> market = load_demo(interval="1h")  # doctest: +SKIP
 >>> market.attrs["source"]  # doctest: +SKIP
 'SIMULATED demo market (liqlib.sim, seed=7): liqlib/datasets/demo'
@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from liqlib import settings
 from liqlib.data import columns as C
 from liqlib.data.bars import resample_market
 from liqlib.data.sources.binance import archive as binance
@@ -92,9 +93,9 @@ REGISTRY_FILE = "registry.json"
 def demo_dir() -> Path:
     """The demo folder: ``$LIQLIB_DEMO_DIR``, else the package data ``liqlib/datasets/demo``
     (installed with the package, so ``lq.load_demo()`` works from any folder)."""
-    env = os.environ.get(DEMO_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
+    folder = settings.get("demo_dir")
+    if folder is not None:
+        return folder
     return Path(str(resources.files("liqlib") / "datasets" / "demo"))
 
 
@@ -347,6 +348,16 @@ def serve_demo(root: str | Path | None = None) -> Iterator[str]:
 
     Inside the block, ``lq.load_market("SIM-BTCUSDT", ...)`` works once
     ``$LIQLIB_BINANCE_ARCHIVE_URL`` is set to the URL (or pass the URL around yourself).
+
+    Parameters
+    ----------
+    root : str or pathlib.Path, optional
+        Demo folder to serve; default :func:`demo_dir`.
+
+    Yields
+    ------
+    str
+        The mirror's base URL, e.g. ``http://127.0.0.1:40123``.
     """
     from liqlib.data.serve import serve_directory
 

@@ -38,8 +38,8 @@ The model, per minute, with ``S`` sub-steps (``SimConfig.substeps``):
 
 Everything is deterministic by seed (numba's own generator, seeded inside the kernel).
 
-Example
--------
+Examples
+--------
 >>> market, truth = simulate_market(seed=1, days=0.25, live_positions=2_000, burn_in_days=0.1)
 >>> market.attrs["synthetic"], market.attrs["symbol"]
 (True, 'SIM-BTCUSDT')
@@ -87,8 +87,8 @@ class LogNormalLeverage:
     min_leverage : float
         Leverages below this are raised to it (x), >= 1.
 
-    Example
-    -------
+    Examples
+    --------
     >>> LogNormalLeverage(median=8.0, sigma=0.8).median
     8.0
     """
@@ -757,8 +757,8 @@ def simulate_market(
     InputError
         A seed, day count or size out of range, naming it.
 
-    Example
-    -------
+    Examples
+    --------
     >>> m, t = simulate_market(3, days=0.1, live_positions=1_000, burn_in_days=0)
     >>> len(m), list(t.liquidations.columns)[:2]
     (144, ['long_usd', 'short_usd'])

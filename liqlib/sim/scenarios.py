@@ -29,8 +29,8 @@ What scenarios vary (:class:`ScenarioConfig`), none of it a model's form:
 - **size-leverage relation**: notional scales like ``(L / 10) ** size_leverage_exponent``
   (> 0: the big accounts use high leverage; < 0: small accounts do).
 
-Example
--------
+Examples
+--------
 >>> market, truth = simulate_scenario("cross margin", seed=1, days=0.1, live_positions=500,
 ...                                   burn_in_days=0.05)
 >>> market.attrs["synthetic"], market.attrs["scenario"]
@@ -103,8 +103,8 @@ class ScenarioConfig:
     price0 : float
         Starting price (USD/coin).
 
-    Example
-    -------
+    Examples
+    --------
     >>> ScenarioConfig("demo", cross_share=0.5).cross_share
     0.5
     """
@@ -207,8 +207,18 @@ SCENARIOS: dict[str, ScenarioConfig] = {
 def describe_scenarios(scenarios: dict[str, ScenarioConfig] | None = None) -> pd.DataFrame:
     """One row per scenario: its description and every setting (for notebook tables).
 
-    Example
+    Parameters
+    ----------
+    scenarios : dict of name -> ScenarioConfig, optional
+        The scenarios to describe; default every built-in one.
+
+    Returns
     -------
+    pandas.DataFrame
+        Indexed by scenario name; a ``description`` column and one column per setting.
+
+    Examples
+    --------
     >>> describe_scenarios().loc["cross margin", "cross_share"]
     0.8
     """

@@ -3,8 +3,8 @@
 Everything this module makes is labelled synthetic: ``df.attrs["synthetic"] is True`` and
 ``df.attrs["source"]`` says so. Show that label wherever the data is shown.
 
-Example
--------
+Examples
+--------
 >>> df = make_synthetic_market(1_440, seed=1)
 >>> df.attrs["synthetic"], len(df), df.index.tz is not None
 (True, 1440, True)
@@ -78,8 +78,8 @@ def make_synthetic_market(
     pandas.DataFrame
         Index ``time`` (UTC), the columns of :data:`liqlib.data.columns.MARKET_COLUMNS`.
 
-    Example
-    -------
+    Examples
+    --------
     >>> float(make_synthetic_market(3, price=50.0)["open"].iloc[0])
     50.0
     """

@@ -8,8 +8,8 @@ simulator really liquidated. Everything in it is **SIMULATED**.
 Units: prices in USD/coin, amounts in USD notional (quantity x liquidation price for
 liquidations, quantity x mark price at the snapshot for live positions), times in UTC.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np, pandas as pd
 >>> t = MarketTruth(
 ...     times=pd.date_range("2025-01-01", periods=2, freq="1h", tz="UTC", name="time"),
@@ -145,3 +145,107 @@ class MarketTruth:
         if bar is None:
             return liq
         return liq.resample(bar, label="left", closed="left").sum()
+
+    def to_xarray(self):
+        """The truth as an :class:`xarray.Dataset`, shaped like
+        :meth:`liqlib.estimate.heatmap.Heatmap.to_xarray` so the two line up with ``.sel``.
+
+        Returns
+        -------
+        xarray.Dataset
+            Dims ``side`` (``"long"``, ``"short"``) x ``time`` x ``tier`` x ``price``:
+
+            - ``usd_by_tier`` (side, time, tier, price): USD of live positions whose
+              liquidation price lies in the bin, per leverage bucket (SIMULATED);
+            - ``usd`` (side, time, price): the same summed over buckets;
+            - ``overflow_usd`` (side, time): USD whose liquidation price is off the grid;
+            - ``close`` (time): mark close at each snapshot (USD/coin);
+            - ``liquidated_usd`` (side, candle): USD really liquidated per candle.
+
+            Coordinates: ``time`` and ``candle`` (UTC, stored timezone-naive, netCDF-safe),
+            ``price`` (geometric bin centre, USD/coin) with ``price_lower`` / ``price_upper``,
+            ``tier`` (bucket label) with ``leverage_lower`` / ``leverage_upper`` (x).
+            ``attrs["synthetic"]`` is 1: everything in a truth is simulated.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> t = MarketTruth(
+        ...     times=pd.date_range("2025-01-01", periods=2, freq="1h", tz="UTC"),
+        ...     price=np.array([100.0, 101.0]),
+        ...     price_edges=np.geomspace(50, 200, 5),
+        ...     leverage_edges=np.array([1.0, 10.0, 150.0]),
+        ...     long_usd=np.ones((2, 2, 4)),
+        ...     short_usd=np.zeros((2, 2, 4)),
+        ...     liquidations=pd.DataFrame(
+        ...         {"long_usd": [0.0], "short_usd": [0.0]},
+        ...         index=pd.DatetimeIndex(["2025-01-01"], tz="UTC", name="time"),
+        ...     ),
+        ... )
+        >>> ds = t.to_xarray()
+        >>> dict(ds["usd_by_tier"].sizes)
+        {'side': 2, 'time': 2, 'tier': 2, 'price': 4}
+        >>> float(ds["usd"].sel(side="long").sum())
+        16.0
+        """
+        import xarray as xr  # late: xarray is only needed here
+
+        e = np.asarray(self.price_edges, dtype=float)
+        le = np.asarray(self.leverage_edges, dtype=float)
+        by_tier = np.stack([self.long_usd, self.short_usd])
+        usd_attrs = {"units": "USD", "long_name": "USD whose liquidation price is in the bin"}
+        liq = self.liquidations
+        candle = pd.DatetimeIndex(liq.index).tz_convert("UTC").tz_localize(None)
+        coords = {
+            "side": ["long", "short"],
+            "time": (
+                "time",
+                self.times.tz_convert("UTC").tz_localize(None),
+                {"time_zone": "UTC", "long_name": "snapshot (UTC)"},
+            ),
+            "candle": ("candle", candle, {"time_zone": "UTC", "long_name": "candle open (UTC)"}),
+            "price": ("price", self.bin_centers, {"units": "USD/coin", "long_name": "bin centre"}),
+            "price_lower": ("price", e[:-1], {"units": "USD/coin"}),
+            "price_upper": ("price", e[1:], {"units": "USD/coin"}),
+            "tier": ("tier", list(self.tier_labels)),
+            "leverage_lower": ("tier", le[:-1], {"units": "x (leverage)"}),
+            "leverage_upper": ("tier", le[1:], {"units": "x (leverage)"}),
+        }
+        data = {
+            "usd_by_tier": (("side", "time", "tier", "price"), by_tier, usd_attrs),
+            "usd": (("side", "time", "price"), by_tier.sum(axis=2), usd_attrs),
+            "overflow_usd": (
+                ("side", "time"),
+                np.stack([self.overflow_long_usd, self.overflow_short_usd]),
+                {"units": "USD", "long_name": "USD whose liquidation price is off the grid"},
+            ),
+            "close": ("time", np.asarray(self.price, dtype=float), {"units": "USD/coin"}),
+            "liquidated_usd": (
+                ("side", "candle"),
+                np.stack([liq["long_usd"].to_numpy(float), liq["short_usd"].to_numpy(float)]),
+                {"units": "USD", "long_name": "USD liquidated in the candle (SIMULATED)"},
+            ),
+        }
+        attrs = {
+            "title": "liqlib simulated market truth (SIMULATED)",
+            "time_zone": "UTC",
+            "synthetic": 1,
+        }
+        for key, value in self.attrs.items():
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                attrs[key] = value
+            elif isinstance(value, bool):
+                attrs[key] = int(value)
+        attrs["synthetic"] = 1
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
+    def __repr__(self) -> str:
+        n = len(self.times)
+        span = (
+            f"{self.times[0]:%Y-%m-%d %H:%M} .. {self.times[-1]:%Y-%m-%d %H:%M} UTC" if n else "-"
+        )
+        return (
+            f"<MarketTruth SIMULATED {self.attrs.get('symbol', '')}: {n} snapshots ({span}), "
+            f"{len(self.price_edges) - 1} price bins, tiers {', '.join(self.tier_labels)}, "
+            f"{len(self.liquidations)} candles>"
+        ).replace("SIMULATED : ", "SIMULATED: ")

@@ -4,8 +4,8 @@ and a checker for exercises.
 
 Sizes are in USD of notional (``size_usd = entry * qty``), as traders type them.
 
-Example
--------
+Examples
+--------
 >>> row = position(67_000.0, 10.0, "long", 67_000.0)
 >>> round(row["liquidation_usd"], 2), round(row["margin_usd"], 2)
 (60542.17, 6700.0)
@@ -172,8 +172,8 @@ def check_answer(
     """One line saying whether an exercise's answer is right (within ``rel_tol`` of the
     expected value, or ``abs_tol`` in its unit).
 
-    Example
-    -------
+    Examples
+    --------
     >>> check_answer(None, 10.0)
     'not answered yet: replace None with your number and run the cell again'
     >>> check_answer(10.02, 10.0, unit="USD")

@@ -20,8 +20,8 @@ present.
 
 With ``data="demo"`` the bundled **SIMULATED** demo market stands in, labelled as such.
 
-Example
--------
+Examples
+--------
 >>> c = load_case("demo", "BTCUSDT", "2025-11-01", "2025-11-08")
 >>> c.model, c.real
 ('turnover', False)

@@ -10,8 +10,8 @@ Each test says how many *independent* windows it rests on (maps ``every`` apart 
 compares with a baseline: a level picked at random at the same distance for the hot zones, a
 coin toss (with a 95 % Wilson interval) for the direction.
 
-Example
--------
+Examples
+--------
 >>> from liqlib.sim.synthetic import make_synthetic_market
 >>> m = make_synthetic_market(3_000)
 >>> sorted(support_resistance(m, "12h"))
@@ -42,8 +42,8 @@ __all__ = [
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """95 % (``z`` = 1.96) Wilson score interval of a share ``k / n``, in % (NaN if n = 0).
 
-    Example
-    -------
+    Examples
+    --------
     >>> [round(x, 1) for x in wilson_interval(5, 10)]
     [23.7, 76.3]
     """

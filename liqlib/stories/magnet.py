@@ -23,8 +23,8 @@ cluster dominance (biggest zone / the other side's biggest zone), per symbol and
 day-block bootstrap intervals (:func:`liqlib.validate.block_bootstrap_ci`; resampled days hold
 every symbol's events of that day together) and the paired differences ``cluster - random``.
 
-Example
--------
+Examples
+--------
 >>> cfg = MagnetConfig(horizons_h=(1, 4))
 >>> cfg.horizons_h
 (1, 4)
@@ -102,8 +102,8 @@ def with_constant_oi(market: pd.DataFrame, oi_usd: float = 1e9) -> pd.DataFrame:
     is arbitrary. The back-test compares the two sides of one map, so the scale cancels.
     ``attrs["oi_proxy"]`` records it.
 
-    Example
-    -------
+    Examples
+    --------
     >>> m = with_constant_oi(lq.make_synthetic_market(10, interval="1h").drop(columns=["oi_coin", "oi_usd"]))
     >>> float(m["oi_usd"].iloc[0]), m.attrs["oi_proxy"]
     (1000000000.0, 'constant 1e+09 USD')

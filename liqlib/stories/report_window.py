@@ -1,8 +1,8 @@
 """The window of a scheduled report: its parameters checked once, its market loaded (with a
 warm-up before it) and its heatmap cut to the window.
 
-Example
--------
+Examples
+--------
 >>> cfg = ReportConfig.from_parameters(
 ...     data="demo", symbol="BTCUSDT", exchange="binance", window="24h", end="",
 ...     warmup="2D", interval="5m", model="turnover", alert_pct=2.0)

@@ -18,8 +18,8 @@ Data: ``"sim"`` is the SIMULATED universe of :mod:`liqlib.stories.universe` (off
 ``"binance"`` reads ``lq.load_market`` (the local cache first, so a rerun does no network
 I/O; ``$LIQLIB_BINANCE_ARCHIVE_URL`` for a mirror).
 
-Example
--------
+Examples
+--------
 >>> cfg = ScanConfig(data="sim", window="2h", n_bins=100)
 >>> row = scan_symbol("SIM-001", cfg)  # doctest: +SKIP
 >>> row["error"] is None  # doctest: +SKIP
@@ -217,8 +217,8 @@ def default_mix_for(symbol: str):
     their maintenance margin rules out a liquidation price above ``1 / MMR``), so the uncapped
     default cannot estimate them at all (e.g. DOGEUSDT: 50x at 10,000 USD).
 
-    Example
-    -------
+    Examples
+    --------
     >>> default_mix_for("DOGEUSDT").max_leverage
     50.0
     """
@@ -401,8 +401,8 @@ def scan(
         line saying why that symbol failed). ``attrs``: ``config``, ``workers`` (how many ran
         it), ``wall_seconds``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> df = lq.scan(3, "6h", data="sim")  # doctest: +SKIP
     >>> list(df["symbol"])  # doctest: +SKIP
     ['SIM-000', 'SIM-001', 'SIM-002']

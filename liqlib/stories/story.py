@@ -4,8 +4,8 @@ interest changes, the biggest drop of a window, and plain-English summaries made
 Every sentence :func:`summarize_report` writes is filled in from its arguments: nothing in it
 is typed by hand.
 
-Example
--------
+Examples
+--------
 >>> long_share_pct(pd.Series([30.0, 5.0]), pd.Series([10.0, 0.0])).tolist()
 [75.0, 100.0]
 """
@@ -18,6 +18,7 @@ import pandas as pd
 from liqlib.data import columns as C
 from liqlib.errors import InputError
 from liqlib.estimate.heatmap import Heatmap
+from liqlib.viz.units import format_usd
 
 __all__ = [
     "alerts_table",
@@ -177,10 +178,7 @@ def biggest_drop(market: pd.DataFrame, within: str = "24h") -> dict:
 
 
 def _usd(x: float) -> str:
-    for div, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
-        if abs(x) >= div:
-            return f"{x / div:,.2f}{suffix} USD"
-    return f"{x:,.0f} USD"
+    return f"{format_usd(x)} USD"
 
 
 def _zone_text(row, what: str) -> str:

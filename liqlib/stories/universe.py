@@ -8,8 +8,8 @@ generator, so ``universe_table(40)`` always describes the same 40 markets. Names
 The simulator needs a real bracket table: each member imitates BTCUSDT or ETHUSDT
 (``bracket_symbol``), whatever its price.
 
-Example
--------
+Examples
+--------
 >>> t = universe_table(3)
 >>> list(t.index), bool(t["seed"].is_unique)
 (['SIM-000', 'SIM-001', 'SIM-002'], True)
@@ -79,8 +79,8 @@ def universe_table(n_symbols: int, seed: int = 0) -> pd.DataFrame:
         0.06), ``leverage_median`` (x, 4 .. 20), ``leverage_sigma`` (0.6 .. 1.2),
         ``long_share`` (0.4 .. 0.6). ``attrs["note"]`` says SIMULATED.
 
-    Example
-    -------
+    Examples
+    --------
     >>> universe_table(2, seed=1)["bracket_symbol"].tolist()
     ['BTCUSDT', 'ETHUSDT']
     """

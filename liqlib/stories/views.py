@@ -1,8 +1,8 @@
 """The article's static views of a liquidation heatmap: the same market over 12 h / 24 h /
 3 d / 7 d (small multiples), and how much USD stacks near the price over time.
 
-Example
--------
+Examples
+--------
 >>> import liqlib as lq
 >>> m = lq.make_synthetic_market(3_000)
 >>> views = horizon_heatmaps(m, ("12h", "24h"), warmup="6h", n_bins=60, max_columns=40)

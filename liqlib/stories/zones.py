@@ -6,8 +6,8 @@ falls there), shorts above it. A *hot zone* is one of the ``top_n`` zones holdin
 USD within ``max_distance_pct`` of the price. An *alert* is a hot zone whose middle lies within
 ``within_pct`` of the price: the proximity alerts some heatmap tools send.
 
-Example
--------
+Examples
+--------
 >>> from liqlib.sim.synthetic import make_synthetic_market
 >>> from liqlib.estimate.registry import estimate_heatmap
 >>> hm = estimate_heatmap(make_synthetic_market(2_000), n_bins=200)
@@ -144,8 +144,8 @@ def nearest_zones(zones: pd.DataFrame) -> dict[str, pd.Series | None]:
 def proximity_alerts(zones: pd.DataFrame, within_pct: float) -> pd.DataFrame:
     """Hot zones whose middle lies within ``within_pct`` % of the price (nearest first).
 
-    Example
-    -------
+    Examples
+    --------
     >>> z = pd.DataFrame({"side": ["long"], "zone_lo": [99.0], "zone_hi": [99.5],
     ...                   "zone_mid": [99.25], "usd": [1e6], "distance_pct": [-0.75],
     ...                   "share_pct": [100.0]})

@@ -93,8 +93,8 @@ def naive_baselines(market: pd.DataFrame, bar: str | None = None) -> dict[str, p
     dict of str to pandas.DataFrame
         Keys :data:`BASELINES`; each a bar frame (``long_usd``, ``short_usd``, USD).
 
-    Example
-    -------
+    Examples
+    --------
     >>> idx = pd.date_range("2025-01-01", periods=2, freq="1h", tz="UTC")
     >>> m = pd.DataFrame({"open": [100.0, 100.0], "high": [110.0, 101.0], "low": [95.0, 90.0],
     ...                   "close": [100.0, 91.0], "oi_usd": [1000.0, 800.0]}, index=idx)

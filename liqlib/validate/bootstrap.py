@@ -102,8 +102,8 @@ def block_bootstrap_ci(
         original bars), ``ci_low``, ``ci_high``, ``n_valid`` (finite replicates). ``attrs``:
         ``n_boot``, ``seed``, ``block``, ``level``, ``n_blocks``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> idx = pd.date_range("2025-01-01", periods=96, freq="1h", tz="UTC")
     >>> s = pd.Series(np.arange(96.0), index=idx)
     >>> ci = block_bootstrap_ci(lambda x: x.mean(), s, n_boot=200, seed=1)

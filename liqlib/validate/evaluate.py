@@ -24,8 +24,8 @@ beside the models, with day-block bootstrap confidence intervals.
   market (**SIMULATED**);
 - :func:`split_period`: the time split both use.
 
-Example
--------
+Examples
+--------
 >>> s = SCENARIOS["low leverage (tiers)"]
 >>> told_mix(s.leverage).leverages
 (2.0, 3.0, 5.0, 10.0)
@@ -322,8 +322,8 @@ def split_period(frame: pd.DataFrame, at=None, fraction: float = 0.5) -> pd.Time
     fraction : float
         Share of the rows before the split, in (0, 1).
 
-    Example
-    -------
+    Examples
+    --------
     >>> idx = pd.date_range("2025-01-01", periods=4, freq="1h", tz="UTC")
     >>> split_period(pd.DataFrame(index=idx)).hour
     2

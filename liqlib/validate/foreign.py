@@ -1,8 +1,8 @@
 """Every model on the foreign-form scenarios of :mod:`liqlib.sim.scenarios` (**SIMULATED**),
 each model at its own defaults: nothing about a scenario's mix, margining or hazards is told.
 
-Example
--------
+Examples
+--------
 >>> tab = evaluate_foreign_scenarios(  # doctest: +SKIP
 ...     ["cross margin"], [1], days=1.0, live_positions=3_000, n_boot=30)
 """

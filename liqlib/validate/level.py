@@ -1,7 +1,7 @@
 """The level of a map against realized liquidations: predicted / realized with a day-block CI.
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> idx = pd.date_range("2025-01-01", periods=96, freq="1h", tz="UTC")
 >>> real = pd.Series(1.0, index=idx)

@@ -63,8 +63,8 @@ def rebin_to_offsets(
     numpy.ndarray, shape (K,) or (S, K)
         USD per offset bin.
 
-    Example
-    -------
+    Examples
+    --------
     >>> rebin_to_offsets(np.array([10.0, 30.0]), np.array([90.0, 100.0, 110.0]), 100.0,
     ...                  np.array([-10.0, -5.0, 0.0, 10.0])).tolist()
     [5.0, 5.0, 30.0]
@@ -304,8 +304,8 @@ def to_bars(series_or_frame: pd.Series | pd.DataFrame, bar: str) -> pd.Series | 
     pandas.Series or pandas.DataFrame
         Same columns, one row per bar (index ``time``); ``attrs["bar"]`` is the bar alias.
 
-    Example
-    -------
+    Examples
+    --------
     >>> idx = pd.date_range("2025-01-01", periods=4, freq="15min", tz="UTC")
     >>> to_bars(pd.Series([1.0, 2.0, 3.0, 4.0], index=idx), "30min").tolist()
     [3.0, 7.0]
@@ -483,8 +483,8 @@ def per_bar_scores(predicted: pd.DataFrame, realized: pd.DataFrame) -> pd.DataFr
         Index ``long``, ``short``, ``total`` (named ``side``); columns as listed above plus
         ``n_bars``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> idx = pd.date_range("2025-01-01", periods=20, freq="1h", tz="UTC")
     >>> real = pd.DataFrame({"long_usd": np.arange(20.0), "short_usd": np.arange(20.0)[::-1]},
     ...                     index=idx)

@@ -8,8 +8,8 @@ bin for everything farther, unreachable or off the map's grid), both sides toget
 scores compare profiles: the share of USD within 10 % of the price, and the cosine of the two
 profiles (1 = the same shape).
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> p = distance_profile_of_positions(
 ...     np.array([0.05, 0.07, 0.3, np.inf]), np.array([1.0, 1.0, 1.0, 1.0]))

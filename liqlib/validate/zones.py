@@ -36,8 +36,8 @@ def wilson_interval(k, n, z: float = 1.96) -> tuple:
     -------
     (low, high) : tuple of float or numpy.ndarray
 
-    Example
-    -------
+    Examples
+    --------
     >>> lo, hi = wilson_interval(8, 10)
     >>> round(float(lo), 3), round(float(hi), 3)
     (0.49, 0.943)

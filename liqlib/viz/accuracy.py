@@ -3,8 +3,8 @@
 Functions return a matplotlib ``Figure``, accept ``ax=`` to draw into an existing axes, and
 never call ``show()``. Simulated truth is labelled SIMULATED in every title.
 
-Example
--------
+Examples
+--------
 >>> import liqlib as lq  # doctest: +SKIP
 >>> market, truth = lq.load_demo(truth=True)  # doctest: +SKIP
 >>> hm = lq.estimate_heatmap(market, n_bins=400, symbol=market.attrs["symbol"])  # doctest: +SKIP

@@ -19,8 +19,8 @@ figure (:func:`liqlib.plot_heatmap`) above it, and may show :meth:`HeatmapExplor
 below it: the same figure as self-contained HTML (plotly.js gzipped inside, hover and zoom with
 no kernel and no network), which is what an HTML report keeps of the explorer.
 
-Example
--------
+Examples
+--------
 >>> import liqlib as lq
 >>> ex = lq.make_heatmap_explorer(lq.make_synthetic_market(2_000), n_bins=100)
 >>> ex.controls["timeframe"].value
@@ -60,6 +60,7 @@ from liqlib.viz.plot import (
     synthetic_label,
     tier_colors,
 )
+from liqlib.viz.units import usd_tick
 
 __all__ = [
     "SCALES",
@@ -127,22 +128,17 @@ def _epoch_ms(times: pd.DatetimeIndex) -> np.ndarray:
     return (times.as_unit("ns").asi8 // 1_000_000).astype(np.float64)
 
 
-def _usd_text(x: float) -> str:
-    a = abs(x)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"${x / div:.3g}{suffix}"
-    return f"${x:.3g}"
+_usd_text = usd_tick
 
 
 def _nice_ticks(vmax: float, n: int = 5) -> np.ndarray:
-    """Round USD ticks from 0 to at most ``vmax``."""
+    """Round USD ticks from 0 to at most ``vmax`` (steps 1, 2, 2.5 or 5 x 10^k)."""
+    from matplotlib.ticker import MaxNLocator
+
     if not vmax > 0:
         return np.array([0.0])
-    raw = vmax / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    return np.arange(0.0, vmax * (1 + 1e-9), step)
+    ticks = MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10]).tick_values(0.0, vmax)
+    return ticks[(ticks >= 0) & (ticks <= vmax * (1 + 1e-9))]
 
 
 def colorscale(cmap: str, scale: str, zmax: float, threshold_usd: float, n: int = 48) -> list[list]:

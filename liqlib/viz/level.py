@@ -1,7 +1,7 @@
 """Figure of a map's level: predicted / realized per model, with CIs and the prior's band.
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> t = pd.DataFrame({"ratio": [0.5, 1.4], "lo": [0.4, 1.1], "hi": [0.7, 1.9]},
 ...                  index=["default prior", "calibrated"])

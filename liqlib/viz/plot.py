@@ -21,6 +21,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullForma
 from liqlib.data import columns as C
 from liqlib.errors import InputError
 from liqlib.estimate.heatmap import Heatmap
+from liqlib.viz.units import format_usd, usd_tick
 
 
 def synthetic_label(attrs: dict) -> str | None:
@@ -234,13 +235,8 @@ def tier_colors(n: int) -> list[str]:
 HEAT_LABEL = "estimated USD liquidated at this price"
 
 
-def _usd(x: float, _pos=None) -> str:
-    """Compact USD tick label: 950, 12k, 3.4M, 1.2B."""
-    a = abs(x)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"{x / div:.3g}{suffix}"
-    return f"{x:.3g}"
+_usd = format_usd  # compact USD: 950, 12k, 3.4M, 1.2B
+usd_label = usd_tick  # dollar tick label for colour bars and USD axes: $950, $12k, -$3.4M
 
 
 def price_text(x: float, _pos=None) -> str:
@@ -255,12 +251,6 @@ def price_text(x: float, _pos=None) -> str:
     if a >= 1000:
         return f"{x:,.2f}".rstrip("0").rstrip(".")
     return f"{x:.4g}"
-
-
-def usd_label(x: float, _pos=None) -> str:
-    """Dollar tick label for colour bars and USD axes: $950, $12k, $3.4M, $1.2B."""
-    text = _usd(abs(x))
-    return f"-${text}" if x < 0 else f"${text}"
 
 
 def _data_label(market: pd.DataFrame | None, hm=None) -> str:
@@ -386,8 +376,8 @@ def plot_heatmap(
         One axes with a ``QuadMesh`` (its array is ``heatmap_values(hm, side).T``) and a
         colour bar.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import liqlib as lq
     >>> m = lq.make_synthetic_market(500)
     >>> fig = plot_heatmap(lq.estimate_heatmap(m, n_bins=50, max_columns=50), m)
@@ -501,8 +491,8 @@ def plot_heatmap_grid(
     matplotlib.figure.Figure
         One axes per heatmap (time x, liquidation price y), each with a ``QuadMesh``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import liqlib as lq
     >>> m = lq.make_synthetic_market(500)
     >>> hms = {k: lq.estimate_heatmap(m, k, n_bins=50) for k in ("oi-flow", "fixed-offset")}
@@ -601,8 +591,8 @@ def plot_liquidation_map(
         Axes 0: bars (x liquidation price in USD, y USD per bin); axes 1: its twin with the
         cumulative curves (y cumulative USD).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import liqlib as lq
     >>> m = lq.make_synthetic_market(500)
     >>> fig = plot_liquidation_map(lq.estimate_heatmap(m, n_bins=50, per_tier=True), market=m)
@@ -724,8 +714,8 @@ def plot_predicted_liquidations(
         Two axes sharing time: price (top) and predicted liquidations in USD per block
         (bottom; shorts as positive bars, longs as negative bars).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import liqlib as lq
     >>> m = lq.make_synthetic_market(500)
     >>> fig = plot_predicted_liquidations(lq.estimate_heatmap(m, n_bins=50), market=m)
@@ -801,8 +791,8 @@ def plot_liquidation_price_vs_leverage(
         Right: distance from entry to liquidation (% of entry) for the exact formula and both
         mistakes, log-log, where the gap at high leverage is visible.
 
-    Example
-    -------
+    Examples
+    --------
     >>> fig = plot_liquidation_price_vs_leverage(67_000.0, [2, 5, 10, 20, 50, 100], 1.0)
     >>> fig.axes[0].get_xlabel()
     'leverage (x)'

@@ -41,8 +41,8 @@ def plot_hand_map(hmap: pd.DataFrame, bin_usd: float, price_usd: float | None = 
     """A liquidation map built by hand (:func:`liqlib.stories.calculator.hand_map`): USD per price bin,
     longs red, shorts green, the current price dashed.
 
-    Example
-    -------
+    Examples
+    --------
     >>> df = pd.DataFrame({"long_usd": [5.0], "short_usd": [0.0]}, index=[90.0])
     >>> plot_hand_map(df, 10.0).axes[0].get_ylabel()
     'liquidation price (USD)'
@@ -102,8 +102,8 @@ def plot_zones(
     matplotlib.figure.Figure
         Axes 0: x liquidation price (USD), y USD per bin, the zones as ``axvspan`` patches.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import liqlib as lq
     >>> from liqlib.stories.zones import compute_hot_zones
     >>> m = lq.make_synthetic_market(500)

@@ -5,8 +5,8 @@ model: each side of its book holds a share of the open interest (so both sides t
 hold up to twice it), the warm start fills the book from the first candle, and the warm book's
 levels sit away from the price (the levels nearest it were just swept).
 
-Example
--------
+Examples
+--------
 >>> import liqlib as lq
 >>> m = lq.make_synthetic_market(1_500, seed=3)
 >>> warm = lq.estimate_heatmap(m, model="turnover", n_bins=80, max_columns=40)

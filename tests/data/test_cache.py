@@ -207,3 +207,49 @@ def test_a_disk_that_fills_mid_write_is_a_clear_error_and_leaves_nothing(
     assert "\n" not in message and "disk is full" in message and "LIQLIB_CACHE_DIR" in message
     leftovers = [p for p in cache.rglob("*") if p.is_file()]
     assert leftovers == [], leftovers  # no partial file, no temporary
+
+
+def test_unchanged_files_get_the_cheap_checks_and_a_changed_one_the_full_ones(
+    archive_env, synthetic_archive, cache, monkeypatch, caplog
+):
+    from liqlib.data import cache as cache_mod
+
+    monkeypatch.setattr(cache_mod, "RACY_S", 0.0)  # no clock tick to wait for in a test
+    load()
+    assert not (cache / REL).with_name(cache_mod.STAMPS).exists()  # just written: not yet read
+    load()  # read in full once, then stamped
+    stamps = json.loads((cache / REL).with_name(cache_mod.STAMPS).read_text())
+    assert stamps == {"2025-11-04.parquet": cache_mod.file_stamp(cache / REL)}
+    full = []
+    real = cache_mod.read_cached
+    monkeypatch.setattr(
+        "liqlib.data.store.read_cached", lambda *a, **k: full.append(k["full"]) or real(*a, **k)
+    )
+    load()
+    assert full == [False]  # unchanged since its full check: the cheap checks only
+    _rewrite_prices(cache / REL, 1.0000001)  # a silent edit changes the file's stamp
+    with caplog.at_level(logging.WARNING, logger="liqlib"):
+        df = load()
+    assert full[:2] == [False, True] and "does not match the recorded" in caplog.text
+    assert_same_bars(df, synthetic_archive)
+
+
+def test_an_edit_hidden_behind_an_equal_stamp_is_found_by_verify_cache(
+    archive_env, synthetic_archive, cache, monkeypatch
+):
+    from liqlib.data import cache as cache_mod
+
+    monkeypatch.setattr(cache_mod, "RACY_S", 0.0)
+    load()
+    load()
+    path = cache / REL
+    _rewrite_prices(path, 1.0000001)
+    # the edit hides behind a stamp equal to the file's (as an edit within one clock tick of a
+    # file system that keeps the size and inode would)
+    (path.with_name(cache_mod.STAMPS)).write_text(
+        json.dumps({path.name: cache_mod.file_stamp(path)})
+    )
+    load()  # the cheap checks pass: schema, record, rows and times are intact
+    report = lq.verify_cache(cache)  # the full sha256 is verify_cache's job
+    assert list(report["status"]) == ["corrupt"]
+    assert "does not match the recorded" in report["detail"].iloc[0]

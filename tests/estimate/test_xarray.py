@@ -54,3 +54,36 @@ def test_to_xarray_resamples(hm):
     assert hourly.sizes["time"] == hm.times.floor("1h").nunique()
     without_tiers = lq.estimate_heatmap(lq.make_synthetic_market(300), n_bins=20)
     assert "usd_by_tier" not in without_tiers.to_xarray()
+
+
+def test_repr_is_short_and_names_the_model_market_and_grid(hm):
+    text = repr(hm)
+    assert len(text) < 400, len(text)
+    assert text.startswith("<Heatmap ") and f"model: {hm.model}" in text
+    assert "SYNTHETIC" in text and f"{len(hm.times)} (" in text and "60 (" in text
+    html = hm._repr_html_()
+    assert len(html) < 2_000 and "<table>" in html and hm.model in html
+
+
+def test_truth_to_xarray_lines_up_with_the_heatmap_and_round_trips(tmp_path):
+    market, truth = lq.simulate_market(3, days=0.5)
+    ds = truth.to_xarray()
+    n_s, n_t, n_b = truth.long_usd.shape
+    assert dict(ds["usd_by_tier"].sizes) == {"side": 2, "time": n_s, "tier": n_t, "price": n_b}
+    np.testing.assert_array_equal(ds["usd_by_tier"].sel(side="short").values, truth.short_usd)
+    np.testing.assert_allclose(ds["usd"].sel(side="long").values, truth.side_usd("long"))
+    np.testing.assert_array_equal(ds["price"].values, truth.bin_centers)
+    np.testing.assert_array_equal(
+        ds["liquidated_usd"].sel(side="long").values, truth.liquidations["long_usd"].to_numpy()
+    )
+    assert list(ds["tier"].values) == list(truth.tier_labels) and ds.attrs["synthetic"] == 1
+    assert (pd.DatetimeIndex(ds["time"].values).tz_localize("UTC") == truth.times).all()
+    # the same dims and names as Heatmap.to_xarray for the shared variables
+    hm = lq.estimate_heatmap(market, n_bins=40, max_columns=10).to_xarray()
+    for name in ("usd", "overflow_usd", "close"):
+        assert ds[name].dims == hm[name].dims
+    path = tmp_path / "truth.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    back = xr.load_dataset(path, engine="h5netcdf")
+    xr.testing.assert_identical(back, ds)
+    assert len(repr(truth)) < 300 and "SIMULATED" in repr(truth)

@@ -169,6 +169,56 @@ def test_report_falls_back_to_the_demo_offline_and_writes_an_index(tmp_path):
     assert "SIMULATED" in index
 
 
+def test_version_and_help_list_examples_and_every_notebook_parameter(capsys):
+    import liqlib
+    from liqlib.report.cli import main
+    from liqlib.report.suite import default_notebooks, notebook_parameters, notebooks_dir
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert (
+        done.value.code == 0 and capsys.readouterr().out.strip() == f"liqlib {liqlib.__version__}"
+    )
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    text = capsys.readouterr().out
+    assert "examples:" in text and "liqlib report --symbol BTCUSDT" in text
+    names = {n for nb in default_notebooks(notebooks_dir()) for n in notebook_parameters(nb)}
+    assert {"DATA", "SYMBOL", "MODEL", "N_BINS"} <= names
+    for name in names:
+        assert f"\n  {name} = " in text, name
+
+
+def test_notebook_parameters_reads_the_parameters_cell(tmp_path):
+    from liqlib.report.suite import notebook_parameters
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell(
+            'SYMBOL = "ETHUSDT"  # the perpetual\nN = 3\nWHEN = pd.Timestamp("2025")',
+            metadata={"tags": ["parameters"]},
+        ),
+    ]
+    path = tmp_path / "00-x.ipynb"
+    nbformat.write(nb, path)
+    assert notebook_parameters(path) == {
+        "SYMBOL": ("ETHUSDT", "the perpetual"),
+        "N": (3, ""),
+        "WHEN": ('pd.Timestamp("2025")', ""),
+    }
+
+
+def test_without_notebooks_anywhere_report_says_where_it_looked(tmp_path, monkeypatch):
+    from liqlib.report import suite
+    from liqlib.report.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(suite, "_candidates", lambda: [tmp_path / "a", tmp_path / "b"])
+    assert main(["report", "--out", str(tmp_path / "r")]) == 2
+    assert not (tmp_path / "r").exists()
+
+
 def test_an_unknown_parameter_is_refused_with_the_known_ones(tmp_path):
     """``-p SOURCE nonsense`` used to run as if nothing was passed (papermill only warns)."""
     nb = _notebook(tmp_path / "01-x.ipynb", "DATA = 'demo'\nN_BINS = 10", "x = 1")

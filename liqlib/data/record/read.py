@@ -139,6 +139,13 @@ def load_liquidations(path, venue=None, symbol=None, start=None, end=None) -> pd
 def load_gaps(path, venue=None, symbol=None) -> pd.DataFrame:
     """The periods a recording was disconnected (events there may be missing).
 
+    Parameters
+    ----------
+    path : path-like
+        The recorder's output folder (``--out DIR``).
+    venue, symbol : str or list of str, optional
+        Keep only these venues (``binance``, ``bybit``, ``okx``) / symbols (``BTCUSDT``).
+
     Returns
     -------
     pandas.DataFrame
@@ -164,7 +171,20 @@ def load_gaps(path, venue=None, symbol=None) -> pd.DataFrame:
 
 def load_coverage(path, venue=None, symbol=None) -> pd.DataFrame:
     """The periods a recorder ran and stopped cleanly (``start``, ``end`` UTC per venue and
-    symbol); hours outside them were not recorded at all (use with ``to_bars(coverage=)``)."""
+    symbol); hours outside them were not recorded at all (use with ``to_bars(coverage=)``).
+
+    Parameters
+    ----------
+    path : path-like
+        The recorder's output folder (``--out DIR``).
+    venue, symbol : str or list of str, optional
+        Keep only these venues (``binance``, ``bybit``, ``okx``) / symbols (``BTCUSDT``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``venue``, ``symbol``, ``start``, ``end`` (UTC), sorted by start.
+    """
     venues = _names(venue, "venue", upper=False)
     symbols = _names(symbol, "symbol", upper=True)
     df = _read(_files(path, "runs", venues, symbols, None, None), GAP_SCHEMA).to_pandas()

@@ -19,10 +19,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from liqlib import settings
 from liqlib.data.record import events
 from liqlib.errors import DownloadError, InputError, LiqlibError
 
@@ -73,7 +73,7 @@ class StreamSpec:
 
 def ws_url(venue: str) -> str:
     """The base URL of ``venue``'s stream (environment, else the public endpoint)."""
-    url = os.environ.get(URL_ENVS[venue], "").strip() or DEFAULT_URLS[venue]
+    url = settings.raw_env(URL_ENVS[venue]) or DEFAULT_URLS[venue]
     if not url.startswith(("ws://", "wss://")):
         raise InputError(
             f"{URL_ENVS[venue]}={url!r} is not a WebSocket URL: set it to ws://host:port/... "

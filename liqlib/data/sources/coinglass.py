@@ -35,7 +35,9 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 
+from liqlib import settings
 from liqlib.data import columns as C
+from liqlib.data.contract import ohlc_disorder
 from liqlib.data.http import download, make_session
 from liqlib.data.sources.csvtable import EARLIEST, LATEST_AHEAD, epoch_to_utc, find_gaps
 from liqlib.data.time import TimeLike, to_utc
@@ -337,8 +339,8 @@ def parse_coinglass_liquidations(
         missing columns, NaN, negative or non-numeric USD, implausible times, conflicting
         duplicates, a total that is not long + short.
 
-    Example
-    -------
+    Examples
+    --------
     >>> df = parse_coinglass_liquidations(
     ...     '{"code": "0", "data": [{"time": 1763874000000, '
     ...     '"aggregated_long_liquidation_usd": 5.0, "aggregated_short_liquidation_usd": 1.0}]}')
@@ -403,7 +405,7 @@ def parse_coinglass_liquidations(
 
 def coinglass_base_url() -> str:
     """``$LIQLIB_COINGLASS_URL``, else https://open-api-v4.coinglass.com."""
-    return (os.environ.get(COINGLASS_URL_ENV, "").strip() or DEFAULT_COINGLASS_URL).rstrip("/")
+    return settings.get("coinglass_url").rstrip("/")
 
 
 def _mask(text: str, key: str) -> str:
@@ -527,7 +529,7 @@ def fetch_coinglass_liquidations(
             f"start {t0:%Y-%m-%d %H:%M} is not before end {t1:%Y-%m-%d %H:%M} (UTC): the window "
             "is half-open [start, end), so pass an end after the start"
         )
-    key = (os.environ.get(API_KEY_ENV, "") if api_key is None else str(api_key)).strip()
+    key = (settings.raw("coinglass_api_key") or "") if api_key is None else str(api_key).strip()
     if not key:
         raise InputError(
             f"no Coinglass API key: set {API_KEY_ENV}, or pass a CSV/JSON export to "
@@ -593,8 +595,8 @@ def load_realized_liquidations(
         Bar frame ``long_usd``, ``short_usd`` (USD, UTC bar open times); see
         :func:`parse_coinglass_liquidations` for ``attrs``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> df = load_realized_liquidations(  # doctest: +SKIP
     ...     "../shared/data/raw/btc-liquidations-analysis/data/coinglass_BTC_liquidation_1h_2y.csv",
     ...     expect_symbol="BTCUSDT")
@@ -770,7 +772,7 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
         for col, name in _REGIME_PRICE.items()
     }
     o, h, lo, c = px[C.OPEN], px[C.HIGH], px[C.LOW], px[C.CLOSE]
-    bad = (h < lo) | (o > h) | (o < lo) | (c > h) | (c < lo)
+    bad = ohlc_disorder(o, h, lo, c)
     if bad.any():
         row = int(np.argmax(bad))
         raise CorruptDataError(

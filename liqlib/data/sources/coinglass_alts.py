@@ -8,8 +8,8 @@ The export (``cg_<coin>_4h_binance_liq_oi_*.csv``, Coinglass v4 via
 **coins**). Prices are not in it: they come from an hourly candle file with columns
 ``timestamp, venue, coin, o, h, l, c, v`` (``finm-hourly-candles``).
 
-Example
--------
+Examples
+--------
 >>> load_coinglass_alts("/nonexistent.csv", "/nonexistent.csv.gz", "ETH")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from liqlib.data import columns as C
+from liqlib.data.contract import ohlc_disorder
 from liqlib.errors import CorruptDataError, InputError
 
 #: Timestamps outside [EARLIEST, now + LATEST_AHEAD] are damage, not data.
@@ -265,7 +266,7 @@ def _require_prices(frame: pd.DataFrame, table: _Table, cols: Sequence[str]) -> 
             f"{_REFETCH}"
         )
     if C.HIGH in frame and C.LOW in frame:
-        rows = np.flatnonzero((frame[C.HIGH] < frame[C.LOW]).to_numpy())
+        rows = np.flatnonzero(ohlc_disorder(None, frame[C.HIGH], frame[C.LOW], None))
         if rows.size:
             row = int(rows[0])
             raise CorruptDataError(

@@ -16,14 +16,15 @@ Columns of the returned frame
 ``entry_distance`` and ``mark_distance`` (``|LP - price| / price``, fraction; ``inf`` when
 unreachable).
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> raw = pd.DataFrame({"coin": ["BTC"], "direction": ["LONG"], "size": [0.1],
 ...     "entry_price": [100_000.0], "liquidation_price": [90_000.0], "position_value": [10_000.0],
 ...     "leverage_type": ["isolated"], "leverage_value": [10]})
->>> tidy_positions(raw, "demo").loc[0, ["margin", "entry_distance"]].tolist()
-['isolated', 0.1]
+>>> row = tidy_positions(raw, "demo").loc[0]
+>>> row["margin"], float(row["entry_distance"])
+('isolated', 0.1)
 """
 
 from __future__ import annotations
@@ -142,8 +143,8 @@ def load_hyperliquid_positions(folder: str | os.PathLike) -> pd.DataFrame:
     DataNotFoundError
         When the folder holds no such file.
 
-    Example
-    -------
+    Examples
+    --------
     >>> load_hyperliquid_positions("/nonexistent")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -4,11 +4,11 @@ for endpoints that answer newest first."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 
 import pandas as pd
 
+from liqlib import settings
 from liqlib.data.http import check_base_url, download
 from liqlib.data.time import TimeLike, to_utc
 from liqlib.errors import CorruptDataError, InputError
@@ -16,7 +16,7 @@ from liqlib.errors import CorruptDataError, InputError
 
 def base_url(given: str | None, env: str, default: str) -> str:
     """``given``, else ``$env``, else ``default`` (checked: http(s) and a host)."""
-    return check_base_url(given or os.environ.get(env, "").strip() or default, env)
+    return check_base_url(given or settings.raw_env(env) or default, env)
 
 
 def get_json(url: str, params: dict, session, env: str):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import os
 import re
 import zipfile
 import zlib
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 import requests
 
+from liqlib import settings
 from liqlib.data.contract import check_frame
 from liqlib.data.http import check_base_url, download, make_session
 from liqlib.data.sources.binance.kinds import (
@@ -185,7 +185,7 @@ def _iso_date(text: str) -> dt.date | None:
 
 def archive_base_url(base_url: str | None = None) -> str:
     """``base_url``, else ``$LIQLIB_BINANCE_ARCHIVE_URL``, else the real archive (no slash)."""
-    url = base_url or os.environ.get(ARCHIVE_URL_ENV, "").strip() or DEFAULT_ARCHIVE_URL
+    url = base_url or settings.get("binance_archive_url")
     return check_base_url(url, ARCHIVE_URL_ENV)
 
 
@@ -250,13 +250,10 @@ MAX_ZIP_RATIO_ENV = "LIQLIB_MAX_ZIP_RATIO"
 
 def _zip_limits() -> tuple[int, float]:
     values = []
-    for env, default in ((MAX_UNZIPPED_ENV, DEFAULT_MAX_UNZIPPED_MB),
-                         (MAX_ZIP_RATIO_ENV, DEFAULT_MAX_ZIP_RATIO)):  # fmt: skip
-        text = os.environ.get(env, "").strip()
-        try:
-            value = float(text) if text else default
-        except ValueError:
-            value = float("nan")
+    for name in ("max_unzipped_mb", "max_zip_ratio"):
+        env, default = settings.SETTINGS[name].env, settings.SETTINGS[name].default
+        value = settings.get(name)
+        text = settings.raw(name)
         if not (value > 0 and value != float("inf")):
             raise InputError(
                 f"{env}={text!r} is not a number > 0: unset it or set e.g. {default:g}"

@@ -9,13 +9,13 @@ so the result does not depend on which end of a window the server fills first. T
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import requests
 
+from liqlib import settings
 from liqlib.data import columns as C
 from liqlib.data.http import check_base_url, download, make_session
 from liqlib.data.sources.binance.kinds import KINDS, _check_interval
@@ -40,7 +40,7 @@ _MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
 
 def rest_base_url(base_url: str | None = None) -> str:
     """``base_url``, else ``$LIQLIB_BINANCE_REST_URL``, else https://fapi.binance.com."""
-    url = base_url or os.environ.get(REST_URL_ENV, "").strip() or DEFAULT_REST_URL
+    url = base_url or settings.get("binance_rest_url")
     return check_base_url(url, REST_URL_ENV)
 
 

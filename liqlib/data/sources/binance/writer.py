@@ -6,8 +6,8 @@ because the archive's format is a set of quirks (a zip per file with one CSV ins
 ``.CHECKSUM`` text file beside it, millisecond epochs, ``close_time = open + bar - 1 ms``)
 that no library writes.
 
-Example
--------
+Examples
+--------
 >>> archive_path("klines", "SIM-BTCUSDT", "2025-03-01", "1m")
 '/data/futures/um/daily/klines/SIM-BTCUSDT/1m/SIM-BTCUSDT-1m-2025-03-01.zip'
 """
