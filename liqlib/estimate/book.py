@@ -40,8 +40,8 @@ def is_log_grid(edges: np.ndarray) -> bool:
     """True when ``edges`` (USD/coin) are evenly spaced in log price (then bins are located
     from log prices; otherwise from prices, and a guess is corrected by walking).
 
-    Example
-    -------
+    Examples
+    --------
     >>> is_log_grid(np.geomspace(1.0, 100.0, 11)), is_log_grid(np.linspace(1.0, 100.0, 11))
     (True, False)
     """
