@@ -230,3 +230,24 @@ def test_an_unknown_parameter_is_refused_with_the_known_ones(tmp_path):
         "liqlib report: -p SOURCE is not a parameter of this notebook: use one of DATA, N_BINS"
     ]
     assert not (tmp_path / "o").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    "nb", sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")), ids=lambda p: p.stem
+)
+def test_every_parameter_a_notebook_assigns_is_one_papermill_reads(nb):
+    """A parameter papermill cannot parse (e.g. '=' inside its comment) would be refused by -p."""
+    import re
+
+    import nbformat
+
+    from liqlib.report.run import declared_parameters
+
+    cell = next(
+        c for c in nbformat.read(nb, as_version=4).cells
+        if "parameters" in c.metadata.get("tags", [])
+    )  # fmt: skip
+    assigned = set(re.findall(r"(?m)^([A-Z][A-Z0-9_]*)\s*=", cell.source))
+    assert assigned and assigned <= set(declared_parameters(nb)), assigned - set(
+        declared_parameters(nb)
+    )
