@@ -88,3 +88,10 @@ def test_notebooks_committed_without_outputs_and_with_one_parameters_cell():
         )
         tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(tagged) == 1, f"{path.name} needs exactly one cell tagged 'parameters'"
+
+
+def test_what_the_explorer_imports_is_declared_in_its_extra():
+    """plotly 6's FigureWidget needs anywidget: a fresh install once lacked it (notebook 03)."""
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    explorer = {Requirement(r).name.lower() for r in meta["optional-dependencies"]["explorer"]}
+    assert {"plotly", "ipywidgets", "anywidget"} <= explorer
