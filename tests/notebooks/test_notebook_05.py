@@ -55,7 +55,7 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
         assert "turnover (calibrated)" in rec["real_out_of_sample_spearman"]
         assert "real window, second half: oi-flow" in text
     else:
-        assert rec["real_second_half_spearman"] is None and "section 4 is skipped" in text
+        assert rec["real_second_half_spearman"] is None and "section 5 is skipped" in text
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert not [o for o in outputs if o.get("name") == "stderr"], "warnings in the output"
