@@ -412,8 +412,12 @@ def _power_ticks(norm, n: int = 6) -> np.ndarray:
 
 
 def _model_label(hm) -> str:
-    """``model oi-flow · BTCUSDT brackets`` (+ ``calibrated to open interest``)."""
+    """``model oi-flow · BTCUSDT brackets`` (+ ``calibrated to open interest``; + the level
+    prior's band when the USD level is the default's estimate, e.g. ``USD ×0.2–5.8``)."""
     extra = " · calibrated to open interest" if hm.params.calibrate else ""
+    band = hm.source.get("level_prior") if isinstance(hm.source, dict) else None
+    if isinstance(band, dict) and "low" in band and "high" in band:
+        extra += f" · USD level estimated, ×{band['low']:.2g}–{band['high']:.2g} (prior band)"
     return f"model {hm.model} · {hm.params.bracket_symbol} brackets{extra}"
 
 
