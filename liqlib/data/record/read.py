@@ -151,22 +151,7 @@ def load_gaps(path, venue=None, symbol=None) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``venue``, ``symbol``, ``start``, ``end`` (UTC) and ``reason``, sorted by start.
     """
-    venues = _names(venue, "venue", upper=False)
-    symbols = _names(symbol, "symbol", upper=True)
-    df = _read(_files(path, "gaps", venues, symbols, None, None), GAP_SCHEMA).to_pandas()
-    return pd.DataFrame(
-        {
-            "venue": df["venue"].to_numpy(),
-            "symbol": df["symbol"].to_numpy(),
-            "start": pd.to_datetime(df["start_ms"].to_numpy(np.int64), unit="ms", utc=True).as_unit(
-                "ns"
-            ),
-            "end": pd.to_datetime(df["end_ms"].to_numpy(np.int64), unit="ms", utc=True).as_unit(
-                "ns"
-            ),
-            "reason": df["reason"].to_numpy(),
-        }
-    ).sort_values("start", kind="stable", ignore_index=True)
+    return _spans(path, "gaps", venue, symbol, ("reason",))
 
 
 def load_coverage(path, venue=None, symbol=None) -> pd.DataFrame:
@@ -185,21 +170,7 @@ def load_coverage(path, venue=None, symbol=None) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``venue``, ``symbol``, ``start``, ``end`` (UTC), sorted by start.
     """
-    venues = _names(venue, "venue", upper=False)
-    symbols = _names(symbol, "symbol", upper=True)
-    df = _read(_files(path, "runs", venues, symbols, None, None), GAP_SCHEMA).to_pandas()
-    return pd.DataFrame(
-        {
-            "venue": df["venue"].to_numpy(),
-            "symbol": df["symbol"].to_numpy(),
-            "start": pd.to_datetime(df["start_ms"].to_numpy(np.int64), unit="ms", utc=True).as_unit(
-                "ns"
-            ),
-            "end": pd.to_datetime(df["end_ms"].to_numpy(np.int64), unit="ms", utc=True).as_unit(
-                "ns"
-            ),
-        }
-    ).sort_values("start", kind="stable", ignore_index=True)
+    return _spans(path, "runs", venue, symbol, ())
 
 
 def to_bars(
@@ -350,3 +321,19 @@ def write_liquidations(path, liqs: pd.DataFrame, *, synthetic: bool = False) -> 
                                  float(q), "import", 0))  # fmt: skip
     sink.flush()
     return n
+
+
+def _spans(path, kind: str, venue, symbol, extra: tuple[str, ...]) -> pd.DataFrame:
+    """The recorder's span records of ``kind`` ("gaps" or "runs") as a frame: ``venue``,
+    ``symbol``, ``start``, ``end`` (UTC) and the ``extra`` columns, sorted by start."""
+    venues = _names(venue, "venue", upper=False)
+    symbols = _names(symbol, "symbol", upper=True)
+    df = _read(_files(path, kind, venues, symbols, None, None), GAP_SCHEMA).to_pandas()
+
+    def utc(col: str) -> pd.DatetimeIndex:
+        return pd.to_datetime(df[col].to_numpy(np.int64), unit="ms", utc=True).as_unit("ns")
+
+    out = {"venue": df["venue"].to_numpy(), "symbol": df["symbol"].to_numpy(),
+           "start": utc("start_ms"), "end": utc("end_ms")}  # fmt: skip
+    out.update({col: df[col].to_numpy() for col in extra})
+    return pd.DataFrame(out).sort_values("start", kind="stable", ignore_index=True)
