@@ -97,11 +97,12 @@ def _materialised_total(edges, raw, dd, lo, hi, s, t):
 
 
 @njit(cache=True)
-def _clear(raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, s, t, nb):
+def _clear(raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, s, t, nb):
     """Empty side ``s`` tier ``t``."""
     for b in range(lo[s, t], hi[s, t] + 1):
         raw[s, t, b] = 0.0
         dd[s, t, b] = 0.0
+        dn[s, t, b] = 0
         xlo[s, t, b] = np.inf
         xhi[s, t, b] = -np.inf
     tot[s, t] = 0.0
@@ -138,7 +139,7 @@ def _put(raw, xlo, xhi, s, t, b, v, x0, x1):
 
 @njit(cache=True, inline="always")
 def _deposit(
-    edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front, s, t, v, a, b, ca, cb, c0, inv
+    edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front, s, t, v, a, b, ca, cb, c0, inv
 ):
     """Add ``v`` (unscaled USD) spread uniformly over LPs in ``[a, b]`` (a point when
     ``b <= a``; ``ca``, ``cb`` their grid coordinates), the parts off the grid to the
@@ -186,15 +187,19 @@ def _deposit(
             if s == 0:  # longs: the density accumulates from the top bin down
                 dd[0, t, ib - 1] += rho
                 dd[0, t, ia] -= rho
+                dn[0, t, ib - 1] += 1
+                dn[0, t, ia] -= 1
             else:  # shorts: from the bottom bin up
                 dd[1, t, ia + 1] += rho
                 dd[1, t, ib] -= rho
+                dn[1, t, ia + 1] += 1
+                dn[1, t, ib] -= 1
     lo[s, t] = min(lo[s, t], ia)
     hi[s, t] = max(hi[s, t], ib)
 
 
 @njit(cache=True, inline="always")
-def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, s, t, p, ip):
+def _sweep(edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, s, t, p, ip):
     """Liquidate every level of side ``s`` tier ``t`` that the extreme ``p`` (bin ``ip``)
     reached: longs with LP >= p, shorts with LP <= p. Returns the USD removed (scaled)."""
     nb = edges.size - 1
@@ -209,11 +214,16 @@ def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, 
         return removed * scale[s, t]
     grid_removed = 0.0
     c = 0.0  # the density carried by the walk (running sum of dd)
+    k = 0  # how many deposits that density sums (running sum of dn): 0 means none, exactly
     step = -1 if s == 0 else 1
     b = hi[s, t] if s == 0 else lo[s, t]
     while (b > ip and b >= lo[s, t]) if s == 0 else (b < ip and b <= hi[s, t]):
         c += dd[s, t, b]  # a bin wholly past p
         dd[s, t, b] = 0.0
+        k += dn[s, t, b]
+        dn[s, t, b] = 0
+        if k == 0:  # no deposit spans the bin: what the sum holds is rounding
+            c = 0.0
         v = raw[s, t, b] + (edges[b + 1] - edges[b]) * c
         grid_removed += v if v > 0.0 else 0.0  # (a density sum may end a hair below 0)
         raw[s, t, b] = 0.0
@@ -223,6 +233,10 @@ def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, 
     if b == ip and lo[s, t] <= b <= hi[s, t]:  # the bin holding p: cut at p
         c += dd[s, t, b]
         dd[s, t, b] = 0.0
+        k += dn[s, t, b]
+        dn[s, t, b] = 0
+        if k == 0:  # (a rounding residue of the sums would otherwise be kept as density)
+            c = 0.0
         e_lo = edges[b]
         e_hi = edges[b + 1]
         full = max((e_hi - e_lo) * c, 0.0)
@@ -262,6 +276,7 @@ def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, 
             b += step
             if lo[s, t] <= b <= hi[s, t]:
                 dd[s, t, b] += c  # the bins beyond keep their density
+                dn[s, t, b] += k
             b -= step
         else:
             raw[s, t, b] = 0.0
@@ -270,8 +285,10 @@ def _sweep(edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, 
             b += step
             if lo[s, t] <= b <= hi[s, t]:
                 dd[s, t, b] += c
+                dn[s, t, b] += k
     elif lo[s, t] <= b <= hi[s, t]:  # p lies past the book's last bin: nothing to cut
         dd[s, t, b] += c
+        dn[s, t, b] += k
     if s == 0:
         hi[0, t] = b
     else:

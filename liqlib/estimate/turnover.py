@@ -499,7 +499,7 @@ def _warm_book(edges, raw, xlo, xhi, tot, lo, hi, front, anchor, i0):
 
 
 @njit(cache=True, inline="always")
-def _flush(edges, raw, dd, xlo, xhi, s, t, ia, ib, ra, rb, xl, xh, rho):
+def _flush(edges, raw, dd, dn, xlo, xhi, s, t, ia, ib, ra, rb, xl, xh, rho, k):
     """Write a pending deposit (the sum of those of consecutive candles that start in bin
     ``ia`` and end in bin ``ib``: explicit USD ``ra``, ``rb`` of the end bins, the extreme
     ends ``xl``, ``xh`` and the summed density ``rho``) into side ``s`` tier ``t``'s book."""
@@ -520,16 +520,20 @@ def _flush(edges, raw, dd, xlo, xhi, s, t, ia, ib, ra, rb, xl, xh, rho):
         if s == 0:  # longs: the density accumulates from the top bin down
             dd[0, t, ib - 1] += rho
             dd[0, t, ia] -= rho
+            dn[0, t, ib - 1] += k
+            dn[0, t, ia] -= k
         else:  # shorts: from the bottom bin up
             dd[1, t, ia + 1] += rho
             dd[1, t, ib] -= rho
+            dn[1, t, ia + 1] += k
+            dn[1, t, ib] -= k
 
 
 @njit(cache=True)
 def _block(
     edges, c0, inv, use_log, i_start, i_end, cka, ckb, stock, survive, ka, kb, exposure,
     entry_lo, entry_hi, sweep_lo, sweep_hi, coords, ips, target,
-    raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, flows, tier_liq, record,
+    raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, flows, tier_liq, record,
 ):  # fmt: skip
     """Candles ``i_start .. i_end - 1`` (steps 1-3 of the module docstring), one (side, tier)
     after the other.
@@ -583,6 +587,7 @@ def _block(
             xl = np.inf
             xh = -np.inf
             rs = 0.0
+            pn = 0
             for i in range(i_start, i_end):
                 p = sweep_p[i]
                 # 1. hazard closes (the tier's lazy scale)
@@ -591,7 +596,7 @@ def _block(
                     m *= f
                     sc *= f
                     if sc < _RENORM_LOW:
-                        _flush(edges, raw, dd, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs)
+                        _flush(edges, raw, dd, dn, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs, pn)
                         pia = -1
                         scale[s, t] = sc
                         tot[s, t] = tt
@@ -607,7 +612,7 @@ def _block(
                 # 2. sweep the levels the candle's extreme reached (one comparison if none)
                 liq = 0.0
                 if (ovh > 0.0 or fr >= p) if s == 0 else (ovl > 0.0 or fr <= p):
-                    _flush(edges, raw, dd, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs)
+                    _flush(edges, raw, dd, dn, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs, pn)
                     pia = -1
                     scale[s, t] = sc
                     tot[s, t] = tt
@@ -617,7 +622,7 @@ def _block(
                     lo[s, t] = blo
                     hi[s, t] = bhi
                     liq = _sweep(
-                        edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
+                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
                         s, t, p, i_p[i],
                     )  # fmt: skip
                     tt = tot[s, t]
@@ -654,7 +659,24 @@ def _block(
                                 rest = 0.0
                             if hit < 1.0:
                                 v = first * (1.0 - hit) / sc
-                                _flush(edges, raw, dd, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs)
+                                _flush(
+                                    edges,
+                                    raw,
+                                    dd,
+                                    dn,
+                                    xlo,
+                                    xhi,
+                                    s,
+                                    t,
+                                    pia,
+                                    pib,
+                                    ra,
+                                    rb,
+                                    xl,
+                                    xh,
+                                    rs,
+                                    pn,
+                                )
                                 pia = -1
                                 tot[s, t] = tt
                                 ovf_lo[s, t] = ovl
@@ -667,12 +689,12 @@ def _block(
                                 cb = ckb_t + c_hi[i] if use_log else b
                                 if s == 0:  # LPs in [a, p): opened below the low's reach
                                     _deposit(
-                                        edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
+                                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
                                         front, s, t, v, a, p, ca, cp, c0, inv,
                                     )  # fmt: skip
                                 else:
                                     _deposit(
-                                        edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
+                                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
                                         front, s, t, v, p, b, cp, cb, c0, inv,
                                     )  # fmt: skip
                                 tt = tot[s, t]
@@ -688,7 +710,24 @@ def _block(
                             # previous candle's when it starts and ends in the same bins
                             rho = rest / (sc * (b - a))
                             if pia < 0 or a < ea0 or a >= ea1 or b <= eb0 or b > eb1:
-                                _flush(edges, raw, dd, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs)
+                                _flush(
+                                    edges,
+                                    raw,
+                                    dd,
+                                    dn,
+                                    xlo,
+                                    xhi,
+                                    s,
+                                    t,
+                                    pia,
+                                    pib,
+                                    ra,
+                                    rb,
+                                    xl,
+                                    xh,
+                                    rs,
+                                    pn,
+                                )
                                 ca = cka_t + c_lo[i] if use_log else a
                                 cb = ckb_t + c_hi[i] if use_log else b
                                 pia = _locate(edges, a, ca, c0, inv, nb)
@@ -704,6 +743,7 @@ def _block(
                                 xl = np.inf
                                 xh = -np.inf
                                 rs = 0.0
+                                pn = 0
                                 blo = min(blo, pia)
                                 bhi = max(bhi, pib)
                             tt += rho * (b - a)
@@ -713,6 +753,7 @@ def _block(
                                 ra += (ea1 - a) * rho
                                 rb += (b - eb0) * rho
                                 rs += rho
+                                pn += 1
                             xl = min(xl, a)
                             xh = max(xh, b)
                             if s == 0:
@@ -720,7 +761,9 @@ def _block(
                             else:
                                 fr = min(fr, a)
                         else:
-                            _flush(edges, raw, dd, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs)
+                            _flush(
+                                edges, raw, dd, dn, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs, pn
+                            )
                             pia = -1
                             tot[s, t] = tt
                             ovf_lo[s, t] = ovl
@@ -731,7 +774,7 @@ def _block(
                             ca = cka_t + c_lo[i] if use_log else a
                             cb = ckb_t + c_hi[i] if use_log else b
                             _deposit(
-                                edges, raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front,
+                                edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front,
                                 s, t, rest / sc, a, b, ca, cb, c0, inv,
                             )  # fmt: skip
                             tt = tot[s, t]
@@ -741,16 +784,20 @@ def _block(
                             blo = lo[s, t]
                             bhi = hi[s, t]
                         f_open[i] += d
-                        m = goal - dead  # what the refill leaves (the deposits' sum, up to rounding)
+                        m = (
+                            goal - dead
+                        )  # what the refill leaves (the deposits' sum, up to rounding)
                     elif d < 0.0 and m > 0.0:
                         f_close[i] -= d
                         if goal <= 0.0:
-                            _flush(edges, raw, dd, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs)
+                            _flush(
+                                edges, raw, dd, dn, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs, pn
+                            )
                             pia = -1
                             lo[s, t] = blo
                             hi[s, t] = bhi
                             _clear(
-                                raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, s, t, nb
+                                raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, s, t, nb
                             )  # fmt: skip
                             sc = 1.0
                             tt = 0.0
@@ -764,7 +811,24 @@ def _block(
                             sc = sc * (goal / m)
                             m = goal
                             if sc < _RENORM_LOW:
-                                _flush(edges, raw, dd, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs)
+                                _flush(
+                                    edges,
+                                    raw,
+                                    dd,
+                                    dn,
+                                    xlo,
+                                    xhi,
+                                    s,
+                                    t,
+                                    pia,
+                                    pib,
+                                    ra,
+                                    rb,
+                                    xl,
+                                    xh,
+                                    rs,
+                                    pn,
+                                )
                                 pia = -1
                                 scale[s, t] = sc
                                 tot[s, t] = tt
@@ -781,7 +845,7 @@ def _block(
                     f_liq[i] += liq
                 if record:
                     t_liq[i] = liq
-            _flush(edges, raw, dd, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs)
+            _flush(edges, raw, dd, dn, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs, pn)
             scale[s, t] = sc
             tot[s, t] = tt
             ovf_lo[s, t] = ovl
@@ -833,6 +897,7 @@ def _turnover_kernel(
     cka = np.log(ka) if use_log else ka.copy()
     ckb = np.log(kb) if use_log else kb.copy()
     dd = np.zeros_like(raw)
+    dn = np.zeros(raw.shape, dtype=np.int64)
     xlo = np.full_like(raw, np.inf)
     xhi = np.full_like(raw, -np.inf)
     tot = np.zeros((2, nt))
@@ -854,7 +919,7 @@ def _turnover_kernel(
         _block(
             edges, c0, inv, use_log, start, stop, cka, ckb, stock, survive, ka, kb, exposure,
             entry_lo, entry_hi, sweep_lo, sweep_hi, coords, ips, target,
-            raw, dd, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, flows, tier_liq, record,
+            raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, flows, tier_liq, record,
         )  # fmt: skip
         if j < col_end.size:  # 4. snapshot
             _snapshot(
