@@ -8,7 +8,11 @@ Each (side, tier) holds USD of open positions by liquidation price (LP) on the b
   array of USD per USD of price. A deposit over ``[a, b]`` writes two entries however many
   bins it spans; the density of a bin is the running sum of ``dd`` taken from the side the
   price sweeps from (longs from the top bin down, shorts from the bottom bin up), so a sweep
-  reads it while it walks and the map is materialised only at snapshot columns;
+  reads it while it walks and the map is materialised only at snapshot columns. ``dn``
+  counts the deposits the same way (+1 / -1 at the same two entries): a bin whose running
+  count is 0 has no density, exactly, whatever rounding residue the running sum of ``dd``
+  leaves there (a residue kept as density would widen the bin's extent when a sweep cuts
+  it; that was the rare mismatch with the reference of issue 14);
 - **explicit** (``raw`` over the extent ``[xlo, xhi]``): the pieces of deposits that cover a
   bin in part (their two end bins, or one bin) and what a sweep leaves of a bin, taken as
   uniform over that extent.
@@ -64,7 +68,7 @@ def grid_coordinates(edges: np.ndarray, *prices: np.ndarray) -> tuple:
     return (use_log, c0, inv) + tuple(np.ascontiguousarray(f(p), dtype=float) for p in prices)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _locate(edges, x, cx, c0, inv, nb):
     """Bin ``b`` with ``edges[b] <= x < edges[b+1]`` for ``x`` inside the grid (``cx`` its
     coordinate): a guess from the coordinate, then corrected against the edges."""
@@ -127,7 +131,7 @@ def _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t):
     scale[s, t] = 1.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _put(raw, xlo, xhi, s, t, b, v, x0, x1):
     """Add ``v`` (unscaled USD) lying uniformly on ``[x0, x1]`` to bin ``b``'s explicit part."""
     raw[s, t, b] += v
@@ -137,7 +141,7 @@ def _put(raw, xlo, xhi, s, t, b, v, x0, x1):
         xhi[s, t, b] = x1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _deposit(
     edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front, s, t, v, a, b, ca, cb, c0, inv
 ):
@@ -198,7 +202,7 @@ def _deposit(
     hi[s, t] = max(hi[s, t], ib)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _sweep(edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, s, t, p, ip):
     """Liquidate every level of side ``s`` tier ``t`` that the extreme ``p`` (bin ``ip``)
     reached: longs with LP >= p, shorts with LP <= p. Returns the USD removed (scaled)."""

@@ -263,13 +263,15 @@ def _sigma_per_candle(h: np.ndarray, lo: np.ndarray, c: np.ndarray, per_day: int
     return s if s > 0 else 1e-4
 
 
-def _stationary_g(u: np.ndarray, dist: float, a: float) -> np.ndarray:
-    """Integral over [0, u] of exp(-a|v - dist|) - exp(-a(v + dist)) (u >= 0), times a."""
+def _stationary_g(u: np.ndarray, dist, a: float) -> np.ndarray:
+    """Integral over [0, u] of exp(-a|v - dist|) - exp(-a(v + dist)) (u >= 0), times a.
+
+    ``dist`` may be a column (k, 1) of distances: then one row per distance.
+    """
     u = np.maximum(u, 0.0)
-    below = np.exp(-a * np.maximum(dist - u, 0.0))
-    above = 2.0 - np.exp(-a * np.maximum(u - dist, 0.0))
-    h = np.where(u < dist, below, above)
-    e = math.exp(-a * dist)
+    x = np.exp(-a * np.abs(dist - u))  # exp(-a (dist - u)) below dist, exp(-a (u - dist)) above
+    h = np.where(u < dist, x, 2.0 - x)
+    e = np.exp(-a * np.asarray(dist, dtype=float))
     return h - e - e * (1.0 - np.exp(-a * u))
 
 
@@ -322,10 +324,10 @@ def stationary_inventory(
         u = (lp - log_e) if s == 0 else (log_e - lp)  # log distance of each edge from price
         for t in range(nt):
             dists = _cell_distances(ka, kb, s, t)
-            cum = np.zeros(edges.size)
+            # the rows summed in order, as a loop over the distances would
+            cum = _stationary_g(u, dists[:, None], float(a[t])).sum(axis=0)
             total = 0.0
             for dist in dists:
-                cum += _stationary_g(u, float(dist), float(a[t]))
                 total += 2.0 * (1.0 - math.exp(-a[t] * dist))
             if total <= 0.0:
                 continue
@@ -498,363 +500,6 @@ def _warm_book(edges, raw, xlo, xhi, tot, lo, hi, front, anchor, i0):
                 front[s, t] = xhi[s, t, hi[s, t]] if s == 0 else xlo[s, t, lo[s, t]]
 
 
-@njit(cache=True, inline="always")
-def _flush(edges, raw, dd, dn, xlo, xhi, s, t, ia, ib, ra, rb, xl, xh, rho, k):
-    """Write a pending deposit (the sum of those of consecutive candles that start in bin
-    ``ia`` and end in bin ``ib``: explicit USD ``ra``, ``rb`` of the end bins, the extreme
-    ends ``xl``, ``xh`` and the summed density ``rho``) into side ``s`` tier ``t``'s book."""
-    if ia < 0:
-        return
-    if ia == ib:
-        raw[s, t, ia] += ra
-        xlo[s, t, ia] = min(xlo[s, t, ia], xl)
-        xhi[s, t, ia] = max(xhi[s, t, ia], xh)
-        return
-    raw[s, t, ia] += ra
-    xlo[s, t, ia] = min(xlo[s, t, ia], xl)
-    xhi[s, t, ia] = max(xhi[s, t, ia], edges[ia + 1])
-    raw[s, t, ib] += rb
-    xlo[s, t, ib] = min(xlo[s, t, ib], edges[ib])
-    xhi[s, t, ib] = max(xhi[s, t, ib], xh)
-    if ib - ia >= 2:
-        if s == 0:  # longs: the density accumulates from the top bin down
-            dd[0, t, ib - 1] += rho
-            dd[0, t, ia] -= rho
-            dn[0, t, ib - 1] += k
-            dn[0, t, ia] -= k
-        else:  # shorts: from the bottom bin up
-            dd[1, t, ia + 1] += rho
-            dd[1, t, ib] -= rho
-            dn[1, t, ia + 1] += k
-            dn[1, t, ib] -= k
-
-
-@njit(cache=True)
-def _block(
-    edges, c0, inv, use_log, i_start, i_end, cka, ckb, stock, survive, ka, kb, exposure,
-    entry_lo, entry_hi, sweep_lo, sweep_hi, coords, ips, target,
-    raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, flows, tier_liq, record,
-):  # fmt: skip
-    """Candles ``i_start .. i_end - 1`` (steps 1-3 of the module docstring), one (side, tier)
-    after the other.
-
-    Each (side, tier) evolves on its own, so the block runs one cell over its candles at a
-    time, the cell's state (scale, totals, extent, front) in local variables. ``m``, the
-    tier's USD, is carried from candle to candle (it is the target after a refill) rather
-    than recounted, and consecutive deposits that start and end in the same two bins are
-    summed before they are written (:func:`_flush`): the book is written when a deposit
-    moves to other bins, before a sweep, and at the end of the block. ``flows`` are summed
-    over the tiers in tier order, as a candle-major loop would.
-    """
-    nb = edges.size - 1
-    e0 = edges[0]
-    en = edges[nb]
-    for s in range(2):
-        sweep_p = sweep_lo if s == 0 else sweep_hi
-        c_lo = coords[0]
-        c_hi = coords[1]
-        c_p = coords[2 + s]
-        i_p = ips[s]
-        f_liq = flows[0, s]
-        f_open = flows[1, s]
-        f_close = flows[2, s]
-        f_fade = flows[3, s]
-        for t in range(survive.size):
-            cka_t = cka[s, t]
-            ckb_t = ckb[s, t]
-            stk = stock[s, t]
-            f = survive[t]
-            ka_t = ka[s, t]
-            kb_t = kb[s, t]
-            t_liq = tier_liq[s, t] if record else tier_liq[s, 0]
-            sc = scale[s, t]
-            tt = tot[s, t]
-            ovl = ovf_lo[s, t]
-            ovh = ovf_hi[s, t]
-            fr = front[s, t]
-            blo = lo[s, t]
-            bhi = hi[s, t]
-            m = (tt + ovl + ovh) * sc
-            # the pending deposit: bins, their edges, explicit USD of the end bins, ends, density
-            pia = -1
-            pib = -1
-            ea0 = 0.0
-            ea1 = 0.0
-            eb0 = 0.0
-            eb1 = 0.0
-            ra = 0.0
-            rb = 0.0
-            xl = np.inf
-            xh = -np.inf
-            rs = 0.0
-            pn = 0
-            for i in range(i_start, i_end):
-                p = sweep_p[i]
-                # 1. hazard closes (the tier's lazy scale)
-                if f < 1.0 and m > 0.0:
-                    f_fade[i] += m * (1.0 - f)
-                    m *= f
-                    sc *= f
-                    if sc < _RENORM_LOW:
-                        _flush(edges, raw, dd, dn, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs, pn)
-                        pia = -1
-                        scale[s, t] = sc
-                        tot[s, t] = tt
-                        ovf_lo[s, t] = ovl
-                        ovf_hi[s, t] = ovh
-                        lo[s, t] = blo
-                        hi[s, t] = bhi
-                        _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
-                        sc = 1.0
-                        tt = tot[s, t]
-                        ovl = ovf_lo[s, t]
-                        ovh = ovf_hi[s, t]
-                # 2. sweep the levels the candle's extreme reached (one comparison if none)
-                liq = 0.0
-                if (ovh > 0.0 or fr >= p) if s == 0 else (ovl > 0.0 or fr <= p):
-                    _flush(edges, raw, dd, dn, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs, pn)
-                    pia = -1
-                    scale[s, t] = sc
-                    tot[s, t] = tt
-                    ovf_lo[s, t] = ovl
-                    ovf_hi[s, t] = ovh
-                    front[s, t] = fr
-                    lo[s, t] = blo
-                    hi[s, t] = bhi
-                    liq = _sweep(
-                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
-                        s, t, p, i_p[i],
-                    )  # fmt: skip
-                    tt = tot[s, t]
-                    ovl = ovf_lo[s, t]
-                    ovh = ovf_hi[s, t]
-                    fr = front[s, t]
-                    blo = lo[s, t]
-                    bhi = hi[s, t]
-                    m = (tt + ovl + ovh) * sc
-                # 3. back to the target: open, or close proportionally
-                goal_oi = target[i]
-                if goal_oi == goal_oi:
-                    goal = stk * goal_oi
-                    d = goal - m
-                    if d > 0.0:
-                        a = ka_t * entry_lo[i]
-                        b = kb_t * entry_hi[i]
-                        rest = d
-                        # the share `exposure` opened before the extreme: what it reached dies
-                        first = d * exposure
-                        hit = 0.0
-                        if s == 0 and b >= p:
-                            hit = 1.0 if (b <= a or a >= p) else (b - p) / (b - a)
-                        elif s == 1 and a <= p:
-                            hit = 1.0 if (b <= a or b <= p) else (p - a) / (b - a)
-                        if hit > 1.0 - 1e-12:  # (a rounding hair from all of it)
-                            hit = 1.0
-                        dead = 0.0
-                        if hit > 0.0 and first > 0.0:
-                            dead = first * hit
-                            liq += dead
-                            rest = d - first
-                            if rest <= 1e-12 * d:  # exposure 1 up to rounding: nothing after
-                                rest = 0.0
-                            if hit < 1.0:
-                                v = first * (1.0 - hit) / sc
-                                _flush(
-                                    edges,
-                                    raw,
-                                    dd,
-                                    dn,
-                                    xlo,
-                                    xhi,
-                                    s,
-                                    t,
-                                    pia,
-                                    pib,
-                                    ra,
-                                    rb,
-                                    xl,
-                                    xh,
-                                    rs,
-                                    pn,
-                                )
-                                pia = -1
-                                tot[s, t] = tt
-                                ovf_lo[s, t] = ovl
-                                ovf_hi[s, t] = ovh
-                                front[s, t] = fr
-                                lo[s, t] = blo
-                                hi[s, t] = bhi
-                                cp = c_p[i]
-                                ca = cka_t + c_lo[i] if use_log else a
-                                cb = ckb_t + c_hi[i] if use_log else b
-                                if s == 0:  # LPs in [a, p): opened below the low's reach
-                                    _deposit(
-                                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
-                                        front, s, t, v, a, p, ca, cp, c0, inv,
-                                    )  # fmt: skip
-                                else:
-                                    _deposit(
-                                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
-                                        front, s, t, v, p, b, cp, cb, c0, inv,
-                                    )  # fmt: skip
-                                tt = tot[s, t]
-                                ovl = ovf_lo[s, t]
-                                ovh = ovf_hi[s, t]
-                                fr = front[s, t]
-                                blo = lo[s, t]
-                                bhi = hi[s, t]
-                        if rest <= 0.0:
-                            pass
-                        elif a < b and a >= e0 and b <= en:
-                            # the common deposit, inline: [a, b] on the grid, O(1), summed with the
-                            # previous candle's when it starts and ends in the same bins
-                            rho = rest / (sc * (b - a))
-                            if pia < 0 or a < ea0 or a >= ea1 or b <= eb0 or b > eb1:
-                                _flush(
-                                    edges,
-                                    raw,
-                                    dd,
-                                    dn,
-                                    xlo,
-                                    xhi,
-                                    s,
-                                    t,
-                                    pia,
-                                    pib,
-                                    ra,
-                                    rb,
-                                    xl,
-                                    xh,
-                                    rs,
-                                    pn,
-                                )
-                                ca = cka_t + c_lo[i] if use_log else a
-                                cb = ckb_t + c_hi[i] if use_log else b
-                                pia = _locate(edges, a, ca, c0, inv, nb)
-                                pib = _locate(edges, b, cb, c0, inv, nb)
-                                if pib > pia and b == edges[pib]:
-                                    pib -= 1
-                                ea0 = edges[pia]
-                                ea1 = edges[pia + 1]
-                                eb0 = edges[pib] if pib > pia else -np.inf
-                                eb1 = edges[pib + 1]
-                                ra = 0.0
-                                rb = 0.0
-                                xl = np.inf
-                                xh = -np.inf
-                                rs = 0.0
-                                pn = 0
-                                blo = min(blo, pia)
-                                bhi = max(bhi, pib)
-                            tt += rho * (b - a)
-                            if pia == pib:
-                                ra += rho * (b - a)
-                            else:
-                                ra += (ea1 - a) * rho
-                                rb += (b - eb0) * rho
-                                rs += rho
-                                pn += 1
-                            xl = min(xl, a)
-                            xh = max(xh, b)
-                            if s == 0:
-                                fr = max(fr, b)
-                            else:
-                                fr = min(fr, a)
-                        else:
-                            _flush(
-                                edges, raw, dd, dn, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs, pn
-                            )
-                            pia = -1
-                            tot[s, t] = tt
-                            ovf_lo[s, t] = ovl
-                            ovf_hi[s, t] = ovh
-                            front[s, t] = fr
-                            lo[s, t] = blo
-                            hi[s, t] = bhi
-                            ca = cka_t + c_lo[i] if use_log else a
-                            cb = ckb_t + c_hi[i] if use_log else b
-                            _deposit(
-                                edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front,
-                                s, t, rest / sc, a, b, ca, cb, c0, inv,
-                            )  # fmt: skip
-                            tt = tot[s, t]
-                            ovl = ovf_lo[s, t]
-                            ovh = ovf_hi[s, t]
-                            fr = front[s, t]
-                            blo = lo[s, t]
-                            bhi = hi[s, t]
-                        f_open[i] += d
-                        m = (
-                            goal - dead
-                        )  # what the refill leaves (the deposits' sum, up to rounding)
-                    elif d < 0.0 and m > 0.0:
-                        f_close[i] -= d
-                        if goal <= 0.0:
-                            _flush(
-                                edges, raw, dd, dn, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs, pn
-                            )
-                            pia = -1
-                            lo[s, t] = blo
-                            hi[s, t] = bhi
-                            _clear(
-                                raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, s, t, nb
-                            )  # fmt: skip
-                            sc = 1.0
-                            tt = 0.0
-                            ovl = 0.0
-                            ovh = 0.0
-                            fr = front[s, t]
-                            blo = lo[s, t]
-                            bhi = hi[s, t]
-                            m = 0.0
-                        else:
-                            sc = sc * (goal / m)
-                            m = goal
-                            if sc < _RENORM_LOW:
-                                _flush(
-                                    edges,
-                                    raw,
-                                    dd,
-                                    dn,
-                                    xlo,
-                                    xhi,
-                                    s,
-                                    t,
-                                    pia,
-                                    pib,
-                                    ra,
-                                    rb,
-                                    xl,
-                                    xh,
-                                    rs,
-                                    pn,
-                                )
-                                pia = -1
-                                scale[s, t] = sc
-                                tot[s, t] = tt
-                                ovf_lo[s, t] = ovl
-                                ovf_hi[s, t] = ovh
-                                lo[s, t] = blo
-                                hi[s, t] = bhi
-                                _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
-                                sc = 1.0
-                                tt = tot[s, t]
-                                ovl = ovf_lo[s, t]
-                                ovh = ovf_hi[s, t]
-                if liq != 0.0:
-                    f_liq[i] += liq
-                if record:
-                    t_liq[i] = liq
-            _flush(edges, raw, dd, dn, xlo, xhi, s, t, pia, pib, ra, rb, xl, xh, rs, pn)
-            scale[s, t] = sc
-            tot[s, t] = tt
-            ovf_lo[s, t] = ovl
-            ovf_hi[s, t] = ovh
-            front[s, t] = fr
-            lo[s, t] = blo
-            hi[s, t] = bhi
-
-
 @njit(cache=True)
 def _turnover_kernel(
     edges,
@@ -885,14 +530,14 @@ def _turnover_kernel(
     """The candle loop (module docstring) over the book of :mod:`liqlib.estimate.book`.
 
     ``grid`` = (use_log, c0, inv) and ``coords`` (4, n) = grid coordinates of entry low, entry
-    high, sweep low and sweep high (:func:`liqlib.estimate.book.grid_coordinates`). Blocks of
-    candles end at the snapshot columns; within a block each (side, tier) runs its candles
-    in turn (:func:`_cell_candles`), which gives the same numbers as a candle-major loop.
+    high, sweep low and sweep high (:func:`liqlib.estimate.book.grid_coordinates`).
     """
     use_log, c0, inv = grid
     nb = edges.size - 1
     nt = survive.size
     n = entry_lo.size
+    e0 = edges[0]
+    en = edges[nb]
     record = tier_liq.shape[2] > 0
     cka = np.log(ka) if use_log else ka.copy()
     ckb = np.log(kb) if use_log else kb.copy()
@@ -909,24 +554,153 @@ def _turnover_kernel(
     td = np.zeros(nb)
     i0 = _locate(edges, anchor, math.log(anchor) if use_log else anchor, c0, inv, nb)
     _warm_book(edges, raw, xlo, xhi, tot, lo, hi, front, anchor, i0)
-    ips = np.empty((2, n), dtype=np.int64)  # the bins of the sweep extremes
+    j = 0
     for i in range(n):
-        ips[0, i] = _locate(edges, sweep_lo[i], coords[2, i], c0, inv, nb)
-        ips[1, i] = _locate(edges, sweep_hi[i], coords[3, i], c0, inv, nb)
-    start = 0
-    for j in range(col_end.size + 1):
-        stop = col_end[j] + 1 if j < col_end.size else n
-        _block(
-            edges, c0, inv, use_log, start, stop, cka, ckb, stock, survive, ka, kb, exposure,
-            entry_lo, entry_hi, sweep_lo, sweep_hi, coords, ips, target,
-            raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, flows, tier_liq, record,
-        )  # fmt: skip
-        if j < col_end.size:  # 4. snapshot
+        elo = entry_lo[i]
+        ehi = entry_hi[i]
+        celo = coords[0, i]
+        cehi = coords[1, i]
+        goal_oi = target[i]
+        for s in range(2):
+            p = sweep_lo[i] if s == 0 else sweep_hi[i]
+            cp = coords[2 + s, i]
+            ip = _locate(edges, p, cp, c0, inv, nb)
+            f_liq = 0.0
+            f_open = 0.0
+            f_close = 0.0
+            f_fade = 0.0
+            for t in range(nt):
+                # 1. hazard closes (the tier's lazy scale)
+                f = survive[t]
+                sc = scale[s, t]
+                m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
+                if f < 1.0 and m > 0.0:
+                    f_fade += m * (1.0 - f)
+                    m *= f
+                    sc *= f
+                    scale[s, t] = sc
+                    if sc < _RENORM_LOW:
+                        _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
+                        sc = 1.0
+                # 2. sweep the levels the candle's extreme reached (one comparison if none)
+                liq = 0.0
+                if (
+                    (ovf_hi[0, t] > 0.0 or front[0, t] >= p)
+                    if s == 0
+                    else (ovf_lo[1, t] > 0.0 or front[1, t] <= p)
+                ):
+                    liq = _sweep(
+                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
+                        s, t, p, ip,
+                    )  # fmt: skip
+                    sc = scale[s, t]
+                    m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
+                # 3. back to the target: open, or close proportionally
+                if goal_oi == goal_oi:
+                    goal = stock[s, t] * goal_oi
+                    d = goal - m
+                    if d > 0.0:
+                        a = ka[s, t] * elo
+                        b = kb[s, t] * ehi
+                        ca = cka[s, t] + celo if use_log else a
+                        cb = ckb[s, t] + cehi if use_log else b
+                        rest = d
+                        # the share `exposure` opened before the extreme: what it reached dies
+                        first = d * exposure
+                        hit = 0.0
+                        if s == 0 and b >= p:
+                            hit = 1.0 if (b <= a or a >= p) else (b - p) / (b - a)
+                        elif s == 1 and a <= p:
+                            hit = 1.0 if (b <= a or b <= p) else (p - a) / (b - a)
+                        if hit > 1.0 - 1e-12:  # (a rounding hair from all of it)
+                            hit = 1.0
+                        if hit > 0.0 and first > 0.0:
+                            liq += first * hit
+                            rest = d - first
+                            if rest <= 1e-12 * d:  # exposure 1 up to rounding: nothing after
+                                rest = 0.0
+                            if hit < 1.0:
+                                v = first * (1.0 - hit) / sc
+                                if s == 0:  # LPs in [a, p): opened below the low's reach
+                                    _deposit(
+                                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
+                                        front, s, t, v, a, p, ca, cp, c0, inv,
+                                    )  # fmt: skip
+                                else:
+                                    _deposit(
+                                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
+                                        front, s, t, v, p, b, cp, cb, c0, inv,
+                                    )  # fmt: skip
+                        if rest <= 0.0:
+                            pass
+                        elif a < b and a >= e0 and b <= en:
+                            # the common deposit, inline: [a, b] on the grid, O(1)
+                            rho = rest / (sc * (b - a))
+                            ia = _locate(edges, a, ca, c0, inv, nb)
+                            ib = _locate(edges, b, cb, c0, inv, nb)
+                            if ib > ia and b == edges[ib]:
+                                ib -= 1
+                            tot[s, t] += rho * (b - a)
+                            if ia == ib:
+                                raw[s, t, ia] += rho * (b - a)
+                                xlo[s, t, ia] = min(xlo[s, t, ia], a)
+                                xhi[s, t, ia] = max(xhi[s, t, ia], b)
+                            else:
+                                e1 = edges[ia + 1]
+                                raw[s, t, ia] += (e1 - a) * rho
+                                xlo[s, t, ia] = min(xlo[s, t, ia], a)
+                                xhi[s, t, ia] = max(xhi[s, t, ia], e1)
+                                e1 = edges[ib]
+                                raw[s, t, ib] += (b - e1) * rho
+                                xlo[s, t, ib] = min(xlo[s, t, ib], e1)
+                                xhi[s, t, ib] = max(xhi[s, t, ib], b)
+                                if ib - ia >= 2 and s == 0:
+                                    dd[0, t, ib - 1] += rho
+                                    dd[0, t, ia] -= rho
+                                    dn[0, t, ib - 1] += 1
+                                    dn[0, t, ia] -= 1
+                                elif ib - ia >= 2:
+                                    dd[1, t, ia + 1] += rho
+                                    dd[1, t, ib] -= rho
+                                    dn[1, t, ia + 1] += 1
+                                    dn[1, t, ib] -= 1
+                            lo[s, t] = min(lo[s, t], ia)
+                            hi[s, t] = max(hi[s, t], ib)
+                            if s == 0:
+                                front[0, t] = max(front[0, t], b)
+                            else:
+                                front[1, t] = min(front[1, t], a)
+                        else:
+                            _deposit(
+                                edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front,
+                                s, t, rest / sc, a, b, ca, cb, c0, inv,
+                            )  # fmt: skip
+                        f_open += d
+                    elif d < 0.0 and m > 0.0:
+                        f_close -= d
+                        if goal <= 0.0:
+                            _clear(
+                                raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
+                                s, t, nb,
+                            )  # fmt: skip
+                        else:
+                            scale[s, t] = sc * (goal / m)
+                            if scale[s, t] < _RENORM_LOW:
+                                _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
+                f_liq += liq
+                if record:
+                    tier_liq[s, t, i] = liq
+            flows[0, s, i] = f_liq
+            flows[1, s, i] = f_open
+            flows[2, s, i] = f_close
+            flows[3, s, i] = f_fade
+        # 4. snapshot
+        if j < col_end.size and i == col_end[j]:
             _snapshot(
                 edges, raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j,
                 per_tier, tr, td,
             )  # fmt: skip
-        start = max(start, stop)
+            j += 1
 
 
 def run_turnover(
