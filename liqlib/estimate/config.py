@@ -17,7 +17,7 @@ import numpy as np
 
 from liqlib.data.columns import TOPTRADER_LS_POSITION
 from liqlib.errors import InputError
-from liqlib.estimate.brackets import BracketTable, get_bracket_table, lp_factors, real_symbol
+from liqlib.estimate.brackets import FORMULAS, BracketTable, lp_factors, real_symbol
 
 __all__ = [
     "DEFAULT_MIXES",
@@ -261,9 +261,15 @@ class EngineParams:
         without one (a synthetic walk) uses :data:`DEFAULT_BRACKET_SYMBOL`'s, and the heatmap's
         ``source["brackets"]`` says so.
     brackets : BracketTable, optional
-        A bracket table of your own (e.g. ``lq.load_leverage_brackets(...)``).
+        A bracket table of your own (e.g. ``lq.load_leverage_brackets(...)``); its ``venue``
+        picks the liquidation formula and must match ``venue``.
     brackets_as_of : str, optional
         ISO date (UTC) choosing among the built-in dated tables; None = the latest.
+    venue : {"binance", "bybit", "okx"}, optional
+        Whose margin tiers and liquidation formula place the levels
+        (:func:`liqlib.estimate.venue_tiers.get_tier_table`). None (the default) takes the
+        market's own (``market.attrs["venue"]``, read by ``lq.estimate_heatmap``), else
+        "binance".
     per_tier : bool
         Also return the USD per tier (memory: columns x tiers x bins per side).
     volume_open_fraction : float
@@ -324,6 +330,7 @@ class EngineParams:
     symbol: str | None = None
     brackets: BracketTable | None = None
     brackets_as_of: str | None = None
+    venue: str | None = None
     per_tier: bool = False
     volume_open_fraction: float = 0.05
     flow: str = "oi"
@@ -337,6 +344,7 @@ class EngineParams:
     intrabar_exposure: float = 0.5
     mix_basis: str = "stock"
     _k: np.ndarray = field(default=None, init=False, repr=False)
+    _table: BracketTable = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.symbol is not None:
@@ -346,6 +354,20 @@ class EngineParams:
                     f"not {self.symbol!r}"
                 )
             object.__setattr__(self, "symbol", self.symbol.strip().upper())
+        if self.venue is not None:
+            v = self.venue.strip().lower() if isinstance(self.venue, str) else self.venue
+            if v not in FORMULAS:
+                raise InputError(
+                    f"venue {self.venue!r} is unknown: use one of {list(FORMULAS)} (or None for "
+                    "the market's own)"
+                )
+            object.__setattr__(self, "venue", v)
+        if self.brackets is not None and isinstance(self.brackets, BracketTable):
+            if self.brackets.venue != self.bracket_venue:
+                raise InputError(
+                    f"brackets are {self.brackets.venue}'s but venue is {self.bracket_venue!r}: "
+                    f"pass the {self.bracket_venue} table, or venue={self.brackets.venue!r}"
+                )
         for name in ("calibrate", "per_tier", "sweep"):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise InputError(f"{name} must be True or False, not {getattr(self, name)!r}")
@@ -426,23 +448,11 @@ class EngineParams:
         # leverages above the bracket maximum fail here, naming the bracket; "turnover" reads
         # them as effective leverage (up to where the liquidation price meets the entry)
         effective = self.flow == "turnover"
-        k = lp_factors(
-            mix.leverages,
-            float(n),
-            symbol=self.bracket_symbol,
-            as_of=self.brackets_as_of,
-            brackets=self.brackets,
-            effective=effective,
-        )
+        lp_table = self._resolve_table()
+        object.__setattr__(self, "_table", lp_table)
+        k = lp_factors(mix.leverages, float(n), brackets=lp_table, effective=effective)
         if isinstance(self.mix, LeverageDensity):  # the cells' ends must be allowed too
-            ke = lp_factors(
-                self.mix.cell_edges(),
-                float(n),
-                symbol=self.bracket_symbol,
-                as_of=self.brackets_as_of,
-                brackets=self.brackets,
-                effective=effective,
-            )
+            ke = lp_factors(self.mix.cell_edges(), float(n), brackets=lp_table, effective=effective)
             k = np.hstack([k, ke])  # checked below with the tiers'
         if self.liquidation == "fixed-offset":
             lev = np.asarray(mix.leverages)
@@ -475,11 +485,23 @@ class EngineParams:
         """LP / entry per side (rows long, short) and tier (columns)."""
         return self._k.copy()
 
+    @property
+    def bracket_venue(self) -> str:
+        """The venue whose tiers and formula apply: ``venue``, else "binance"."""
+        return self.venue or "binance"
+
+    def _resolve_table(self) -> BracketTable:
+        from liqlib.estimate.brackets import _resolve_table
+
+        return _resolve_table(
+            self.bracket_symbol, self.brackets, self.brackets_as_of, self.bracket_venue
+        )
+
     def bracket_table(self) -> BracketTable:
-        """The bracket table in use."""
-        if self.brackets is not None:
-            return self.brackets
-        return get_bracket_table(self.bracket_symbol, self.brackets_as_of)
+        """The tier table in use (its ``venue`` says whose tiers and formula)."""
+        if self._table is not None:
+            return self._table
+        return self._resolve_table()
 
     def fade_factors(self) -> np.ndarray:
         """Per-candle survival factor of each tier (1.0 = no fading)."""

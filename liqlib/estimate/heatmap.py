@@ -263,7 +263,7 @@ class Heatmap:
 
     @property
     def brackets_note(self) -> str:
-        """Which maintenance-margin table placed the levels, and where it comes from.
+        """Which venue's maintenance-margin table placed the levels, its date and its source.
 
         Examples
         --------
@@ -272,13 +272,24 @@ class Heatmap:
         >>> hm.brackets_note.split(" (")[0]
         'BTCUSDT brackets in force 2025-08-19/'
         """
+        if self.venues:  # a heatmap summed over venues: each venue's own table
+            return " | ".join(f"{name}: {hm.brackets_note}" for name, hm in self.venues.items())
         try:
             table = self.params.bracket_table()
         except LiqlibError:  # a custom table that no longer resolves: say what we know
             return f"{self.params.bracket_symbol} brackets"
         origin = table.source.split(" (")[0].split(":")[0][:60] if table.source else "user table"
         own = self.params.symbol is not None
-        note = f"{table.symbol} brackets in force {table.in_force} ({origin})"
+        if table.venue == "binance":
+            note = f"{table.symbol} brackets in force {table.in_force} ({origin})"
+        else:
+            names = {"bybit": "Bybit risk limits", "okx": "OKX position tiers"}
+            note = f"{names[table.venue]} of {table.symbol} in force {table.in_force} ({origin})"
+            if "converted to USD" in table.note:
+                note += "; " + table.note.split("; ")[-1]
+        venue = self.params.bracket_venue
+        if venue != table.venue:
+            note += f"; no {venue} table for {table.symbol}, so Binance's brackets and formula"
         return note if own else note + "; the market names no symbol, so BTCUSDT's are used"
 
     def totals(self) -> pd.DataFrame:

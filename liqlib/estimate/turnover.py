@@ -377,13 +377,8 @@ def _k_ranges(params: EngineParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     if cells is None:
         k = params.lp_factors()
         return lev, k.copy(), k.copy()
-    ke = lp_factors(
-        cells,
-        float(params.position_notional_usd),
-        symbol=params.bracket_symbol,
-        as_of=params.brackets_as_of,
-        brackets=params.brackets,
-        effective=True,
+    ke = lp_factors(  # the venue's own tiers and formula (EngineParams.bracket_table)
+        cells, float(params.position_notional_usd), brackets=params.bracket_table(), effective=True
     )
     ka = np.vstack([ke[0, :-1], ke[1, 1:]])
     kb = np.vstack([ke[0, 1:], ke[1, :-1]])

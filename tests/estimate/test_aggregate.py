@@ -26,7 +26,9 @@ def test_sum_over_venues_on_one_grid():
     markets = _venues()
     kw = dict(n_bins=80, max_columns=40)
     hm = lq.estimate_heatmap(markets, "oi-flow", **kw)
-    one = lq.estimate_heatmap(markets["bybit"], "oi-flow", price_edges=tuple(hm.price_edges), **kw)
+    one = lq.estimate_heatmap(
+        markets["bybit"], "oi-flow", price_edges=tuple(hm.price_edges), venue="bybit", **kw
+    )  # the "bybit" key estimates with Bybit's risk limits and formula
     assert list(hm.venues) == ["binance", "bybit"]
     assert np.allclose(hm.venues["bybit"].long_usd, one.long_usd)
     assert np.allclose(hm.long_usd, hm.venues["binance"].long_usd + hm.venues["bybit"].long_usd)
