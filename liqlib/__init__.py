@@ -69,6 +69,9 @@ _LAZY = {
     "liquidation_price": "liqlib.estimate.brackets",
     "load_leverage_brackets": "liqlib.estimate.brackets",
     "lp_factors": "liqlib.estimate.brackets",
+    "VenueTiersWarning": "liqlib.estimate.venue_tiers",
+    "get_tier_table": "liqlib.estimate.venue_tiers",
+    "refresh_tiers": "liqlib.data.venue_tiers",
     "EngineParams": "liqlib.estimate.config",
     "LeverageMix": "liqlib.estimate.config",
     "default_mix": "liqlib.estimate.config",
@@ -158,6 +161,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         load_market,
         verify_cache,
     )
+    from liqlib.data.venue_tiers import refresh_tiers
     from liqlib.estimate.brackets import (
         BracketTable,
         bracket_tables,
@@ -187,6 +191,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         measure_margin_mixture,
     )
     from liqlib.estimate.registry import DEFAULT_MODEL, MODELS, estimate_heatmap
+    from liqlib.estimate.venue_tiers import VenueTiersWarning, get_tier_table
     from liqlib.report.reading import reading_time
     from liqlib.report.run import record, versions
     from liqlib.settings import log_to_stderr, show_config
@@ -257,6 +262,9 @@ __all__ = [
     "default_mix",
     "estimate_heatmap",
     "get_bracket_table",
+    "get_tier_table",
+    "refresh_tiers",
+    "VenueTiersWarning",
     "liquidation_price",
     "load_leverage_brackets",
     "lp_factors",

@@ -133,10 +133,10 @@ def table_document(
     """
     v = check_venue(venue)
     if v == "bybit":
-        lo, hi, unit = "notional_floor", "notional_cap", "usd"
+        hi, unit = "notional_cap", "usd"
         ded = frame["mm_deduction"].to_numpy(float)
     else:
-        lo, hi, unit = "qty_floor", "qty_cap", "coin"
+        hi, unit = "qty_cap", "coin"
         ded = [0.0] * len(frame)
     caps = frame[hi].to_numpy(float)
     floors = [0.0, *caps[:-1]]  # OKX's next minSz is the cap + 1 contract: the gap is closed

@@ -62,6 +62,7 @@ def estimate_by_venue(
                 f"the {name} market is not on the {names[0]} time axis: load both with the same "
                 "start, end and interval (lq.load_market(..., venues=...) aligns them)"
             )
+
     def venue_of(name) -> dict:  # a key that is a known venue picks its tiers and formula
         key = str(name).strip().lower()
         return {"venue": key} if key in FORMULAS else {}

@@ -473,7 +473,7 @@ def k_factors(
     Bybit's worked example, 50x with MMR 0.5 % and no deduction: 20,000 -> 19,700.
 
     >>> k_long, k_short = k_factors("bybit", np.array([50.0]), np.array([0.005]), np.zeros(1))
-    >>> float(k_long[0] * 20_000), float(k_short[0] * 20_000)
+    >>> round(float(k_long[0] * 20_000), 6), round(float(k_short[0] * 20_000), 6)
     (19700.0, 20300.0)
     """
     lev = np.asarray(leverage, dtype=float)
@@ -571,7 +571,7 @@ def liquidation_price(
 
     Bybit's worked example (1 BTC at 20,000 USD, 50x, tier 1 MMR 0.5 %):
 
-    >>> float(liquidation_price(20_000.0, 50, "long", 1.0, venue="bybit"))
+    >>> round(float(liquidation_price(20_000.0, 50, "long", 1.0, venue="bybit")), 6)
     19700.0
     """
     table = _resolve_table(symbol, brackets, as_of, venue)
