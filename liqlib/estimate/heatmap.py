@@ -210,6 +210,7 @@ class Heatmap:
             "title": "liqlib estimated liquidation heatmap",
             "model": self.model,
             "bracket_symbol": self.params.bracket_symbol,
+            "bracket_venue": self.params.bracket_venue,
             "brackets": self.brackets_note,
             "calibrated": int(self.params.calibrate),
             "time_zone": "UTC",
