@@ -257,3 +257,28 @@ def test_a_corrupt_cached_table_is_named(cache):
         warnings.simplefilter("error")
         with pytest.raises(CorruptDataError, match="refresh-tiers --venue bybit"):
             get_tier_table("bybit", "BTCUSDT")
+
+
+def test_engine_formulas_agree_with_the_venue_sources():
+    """The engine's per-venue formula gives the same prices as the venue modules' own."""
+    from liqlib.data.sources import bybit, okx
+
+    t = get_tier_table("bybit", "BTCUSDT")
+    tiers = pd.DataFrame({"notional_cap": t.caps_usd, "mmr": t.mmr,
+                          "max_leverage": t.max_leverage, "mm_deduction": t.cum_usd})  # fmt: skip
+    for size, lev in ((0.5, 100), (120.0, 75), (600.0, 40), (3_500.0, 14)):  # tiers 1, 2, 10, 18
+        for side in ("long", "short"):
+            want = bybit.liquidation_price(20_000.0, lev, side, size, tiers)
+            got = float(lq.liquidation_price(20_000.0, lev, side, size, venue="bybit"))
+            assert got == pytest.approx(want, rel=1e-12)
+    table = lq.BracketTable("BTCUSDT", (0.0, 100.0), (100.0, 200.0), (125.0, 75.0),
+                            (0.004, 0.005), (0.0, 0.0), venue="okx", unit="coin")  # fmt: skip
+    usd = table.in_usd(50_000.0)
+    for qty, lev in ((1.0, 10), (150.0, 50)):
+        for side in ("long", "short"):
+            mmr = 0.004 if qty <= 100 else 0.005
+            want = okx.liquidation_price(50_000.0, lev, side, qty, mmr=mmr)
+            got = float(lq.liquidation_price(50_000.0, lev, side, qty, brackets=usd))
+            assert got == pytest.approx(want, rel=1e-12)
+    with pytest.raises(InputError, match="bounded in coins"):
+        lq.liquidation_price(50_000.0, 10, "long", 1.0, brackets=table)
