@@ -294,6 +294,15 @@ def _own_settings(market, base: EngineParams, overrides: dict) -> dict:
     return out
 
 
+def _median_close(market) -> float:
+    """The market's median close (USD/coin), NaN when it has none."""
+    if not isinstance(market, pd.DataFrame) or "close" not in market or market.empty:
+        return float("nan")
+    with warnings.catch_warnings():  # an all-NaN column is reported as NaN, not warned
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.nanmedian(market["close"].to_numpy(float)))
+
+
 def _coin_tiers_in_usd(market, base: EngineParams, merged: dict) -> dict:
     """``brackets=`` for a venue table bounded in coins (OKX): converted to USD at the market's
     median close; {} when the table is in USD, given, or not a venue table."""
@@ -309,8 +318,7 @@ def _coin_tiers_in_usd(market, base: EngineParams, merged: dict) -> dict:
         table = get_tier_table(venue, sym, get("brackets_as_of"))
     if table.unit == "usd":
         return {}
-    close = market["close"] if isinstance(market, pd.DataFrame) and "close" in market else None
-    price = float(np.nanmedian(close.to_numpy(float))) if close is not None else float("nan")
+    price = _median_close(market)
     if not np.isfinite(price) or price <= 0:
         raise InputError(
             f"the {venue} {sym} tiers are bounded in coins and the market has no close price to "
@@ -435,8 +443,8 @@ def _default_mix_for(mix, market, base: EngineParams, overrides: dict):
                     real_symbol(sym), None, overrides.get("brackets_as_of", base.brackets_as_of),
                     str(venue).lower(),
                 )  # fmt: skip
-            if table.unit != "usd":
-                return mix  # OKX coin bounds: the check after conversion names any problem
+            if table.unit != "usd":  # OKX coin bounds: as the engine will, at the median close
+                table = table.in_usd(_median_close(market))
         n = overrides.get("position_notional_usd", base.position_notional_usd)
         mmr = float(np.asarray(table.mmr)[table.bracket_index(np.array([float(n)]))][0])
     except (LiqlibError, TypeError, ValueError):

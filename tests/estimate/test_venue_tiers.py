@@ -282,3 +282,17 @@ def test_engine_formulas_agree_with_the_venue_sources():
             assert got == pytest.approx(want, rel=1e-12)
     with pytest.raises(InputError, match="bounded in coins"):
         lq.liquidation_price(50_000.0, 10, "long", 1.0, brackets=table)
+
+
+def test_okx_coin_tiers_keep_the_default_density_below_one_over_mmr(cache):
+    """A 1 % MMR (1 / MMR = 100x) in coin bounds still lowers the default's 200x top."""
+    folder = tiers_folder("okx")
+    folder.mkdir(parents=True)
+    doc = {"venue": "okx", "symbol": "BTCUSDT", "unit": "coin", "in_force": "2026-12-01/",
+           "source": "test", "tiers": [{"floor": 0, "cap": 1e4, "max_leverage": 75,
+                                        "mmr": 0.01, "deduction_usd": 0}]}  # fmt: skip
+    (folder / "BTCUSDT-2026-12-01.json").write_text(json.dumps(doc))
+    hm = lq.estimate_heatmap(_market("okx"), n_bins=30, max_columns=5)
+    assert max(hm.leverages) < 100 and hm.params.bracket_table().mmr == (0.01,)
+    k = hm.params.lp_factors()
+    assert np.all((k[0] > 0) & (k[0] < 1)) and np.all(k[1] > 1)
