@@ -418,7 +418,13 @@ def _model_label(hm) -> str:
     band = hm.source.get("level_prior") if isinstance(hm.source, dict) else None
     if isinstance(band, dict) and "low" in band and "high" in band:
         extra += f" · USD level estimated, ×{band['low']:.2g}–{band['high']:.2g} (prior band)"
-    return f"model {hm.model} · {hm.params.bracket_symbol} brackets{extra}"
+    if getattr(hm, "venues", None):  # a sum over venues, each with its own tiers
+        tiers = f"{hm.params.bracket_symbol} tiers of {', '.join(hm.venues)}"
+    elif hm.params.bracket_venue != "binance":
+        tiers = f"{hm.params.bracket_venue} {hm.params.bracket_symbol} tiers"
+    else:
+        tiers = f"{hm.params.bracket_symbol} brackets"
+    return f"model {hm.model} · {tiers}{extra}"
 
 
 def heat_cmap(name: str | None = None):
