@@ -684,8 +684,12 @@ class HeatmapExplorer(W.VBox):
         venues (when their ``venue`` column names the explorer's venues), at most
         :data:`MAX_DOTS` (the largest by USD). Empty when none were given or they are hidden."""
         liqs = self._realized
-        if liqs is None or not self.controls["realized"].value:
-            return pd.DataFrame(columns=["side", "price", "usd"])
+        if liqs is None:
+            return pd.DataFrame(
+                columns=["side", "price", "usd"], index=pd.DatetimeIndex([], tz="UTC", name="time")
+            )
+        if not self.controls["realized"].value:
+            return liqs.iloc[:0]
         i_start, i_end, _ = self.window()
         t0 = self._times[i_start]
         t1 = self._times[i_end] + self._step
