@@ -347,6 +347,10 @@ class HeatmapExplorer(W.VBox):
                 f"of them by venue, not {type(market).__name__}"
             )
         self._realized = None if realized is None else check_realized(realized)
+        if self._realized is not None:  # the dots' times as the axis reads them, once
+            self._realized = self._realized.assign(
+                _x=self._realized.index.strftime("%Y-%m-%d %H:%M:%S")
+            )
         if model not in MODELS:
             raise InputError(f"model {model!r} is unknown: use one of {sorted(MODELS)}")
         if side not in SIDES:
@@ -702,19 +706,38 @@ class HeatmapExplorer(W.VBox):
         return shown
 
     def _update_dots(self) -> None:
-        """Realized-liquidation dots of the window: colour by side, area by USD."""
+        """Realized-liquidation dots of the window: colour by side, area by USD.
+
+        Sent only when what they show changed (window, ticked venues, toggle), and past
+        plotly's validators (as :meth:`_set_rows`): ~1 ms instead of ~10 ms for 1,000 dots.
+        """
         if self._realized is None:
             return
         shown = self.realized_in_window()
+        key = (len(shown), shown.index[0], shown.index[-1]) if len(shown) else (0,)
+        key = (*self.window()[:2], tuple(self.shown_venues()), key)
+        if key == getattr(self, "_dots_key", None):
+            return
+        self._dots_key = key
         top = float(shown["usd"].max()) if len(shown) else 1.0
+        fig = self.figure
         for k, side in enumerate(("long", "short")):
             part = shown[shown["side"] == side]
             usd = part["usd"].to_numpy(dtype=float)
-            dots = self.figure.data[self._i_dots + k]
-            dots.x = list(part.index.strftime("%Y-%m-%d %H:%M:%S"))
-            dots.y = _f8(part["price"].to_numpy(dtype=float))
-            dots.customdata = _f8(usd)
-            dots.marker.size = _f8(3.0 + DOT_MAX_PX * np.sqrt(usd / top))
+            trace = self._i_dots + k
+            props = {
+                # date strings, as every trace on the time axis (see _update_window_traces)
+                "x": part["_x"].tolist(),
+                "y": _f8(part["price"].to_numpy(dtype=float)),
+                "customdata": _f8(usd),
+            }
+            size = _f8(3.0 + DOT_MAX_PX * np.sqrt(usd / top))
+            data = fig._data[trace]
+            data.update(props)
+            data["marker"] = {**data.get("marker", {}), "size": size}
+            msg = {name: [v] for name, v in props.items()}
+            msg["marker.size"] = [size]
+            fig._send_restyle_msg(msg, trace_indexes=[trace])
 
     def _colour_props(self, vis: np.ndarray) -> dict:
         """zmax, colour scale and colour-bar ticks for the visible cells ``vis`` (USD) under
