@@ -773,12 +773,12 @@ def plot_liquidation_map(
     cum.set_ylim(top=cum.get_ylim()[1] * 1.35)
     _mark_synthetic(ax, hm, market)
     when = pd.Timestamp(lm.attrs["time"]).strftime("%Y-%m-%d %H:%M UTC")
-    by = {"venue": " · stacked by venue", "leverage": "", None: ""}[how]
+    by = "bars by venue · " if how == "venue" else ""
     _set_title(
         fig,
         ax,
         own,
-        title or f"Liquidation map at {when}{by} · {_model_label(hm)}\n{_data_label(market, hm)}",
+        title or f"Liquidation map at {when} · {_model_label(hm)}\n{by}{_data_label(market, hm)}",
     )
     return fig
 

@@ -89,7 +89,7 @@ def test_venue_stack_has_one_entry_and_colour_per_venue(hm3, markets):
     assert labels[1] == f"bybit: {P._usd(by_venue['bybit'].sum())} USD"
     share = by_venue.sum() / by_venue.sum().sum()
     assert share["binance"] > share["bybit"] > share["okx"] > 0
-    assert "stacked by venue" in fig.get_suptitle() and "SYNTHETIC" in fig.get_suptitle()
+    assert "bars by venue" in fig.get_suptitle() and "SYNTHETIC" in fig.get_suptitle()
 
 
 def test_leverage_bands_group_the_tiers(hm3):
@@ -120,7 +120,7 @@ def test_the_map_draws_into_the_callers_axes(hm3):
     assert P.plot_liquidation_map(hm3, stack="venue", ax=a) is fig
     assert P.plot_liquidation_map(hm3, stack="leverage", ax=b) is fig
     assert len(_stairs(a)) == 3 and len(_stairs(b)) == len(hm3.leverages)
-    assert "stacked by venue" in a.get_title(loc="left") and not fig.get_suptitle()
+    assert "bars by venue" in a.get_title(loc="left") and not fig.get_suptitle()
 
 
 def test_bad_stacks_say_what_to_do(hm3, markets):
