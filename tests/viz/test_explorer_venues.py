@@ -172,3 +172,12 @@ def test_bad_venues_or_realized_say_what_to_pass(markets):
         lq.make_heatmap_explorer({"binance": markets["binance"].iloc[:-1], "bybit": shifted})
     with pytest.raises(InputError, match="load_liquidations"):
         lq.make_heatmap_explorer(markets["binance"], realized=pd.DataFrame({"usd": [1.0]}))
+
+
+def test_the_snapshot_keeps_the_venue_sum_and_the_dots(ex):
+    snap = ex.snapshot(max_bins=60, max_columns=40)
+    names = [t.get("name") for t in snap.figure["data"]]
+    assert "realized longs liquidated (SIMULATED)" in names and "bybit" in names
+    dots = snap.figure["data"][ex._i_dots]
+    assert len(dots["x"]) == int((ex.realized_in_window()["side"] == "long").sum()) > 0
+    assert "venues: binance + bybit + okx" in snap.figure["layout"]["title"]["text"]
