@@ -17,12 +17,13 @@ them, so toggling a venue costs a sum, not an estimate.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
 
 from liqlib.errors import InputError
+from liqlib.estimate import brackets
 from liqlib.estimate.config import EngineParams
 from liqlib.estimate.heatmap import Heatmap, build_heatmap
 from liqlib.estimate.inputs import EngineInputs, prepare_inputs
@@ -266,15 +267,27 @@ def prepare_venue_windows(
                 f"the {name} market is not on the {names[0]} time axis: load both with the same "
                 "start, end and interval (lq.load_market(..., venues=...) aligns them)"
             )
-    first = prepare_window(markets[names[0]], model, params, bands=bands, **overrides)
+    first = prepare_window(
+        markets[names[0]], model, params, bands=bands, **overrides, **_venue_of(names[0])
+    )
     edges = tuple(float(e) for e in first.inputs.edges)
     runs = {names[0]: first}
     for name in names[1:]:
         runs[name] = prepare_window(
             markets[name], model, params, bands=first.band_leverages,
-            **{**overrides, "price_edges": edges},
+            **{**overrides, "price_edges": edges, **_venue_of(name)},
         )  # fmt: skip
     return runs
+
+
+def _venue_of(name) -> dict:
+    """``{"venue": name}`` when the engine holds per-venue tiers and ``name`` is a venue it
+    knows: the keys name the venues, as ``lq.estimate_heatmap({venue: frame})`` reads them
+    (an engine without per-venue tiers estimates every venue with the symbol's table)."""
+    if "venue" not in {f.name for f in fields(EngineParams)}:
+        return {}
+    key = str(name).strip().lower()
+    return {"venue": key} if key in getattr(brackets, "FORMULAS", {}) else {}
 
 
 def _add(arrays: list):
