@@ -555,6 +555,10 @@ def _band_labels(leverages, bands) -> tuple[np.ndarray, list[str]]:
     return np.searchsorted(used, which), [names[i] for i in used]
 
 
+#: Leverage bands (upper edges, x) the map uses when venues with different tiers are added up.
+DEFAULT_BANDS = (5, 10, 25, 50, 100)
+
+
 def liquidation_map_by_tier(hm, at=None, bands=None) -> pd.DataFrame:
     """USD per price bin and leverage tier at one time (longs + shorts): the map's bars.
 
@@ -567,7 +571,8 @@ def liquidation_map_by_tier(hm, at=None, bands=None) -> pd.DataFrame:
     bands : sequence of float, optional
         Upper leverage edges of bands to group the tiers into, e.g. ``(5, 10, 25, 50, 100)``
         gives ``"<=5x"``, ``"5-10x"`` ... ``">100x"`` (only the bands holding a tier). None =
-        one column per tier.
+        one column per tier; for a heatmap summed over venues whose tiers differ (each its
+        own table), :data:`DEFAULT_BANDS`.
 
     Returns
     -------
@@ -579,14 +584,25 @@ def liquidation_map_by_tier(hm, at=None, bands=None) -> pd.DataFrame:
     Raises
     ------
     InputError
-        When the heatmap holds no per-tier arrays.
+        When the heatmap (or one of its venues) holds no per-tier arrays.
     """
+    j = _column(hm, at)
     if hm.long_usd_by_tier is None or hm.short_usd_by_tier is None:
+        parts = list(hm.venues.values())
+        if parts and all(v.long_usd_by_tier is not None for v in parts):
+            # venues with tiers of their own: added up in common leverage bands
+            edges = DEFAULT_BANDS if bands is None else bands
+            frames = [liquidation_map_by_tier(v, hm.times[j], edges) for v in parts]
+            names = _band_labels(_all_levels(edges), edges)[1]
+            names = [n for n in names if any(n in f.columns for f in frames)]
+            usd = sum(f.reindex(columns=names, fill_value=0.0).to_numpy() for f in frames)
+            # positions, not labels: each venue's bins are the total's (centres may be
+            # computed differently for the venue that set the grid)
+            return pd.DataFrame(usd, index=pd.Index(hm.bin_centers, name="price"), columns=names)
         raise InputError(
             "this heatmap has no per-tier USD: estimate it with "
             "lq.estimate_heatmap(market, per_tier=True)"
         )
-    j = _column(hm, at)
     both = hm.long_usd_by_tier[j] + hm.short_usd_by_tier[j]  # (tiers, bins)
     names = [f"{lev:g}x" for lev in hm.leverages]
     if bands is not None:
@@ -595,6 +611,12 @@ def liquidation_map_by_tier(hm, at=None, bands=None) -> pd.DataFrame:
         np.add.at(grouped, band_of_tier, both)
         both = grouped
     return pd.DataFrame(both.T, index=pd.Index(hm.bin_centers, name="price"), columns=names)
+
+
+def _all_levels(bands) -> list[float]:
+    """One leverage inside every band of ``bands`` (its edges and one beyond the last)."""
+    edges = sorted(float(b) for b in bands)
+    return [*edges, 2 * edges[-1]]
 
 
 def liquidation_map_by_venue(hm, at=None) -> pd.DataFrame:
@@ -649,7 +671,10 @@ def _resolve_stack(hm, stack) -> str | None:
     if stack not in MAP_STACKS:
         raise InputError(f"stack {stack!r} is unknown: use one of {list(MAP_STACKS)}")
     if stack == "auto":
-        return "leverage" if hm.long_usd_by_tier is not None else None
+        tiers = hm.long_usd_by_tier is not None or (
+            bool(hm.venues) and all(v.long_usd_by_tier is not None for v in hm.venues.values())
+        )
+        return "leverage" if tiers else None
     return stack
 
 

@@ -92,10 +92,11 @@ def test_venue_stack_has_one_entry_and_colour_per_venue(hm3, markets):
     assert "bars by venue" in fig.get_suptitle() and "SYNTHETIC" in fig.get_suptitle()
 
 
-def test_leverage_bands_group_the_tiers(hm3):
-    tiers = P.liquidation_map_by_tier(hm3)
-    bands = P.liquidation_map_by_tier(hm3, bands=(10, 50))
-    levs = np.asarray(hm3.leverages)
+def test_leverage_bands_group_the_tiers(markets):
+    hm1 = lq.estimate_heatmap(markets["binance"], n_bins=120, max_columns=60, per_tier=True)
+    tiers = P.liquidation_map_by_tier(hm1)
+    bands = P.liquidation_map_by_tier(hm1, bands=(10, 50))
+    levs = np.asarray(hm1.leverages)
     expect = {
         "<=10x": levs <= 10,
         "10-50x": (levs > 10) & (levs <= 50),
@@ -107,11 +108,32 @@ def test_leverage_bands_group_the_tiers(hm3):
         np.testing.assert_allclose(
             bands[name], tiers.loc[:, np.asarray(tiers.columns)[mask]].sum(axis=1), rtol=1e-12
         )
-    fig = P.plot_liquidation_map(hm3, stack="leverage", bands=(10, 50))
+    fig = P.plot_liquidation_map(hm1, stack="leverage", bands=(10, 50))
     labels = [t.get_text().split(":")[0] for t in fig.axes[0].get_legend().get_texts()]
     assert labels[: len(expect)] == list(expect)
     with pytest.raises(InputError, match="positive leverages"):
-        P.liquidation_map_by_tier(hm3, bands=(0, 10))
+        P.liquidation_map_by_tier(hm1, bands=(0, 10))
+
+
+def test_venues_with_their_own_tiers_stack_in_common_bands(hm3):
+    """When the venues' tiers differ the summed heatmap holds no per-tier USD; the leverage
+    stack then adds each venue's tiers up in common bands, and still adds up to the total."""
+    import dataclasses
+
+    own = dataclasses.replace(hm3, long_usd_by_tier=None, short_usd_by_tier=None)
+    at = own.times[-3]
+    bands = P.liquidation_map_by_tier(own, at)
+    assert set(bands.columns) <= {"<=5x", "5-10x", "10-25x", "25-50x", "50-100x", ">100x"}
+    lm = own.liquidation_map(at)
+    np.testing.assert_allclose(bands.sum(axis=1), lm["long_usd"] + lm["short_usd"], rtol=1e-9)
+    per_venue = [P.liquidation_map_by_tier(v, at, P.DEFAULT_BANDS) for v in own.venues.values()]
+    expect = sum(f["<=5x"].to_numpy() for f in per_venue)  # positions: bins are shared
+    np.testing.assert_allclose(bands["<=5x"].to_numpy(), expect, rtol=1e-12)
+    stairs = _stairs(P.plot_liquidation_map(own, at).axes[0])  # "auto": by leverage band
+    assert len(stairs) == bands.shape[1]
+    np.testing.assert_allclose(
+        stairs[-1].get_data().values, lm["long_usd"] + lm["short_usd"], rtol=1e-9, atol=1e-6
+    )
 
 
 def test_the_map_draws_into_the_callers_axes(hm3):
@@ -119,7 +141,8 @@ def test_the_map_draws_into_the_callers_axes(hm3):
     a, b = fig.subplots(2, 1)
     assert P.plot_liquidation_map(hm3, stack="venue", ax=a) is fig
     assert P.plot_liquidation_map(hm3, stack="leverage", ax=b) is fig
-    assert len(_stairs(a)) == 3 and len(_stairs(b)) == len(hm3.leverages)
+    assert len(_stairs(a)) == 3
+    assert len(_stairs(b)) == P.liquidation_map_by_tier(hm3).shape[1]
     assert "bars by venue" in a.get_title(loc="left") and not fig.get_suptitle()
 
 
