@@ -12,6 +12,11 @@ the explorer on 300 price bins x at most 400 columns), then:
 (c) hides the leverage tier that holds most of that cell and checks its USD left the cell and
     the liquidation map; and that no cell or callback printed an error.
 
+A fourth test serves notebook 04 (two venues, SIMULATED realized liquidations) in Voila,
+unticks each venue and checks the browser's heat is re-summed (venue A alone + venue B alone
+= both, B's share as its open interest), stacks the map by venue (same USD as by tier), and
+draws then hides the realized dots.
+
 Screenshots and the timings go to ``reports/test-artifacts/browser/`` (or
 ``$LIQLIB_ARTIFACTS_DIR``). The slider-to-pixels median is printed (a benchmark figure, not an
 assertion; target <= 150 ms).
