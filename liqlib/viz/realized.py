@@ -34,6 +34,17 @@ def check_realized(liqs) -> pd.DataFrame:
             f"realized liquidations need a time index and columns side, price, usd (missing "
             f"{sorted(missing)}): pass lq.load_liquidations(DIR)"
         )
+    if liqs.index.tz is None:
+        raise InputError(
+            "realized liquidations need UTC times: use liqs.tz_localize('UTC') (or "
+            "lq.load_liquidations, which gives them)"
+        )
+    bad = sorted(set(liqs["side"].unique()) - set(SIDE_COLORS))
+    if bad:
+        raise InputError(
+            f"realized liquidations have side values {bad[:3]}: use 'long' (a long position "
+            "was liquidated) or 'short', as lq.load_liquidations gives them"
+        )
     if liqs.index.is_monotonic_increasing:
         return liqs
     out = liqs.sort_index(kind="stable")

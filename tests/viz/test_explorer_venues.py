@@ -172,6 +172,13 @@ def test_bad_venues_or_realized_say_what_to_pass(markets):
         lq.make_heatmap_explorer({"binance": markets["binance"].iloc[:-1], "bybit": shifted})
     with pytest.raises(InputError, match="load_liquidations"):
         lq.make_heatmap_explorer(markets["binance"], realized=pd.DataFrame({"usd": [1.0]}))
+    t = pd.DatetimeIndex(["2025-01-01 00:00"], name="time")
+    naive = pd.DataFrame({"side": ["long"], "price": [1.0], "usd": [1.0]}, index=t)
+    with pytest.raises(InputError, match="tz_localize"):
+        lq.make_heatmap_explorer(markets["binance"], realized=naive)
+    sell = naive.tz_localize("UTC").assign(side="SELL")
+    with pytest.raises(InputError, match="'SELL'"):
+        lq.make_heatmap_explorer(markets["binance"], realized=sell)
 
 
 def test_the_snapshot_keeps_the_venue_sum_and_the_dots(ex):
