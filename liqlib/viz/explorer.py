@@ -564,7 +564,7 @@ class HeatmapExplorer(W.VBox):
                 dist = centers.astype(np.float32)[None, :] * inv - np.float32(1.0)
                 self._set_rows(0, customdata=dist.T)
             if full or traces:
-                self._update_window_traces(col_ms, dx)
+                self._update_window_traces(col_ms, dx, window=full)
                 self._update_dots()
             self._update_map()
             self._update_colour()
@@ -589,11 +589,14 @@ class HeatmapExplorer(W.VBox):
             msg[name] = [value]
         fig._send_restyle_msg(msg, trace_indexes=[trace])
 
-    def _update_window_traces(self, col_ms: np.ndarray, dx: float) -> None:
+    def _update_window_traces(self, col_ms: np.ndarray, dx: float, window: bool = True) -> None:
+        """Price line, predicted bars and axis ranges of the window; ``window=False`` (same
+        window, other venues): the bars' USD only."""
         fig, hm = self.figure, self.hm
         i_start, i_end, _ = self.window()
         sl = slice(i_start, i_end + 1)
-        fig.data[1].x, fig.data[1].y = _envelope(self._t_ms[sl], self._price[sl])
+        if window:
+            fig.data[1].x, fig.data[1].y = _envelope(self._t_ms[sl], self._price[sl])
         longs = hm.predicted_long_usd.to_numpy()[sl]
         shorts = hm.predicted_short_usd.to_numpy()[sl]
         k = max(1, math.ceil(longs.size / MAX_BARS))
@@ -601,6 +604,9 @@ class HeatmapExplorer(W.VBox):
         start = longs.size - m  # whole blocks ending at the last candle
         lb = longs[start:].reshape(-1, k).sum(axis=1)
         sb = shorts[start:].reshape(-1, k).sum(axis=1)
+        if not window:
+            fig.data[2].y, fig.data[3].y = _f8(-lb), _f8(sb)
+            return
         t_ms = self._t_ms[sl][start:].reshape(-1, k)[:, 0]
         width = float(k * self._step / pd.Timedelta(milliseconds=1))
         bar_x = list(pd.to_datetime(t_ms + width / 2, unit="ms").strftime("%Y-%m-%d %H:%M:%S"))
