@@ -7,8 +7,8 @@ describe_datasets  what each archive kind holds
 plot_market      price, open interest and funding figure
 plot_heatmap     the liquidation heatmap (time x, price y, colour = USD); realized= adds dots
 plot_realized    realized liquidations as dots (colour = side, area = USD)
-plot_liquidation_map  the liquidation map at one time: bars by price and leverage tier
-make_heatmap_explorer  the interactive heatmap explorer (ipywidgets + plotly)
+plot_liquidation_map  the liquidation map at one time: bars by price, stacked by leverage or venue
+make_heatmap_explorer  the interactive heatmap explorer (ipywidgets + plotly; venues, realized dots)
 record           record a key figure in a notebook (read back by tests and reports)
 reading_time     minutes to read a notebook and do its exercises, counted from its text
 liquidation_price  exact Binance USD-M isolated liquidation price (bracket by notional)
