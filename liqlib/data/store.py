@@ -452,11 +452,16 @@ def load_market(
         three days ago, the current month of funding) from the exchange's REST API
         (``$LIQLIB_BINANCE_REST_URL``). Such rows are never cached: the archive file, once
         published, is the reference. Listed in ``df.attrs["from_rest"]``.
-    venues : sequence of str, optional
+    venues : sequence of str or mapping, optional
         ``("binance", "bybit", "okx")`` or a subset: returns ``{venue: frame}`` on one time
-        axis instead of one frame (Bybit and OKX from their REST APIs, not cached; columns
-        they do not publish are NaN), ready for ``lq.estimate_heatmap``
-        (:func:`liqlib.data.venues.load_venue_markets`).
+        axis instead of one frame, ready for ``lq.estimate_heatmap``
+        (:func:`liqlib.data.venues.load_venue_markets`). ``symbol`` is then one user symbol
+        mapped to each venue's instrument (``"PEPEUSDT"`` or ``"1000PEPEUSDT"``: Binance and
+        Bybit ``1000PEPEUSDT``, OKX ``PEPE-USDT-SWAP``; a mapping ``{venue: instrument}``
+        names them explicitly), and **every frame is in coins of the base token and USD per
+        coin** (:mod:`liqlib.data.instruments`). Bybit and OKX come from their REST APIs
+        through the same contract and day cache as Binance (:mod:`liqlib.data.venue_cache`);
+        columns they do not publish are NaN.
 
     Returns
     -------

@@ -17,7 +17,8 @@ def assemble_market(
 
     Candles match bar open times exactly; open interest is the latest value at or before the
     bar open within ``oi_step``; funding is the latest settled rate, in force until the next
-    settlement. ``oi_usd`` is ``oi_coin`` x ``mark_close`` where the venue does not give it.
+    settlement. ``oi_usd`` is ``oi_coin`` x ``mark_close`` where the venue does not give it
+    (Bybit; NaN in its cached open interest).
     Columns the venue does not publish (trades, taker volumes, long/short ratios) are NaN.
 
     Raises
@@ -41,14 +42,14 @@ def assemble_market(
             .sort_index()
             .reindex(grid, method="ffill", tolerance=oi_step - pd.Timedelta(1, "ms"))
         )
-    if C.OI_USD in oi.columns and not oi.empty:
-        out[C.OI_USD] = (
+    out[C.OI_USD] = out[C.OI_COIN] * out[C.MARK_CLOSE]
+    if C.OI_USD in oi.columns and not oi.empty:  # the venue's own USD value where it gives one
+        given = (
             oi[C.OI_USD]
             .sort_index()
             .reindex(grid, method="ffill", tolerance=oi_step - pd.Timedelta(1, "ms"))
         )
-    else:
-        out[C.OI_USD] = out[C.OI_COIN] * out[C.MARK_CLOSE]
+        out[C.OI_USD] = given.fillna(out[C.OI_USD])
     if funding.empty:
         out[C.FUNDING_RATE] = float("nan")
         out[C.FUNDING_INTERVAL_HOURS] = float("nan")

@@ -26,14 +26,17 @@ OI_PERIODS = {"5m": "5m", "1h": "1H", "1d": "1Dutc"}
 
 
 def inst_id(symbol: str) -> str:
-    """``BTCUSDT`` -> ``BTC-USDT-SWAP`` (a USDT perpetual).
+    """``BTCUSDT`` -> ``BTC-USDT-SWAP`` (a USDT perpetual; an OKX name is returned as is).
+    Scaled names (``1000PEPEUSDT``) are resolved by :mod:`liqlib.data.instruments`.
 
     Examples
     --------
     >>> inst_id("ethusdt")
     'ETH-USDT-SWAP'
     """
-    symbol = symbol.upper()
+    symbol = symbol.strip().upper()
+    if symbol.endswith("-USDT-SWAP") and len(symbol) > 10:  # already OKX's name
+        return symbol
     if not symbol.endswith("USDT") or len(symbol) <= 4:
         raise InputError(f"{symbol!r} is not a USDT perpetual such as BTCUSDT")
     return f"{symbol[:-4]}-USDT-SWAP"
