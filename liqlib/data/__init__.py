@@ -13,12 +13,13 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=[
-        "bars", "cache", "columns", "contract", "events", "http", "realized", "record", "serve", "sources", "store",
-        "time",
+        "bars", "cache", "columns", "contract", "events", "http", "instruments", "realized", "record",
+        "serve", "sources", "store", "time", "venue_cache", "venues",
     ],
     submod_attrs={
         "store": ["load_market", "describe_datasets", "verify_cache", "clear_cache",
-                  "default_cache_dir", "MARKET_KINDS"],
+                  "list_cache", "default_cache_dir", "MARKET_KINDS"],
+        "instruments": ["resolve_instrument", "to_base_units"],
         "bars": ["resample_market"],
         "events": ["load_event_candles"],
         "record": ["load_liquidations", "load_gaps", "to_bars"],

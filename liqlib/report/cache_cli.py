@@ -1,4 +1,5 @@
-"""``liqlib cache verify`` and ``liqlib cache clear``: the cache from the command line.
+"""``liqlib cache list``, ``verify`` and ``clear``: the cache (every venue's) from the command
+line.
 
 Registered by :func:`add_parser` in :mod:`liqlib.report.cli`; :func:`run` returns the exit status
 (0: the cache is sound, 1: problems remain, 2: bad usage or a liqlib error).
@@ -22,9 +23,15 @@ def add_parser(sub) -> None:
     verify.add_argument(
         "--repair", action="store_true", help="quarantine and re-download bad files"
     )
-    clear = actions.add_parser("clear", help="delete cached files (all, or one symbol's)")
-    clear.add_argument("--symbol", help="only this symbol, e.g. BTCUSDT")
-    for p in (verify, clear):
+    clear = actions.add_parser(
+        "clear", help="delete cached files (all, or one symbol's or venue's)"
+    )
+    clear.add_argument("--symbol", help="only this symbol, e.g. BTCUSDT or PEPEUSDT")
+    clear.add_argument("--venue", choices=("binance", "bybit", "okx"), help="only this venue")
+    listing = actions.add_parser(
+        "list", help="what is cached: one line per venue, instrument and kind"
+    )
+    for p in (verify, clear, listing):
         p.add_argument(
             "--cache-dir",
             help="cache folder (default: $LIQLIB_CACHE_DIR, else see lq.show_config())",
@@ -33,13 +40,21 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``liqlib cache <action>``."""
-    from liqlib.data.store import clear_cache, resolve_cache_dir, verify_cache
+    from liqlib.data.store import clear_cache, list_cache, resolve_cache_dir, verify_cache
 
     try:
         root = resolve_cache_dir(args.cache_dir)
         if args.action == "clear":
-            removed = clear_cache(args.symbol, cache_dir=root)
+            removed = clear_cache(args.symbol, cache_dir=root, venue=args.venue)
             print(f"liqlib cache clear: removed {removed} files from {root}")
+            return 0
+        if args.action == "list":
+            table = list_cache(root)
+            if table.empty:
+                print(f"liqlib cache list: nothing cached in {root}")
+            else:
+                print(f"liqlib cache list: {int(table.files.sum())} files in {root}")
+                print(table.to_string(index=False))
             return 0
         report = verify_cache(root, repair=args.repair)
     except LiqlibError as err:
