@@ -1,6 +1,9 @@
 """Bybit and OKX REST routes for the loopback ``ArchiveServer`` (synthetic values in each
 venue's JSON shapes). Candle ``k`` minutes after ``t0`` has open 100+k; volumes, open interest
-and funding are constants the tests check. ``base`` moves the price level (default 100)."""
+and funding are constants the tests check. ``base`` moves the price level (default 100).
+``unit`` (Bybit) serves an instrument quoted in lots of ``unit`` tokens, as ``1000PEPEUSDT``:
+prices x ``unit``, sizes / ``unit``, USD unchanged, so in coins of the token it is the same
+market as ``unit=1``."""
 
 from __future__ import annotations
 
@@ -15,18 +18,19 @@ def _rows(step_ms, make_row, t0, lo, hi, limit):
     return [make_row(t) for t in reversed(times)]
 
 
-def bybit_kline(t0, base=100.0):
+def bybit_kline(t0, base=100.0, unit=1):
     def row(t):
         k = (t - t0) // MIN
         p = base + k
-        return [str(t), str(p), str(p + 1), str(p - 1), str(p + 0.5), "2", str(2 * p + 1)]
+        prices = [p * unit, (p + 1) * unit, (p - 1) * unit, (p + 0.5) * unit]
+        return [str(t), *map(repr, prices), repr(2 / unit), str(2 * p + 1)]
 
     return row
 
 
-def add_bybit_routes(srv, t0: int, base: float = 100.0) -> None:
+def add_bybit_routes(srv, t0: int, base: float = 100.0, unit: int = 1) -> None:
     ok = lambda rows: (200, {"retCode": 0, "retMsg": "OK", "result": {"list": rows}})  # noqa: E731
-    kl = bybit_kline(t0, base)
+    kl = bybit_kline(t0, base, unit)
 
     def page(q, step, make, start_key, end_key, cap):
         lo = int(q.get(start_key, t0))
@@ -42,7 +46,11 @@ def add_bybit_routes(srv, t0: int, base: float = 100.0) -> None:
         page(
             q,
             {"5min": 5 * MIN, "1h": 60 * MIN}[q["intervalTime"]],
-            lambda t: {"openInterest": "20", "singleOpenInterest": "10", "timestamp": str(t)},
+            lambda t: {
+                "openInterest": repr(20 / unit),
+                "singleOpenInterest": repr(10 / unit),
+                "timestamp": str(t),
+            },  # fmt: skip
             "startTime",
             "endTime",
             200,
