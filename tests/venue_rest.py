@@ -1,5 +1,6 @@
 """Bybit and OKX REST routes for the loopback ``ArchiveServer`` (synthetic values in each
-venue's JSON shapes). Candle ``k`` minutes after ``t0`` has open 100+k; volumes, open interest
+venue's JSON shapes). Candle ``k`` minutes after ``t0`` has open ``base + k x tick`` (tick 1, or 1 % of a base
+below 100); volumes, open interest
 and funding are constants the tests check. ``base`` moves the price level (default 100).
 ``unit`` (Bybit) serves an instrument quoted in lots of ``unit`` tokens, as ``1000PEPEUSDT``:
 prices x ``unit``, sizes / ``unit``, USD unchanged, so in coins of the token it is the same
@@ -8,6 +9,13 @@ market as ``unit=1``."""
 from __future__ import annotations
 
 MIN = 60_000
+
+
+def _tick(base: float) -> float:
+    """Price step per minute and half a bar's range: 1, or 1 % of a price below 100."""
+    return min(1.0, base / 100)
+
+
 BAR_MS = {"1": MIN, "5": 5 * MIN, "60": 60 * MIN, "1m": MIN, "5m": 5 * MIN, "1H": 60 * MIN}
 
 
@@ -21,8 +29,9 @@ def _rows(step_ms, make_row, t0, lo, hi, limit):
 def bybit_kline(t0, base=100.0, unit=1):
     def row(t):
         k = (t - t0) // MIN
-        p = base + k
-        prices = [p * unit, (p + 1) * unit, (p - 1) * unit, (p + 0.5) * unit]
+        tick = _tick(base)
+        p = base + k * tick
+        prices = [p * unit, (p + tick) * unit, (p - tick) * unit, (p + 0.5 * tick) * unit]
         return [str(t), *map(repr, prices), repr(2 / unit), str(2 * p + 1)]
 
     return row
@@ -82,8 +91,10 @@ def okx_candle(t0, base=100.0):
     def row(t):
         k = (t - t0) // MIN
         # 1,000 contracts of 0.01 BTC = 10 coins; USD = 10 x close
-        p = base + k
-        return [str(t), str(p), str(p + 1), str(p - 1), str(p), "1000", "10", str(10 * p), "1"]
+        tick = _tick(base)
+        p = base + k * tick
+        return [str(t), repr(p), repr(p + tick), repr(p - tick), repr(p), "1000", "10",
+                repr(10 * p), "1"]  # fmt: skip
 
     return row
 
