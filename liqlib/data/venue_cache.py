@@ -84,22 +84,23 @@ def _path(root: Path, inst: Instrument, kind: str, interval: str | None, day: st
     return root / inst.venue / inst.name / folder / f"{day}.parquet"
 
 
-def _fetch(rest, kind: str, name: str, interval, start, end, session) -> pd.DataFrame:
+def _fetch(rest, kind: str, name: str, interval, start, end, session, url) -> pd.DataFrame:
     """One window of ``kind`` from the venue, in the kind's cached columns (no checks yet)."""
+    kw = {"session": session, "url": url}
     if kind == "candles":
-        got = rest.fetch_klines(name, start, end, interval, session=session)
+        got = rest.fetch_klines(name, start, end, interval, **kw)
         cols = [*C.PRICE_COLUMNS, C.VOLUME, C.QUOTE_VOLUME]
     elif kind == "markCandles":  # stored under the OHLC names, as Binance's mark archive
-        got = rest.fetch_klines(name, start, end, interval, mark=True, session=session)
+        got = rest.fetch_klines(name, start, end, interval, mark=True, **kw)
         got = got.rename(columns=dict(zip(C.MARK_COLUMNS, C.PRICE_COLUMNS, strict=True)))
         cols = list(C.PRICE_COLUMNS)
     elif kind == "openInterest":
-        got = rest.fetch_open_interest(name, start, end, interval, session=session)
+        got = rest.fetch_open_interest(name, start, end, interval, **kw)
         if C.OI_USD not in got.columns:
             got[C.OI_USD] = float("nan")
         cols = [C.OI_COIN, C.OI_USD]
     else:
-        got = rest.fetch_funding(name, start, end, session=session)
+        got = rest.fetch_funding(name, start, end, **kw)
         cols = [C.FUNDING_RATE]
     if got.empty:
         out = pd.DataFrame({c: pd.Series(dtype=float) for c in cols},
@@ -121,8 +122,9 @@ def _marker_ok(path: Path, server: str) -> bool:
 
 
 def load_venue_kind(
-    inst: Instrument, kind: str, days: list[str], interval: str | None, *, root: Path,
+    inst: Instrument, kind: str, days: list[str], interval: str | None, *, root: Path | None,
     refresh: bool = False, session=None, now: pd.Timestamp | None = None,
+    span: tuple[pd.Timestamp, pd.Timestamp] | None = None, url: str | None = None,
 ) -> tuple[pd.DataFrame, dict]:  # fmt: skip
     """``kind`` of ``inst`` for whole UTC ``days``, from the cache or the venue's REST API.
 
@@ -136,12 +138,17 @@ def load_venue_kind(
         ``YYYY-MM-DD`` (UTC).
     interval : str or None
         Bar length of candles, snapshot step of open interest; None for funding.
-    root : pathlib.Path
-        Cache root.
+    root : pathlib.Path or None
+        Cache root; None: no cache (each day's part of ``span`` fetched and checked, nothing
+        read or written).
     refresh : bool
         Ignore cached files and markers and fetch again.
     now : pandas.Timestamp, optional
         The present (UTC), for tests.
+    span : (start, end), optional
+        Without a cache, fetch only this part of the days.
+    url : str, optional
+        The venue's REST root (default its ``$LIQLIB_<VENUE>_REST_URL`` or public address).
 
     Returns
     -------
@@ -154,13 +161,14 @@ def load_venue_kind(
     rest = rest_module(inst.venue)
     now = pd.Timestamp.now(tz="UTC") if now is None else now
     bar = parse_interval(interval)[0] if kind in ("candles", "markCandles") else None
-    server = rest.base_url(None, rest.REST_URL_ENV, rest.DEFAULT_REST_URL)
+    server = rest.base_url(url, rest.REST_URL_ENV, rest.DEFAULT_REST_URL)
     fix = _FIX.format(env=rest.REST_URL_ENV)
     tables, frames, info = [], [], {"empty": [], "live": [], "fetched": [], "oi_field": set()}
+    cache = root is not None
     for day in days:
-        path = _path(root, inst, kind, interval, day)
+        path = _path(root or Path(), inst, kind, interval, day)
         marker = path.with_suffix(".missing")
-        if not refresh and path.is_file():
+        if cache and not refresh and path.is_file():
             try:
                 table, record = read_cached(path, kind, day, bar)
                 tables.append(table)
@@ -169,13 +177,15 @@ def load_venue_kind(
                 continue
             except Unusable as exc:
                 quarantine(path, root, str(exc))
-        if not refresh and _marker_ok(marker, server):
+        if cache and not refresh and _marker_ok(marker, server):
             info["empty"].append(day)
             continue
         start = pd.Timestamp(day, tz="UTC")
         end = start + pd.Timedelta(days=1)
-        settled = end + SETTLED_AFTER <= now
+        settled = cache and end + SETTLED_AFTER <= now
         upto = min(end, now)
+        if not cache and span is not None:
+            start, upto = max(start, span[0]), min(upto, span[1])
         if upto <= start:
             continue
         if settled:
@@ -184,7 +194,7 @@ def load_venue_kind(
             from liqlib.data.http import make_session
 
             session = make_session()
-        got = _fetch(rest, kind, inst.name, interval, start, upto, session)
+        got = _fetch(rest, kind, inst.name, interval, start, upto, session, url)
         source = f"{inst.venue} {inst.name} {kind} {day}"
         check_frame(got, kind, source=source, period=day if settled else None,
                     window=None if settled else (start, upto), bar=bar, allow_empty=True,
@@ -194,7 +204,7 @@ def load_venue_kind(
             info["oi_field"].add(got.attrs["oi_field"])
         if got.empty:
             info["empty"].append(day)
-            if now - end > EMPTY_IS_FINAL_AFTER:
+            if cache and now - end > EMPTY_IS_FINAL_AFTER:
                 stamp = {"checked_at": now.isoformat(), "server": server}
                 try:
                     write_atomic(marker, lambda tmp, s=stamp: tmp.write_text(json.dumps(s)))
@@ -202,9 +212,10 @@ def load_venue_kind(
                     raise cache_os_error(exc, marker, "write") from exc
             continue
         if not settled:
-            info["live"].append(day)
+            if cache:
+                info["live"].append(day)
+                log.info("%s: day not over, used and not cached", source)
             frames.append(got)
-            log.info("%s: day not over, used and not cached", source)
             continue
         record = {
             "kind": kind, "venue": inst.venue, "symbol": inst.name, "interval": interval,
@@ -247,7 +258,7 @@ def _fetch_empty(kind: str) -> pd.DataFrame:
 
 def load_venue_market(
     inst: Instrument, start, end, interval: str = "5m", *, cache_dir=None, refresh: bool = False,
-    now: pd.Timestamp | None = None,
+    cache: bool = True, session=None, url: str | None = None, now: pd.Timestamp | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """One Bybit or OKX market frame in ``lq.load_market``'s columns, from the cache or REST.
 
@@ -263,6 +274,12 @@ def load_venue_market(
         Cache root (default ``$LIQLIB_CACHE_DIR``, see ``lq.show_config()``).
     refresh : bool
         Fetch again even if cached.
+    cache : bool
+        False: fetch only the window, checked against the contract, and cache nothing
+        (``bybit.fetch_market`` / ``okx.fetch_market``).
+    session, url
+        A ``requests`` session (default :func:`liqlib.data.http.make_session`) and the venue's
+        REST root (default ``$LIQLIB_<VENUE>_REST_URL``, else its public address).
 
     Returns
     -------
@@ -289,7 +306,7 @@ def load_venue_market(
         raise InputError(
             f"interval {interval!r} is not one of {', '.join(VENUE_INTERVALS)}: use e.g. '5m'"
         )
-    root = resolve_cache_dir(cache_dir)
+    root = resolve_cache_dir(cache_dir) if cache else None
     t0, t1 = check_window(start, end, now=now)
     oi_interval = "5m" if step < pd.Timedelta("1h") else "1h"
     oi_step = pd.Timedelta(oi_interval)
@@ -302,8 +319,9 @@ def load_venue_market(
         first, kind_interval = spans[kind]
         days = [d.isoformat() for d in days_in(first, t1)]
         pieces[kind], infos[kind] = load_venue_kind(
-            inst, kind, days, kind_interval, root=root, refresh=refresh, now=now
-        )
+            inst, kind, days, kind_interval, root=root, refresh=refresh, now=now,
+            span=(first, t1), session=session, url=url,
+        )  # fmt: skip
     candles = pieces["candles"][(pieces["candles"].index >= t0) & (pieces["candles"].index < t1)]
     mark = pieces["markCandles"].rename(
         columns=dict(zip(C.PRICE_COLUMNS, C.MARK_COLUMNS, strict=True))
