@@ -492,6 +492,7 @@ def load_market(
     if source != "binance":
         raise InputError(f"source={source!r} is not supported yet: use source='binance'")
     symbol = binance.validate_symbol(symbol)
+    _check_binance_name(symbol)
     step, interval = binance_interval(interval)
     mark_interval = interval if mark_interval is None else mark_interval
     _, mark_interval = binance_interval(mark_interval, "mark_interval")
@@ -562,6 +563,23 @@ def load_market(
         liqlib_version=liqlib.__version__,
     )
     return market
+
+
+def _check_binance_name(symbol: str) -> None:
+    """Refuse a name Binance lists at another scale (``PEPEUSDT``: it lists ``1000PEPEUSDT``),
+    naming the fix: the archive would only answer that it has no such files."""
+    from liqlib.data.instruments import resolve_instrument
+
+    try:
+        listed = resolve_instrument(symbol, "binance")
+    except InputError:  # not a name the venue mapping reads (e.g. SIM-...): the archive answers
+        return
+    if listed.name != symbol:
+        raise InputError(
+            f"Binance lists {listed.base} as {listed.name} (lots of {listed.multiplier:,} "
+            f"{listed.base}): pass symbol={listed.name!r} for Binance's own unit, or "
+            f"venues=('binance',) for a frame in coins of {listed.base}"
+        )
 
 
 def _missing_rows(market: pd.DataFrame, kinds) -> dict[str, int]:

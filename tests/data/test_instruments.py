@@ -105,3 +105,12 @@ def test_to_base_units_converts_once_and_keeps_usd():
     assert "unit_multiplier" not in raw.attrs  # the input is left alone
     with pytest.raises(InputError, match="already in coins of PEPE"):
         to_base_units(out, lots)
+
+
+def test_load_market_names_binances_scaled_instrument(tmp_path):
+    import liqlib as lq
+
+    with pytest.raises(InputError, match=r"Binance lists PEPE as 1000PEPEUSDT \(lots of 1,000 "
+                       r"PEPE\): pass symbol='1000PEPEUSDT'") as info:  # fmt: skip
+        lq.load_market("PEPEUSDT", "2025-11-03", "2025-11-04", "5m", cache_dir=tmp_path)
+    assert "\n" not in str(info.value) and not any(tmp_path.iterdir())
