@@ -329,12 +329,14 @@ def load_venue_market(
     grid = pd.date_range(t0.ceil(step), t1, freq=step, inclusive="left", name=C.TIME, unit="ns")
     market = assemble_market(candles, mark, pieces["openInterest"], pieces["funding"], grid,
                              oi_step=oi_step, venue=inst.venue, symbol=inst.name)  # fmt: skip
+    window_days = {d.isoformat() for d in days_in(t0, t1)}  # a day before is not a gap
     fields = sorted(infos["openInterest"]["oi_field"])
     oi_field = fields[0] if len(fields) == 1 else ("mixed" if fields else None)
     market.attrs.update(
         start=t0.isoformat(), end=t1.isoformat(), interval=interval,
         oi_field=oi_field or ("oiCcy" if inst.venue == "okx" else None),
-        gaps={k: v["empty"] for k, v in infos.items() if v["empty"]},
+        gaps={k: [d for d in v["empty"] if d in window_days]
+              for k, v in infos.items() if set(v["empty"]) & window_days},
         live_days=sorted({d for v in infos.values() for d in v["live"]}),
         liqlib_version=liqlib.__version__,
     )  # fmt: skip

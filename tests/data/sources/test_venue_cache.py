@@ -186,3 +186,21 @@ def test_cache_commands_list_verify_and_clear_the_venue_files(server, tmp_path, 
     assert set(lq.list_cache(tmp_path / "cache").venue) == {"bybit"}
     assert lq.clear_cache("BTCUSDT", cache_dir=tmp_path / "cache") == 6
     assert lq.list_cache(tmp_path / "cache").empty
+
+
+def test_days_without_rows_are_gaps_remembered_for_that_server(server, tmp_path, monkeypatch):
+    inst = resolve_instrument("BTCUSDT", "okx")
+    m = load_venue_market(inst, "2026-04-02", "2026-04-04", "1h")  # nothing before 04-03 00:00
+    assert m.attrs["gaps"] == {k: ["2026-04-02"] for k in
+                               ("candles", "markCandles", "openInterest", "funding")}  # fmt: skip
+    assert m.close.iloc[:24].isna().all() and m.close.iloc[24:].notna().all()
+    assert f"okx/{inst.name}/candles-1h/2026-04-02.missing" in _files(tmp_path, "*.missing")
+    server.reset_counts()
+    load_venue_market(inst, "2026-04-02", "2026-04-04", "1h")
+    assert server.total_requests == 0
+    # another server (a different mirror) is asked again: a marker only speaks for its own
+    with ArchiveServer(tmp_path / "www2") as other:
+        add_okx_routes(other, T0)
+        monkeypatch.setenv("LIQLIB_OKX_REST_URL", other.url)
+        load_venue_market(inst, "2026-04-02", "2026-04-04", "1h")
+        assert other.requests[OKX_CANDLES] == 1 and server.total_requests == 0
