@@ -204,3 +204,20 @@ def test_days_without_rows_are_gaps_remembered_for_that_server(server, tmp_path,
         monkeypatch.setenv("LIQLIB_OKX_REST_URL", other.url)
         load_venue_market(inst, "2026-04-02", "2026-04-04", "1h")
         assert other.requests[OKX_CANDLES] == 1 and server.total_requests == 0
+
+
+def test_okx_sizes_must_be_coins_of_one_contract_value(server, tmp_path):
+    """OKX gives sizes in contracts and in coins; an answer whose 'coins' are not a fixed
+    number of contracts (here USD, which moves with the price) is refused, not cached."""
+    good = server.routes[OKX_CANDLES]
+
+    def volccy_in_usd(q):
+        status, body = good(q)
+        for row in body["data"]:
+            row[6] = row[7]  # volCcy replaced by the USD turnover
+        return status, body
+
+    server.routes[OKX_CANDLES] = volccy_in_usd
+    with pytest.raises(CorruptDataError, match="coins per contract vary"):
+        load_venue_market(resolve_instrument("BTCUSDT", "okx"), DAY, "2026-04-04", "5m")
+    assert not any("/candles-" in f for f in _files(tmp_path))
