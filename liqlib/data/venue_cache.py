@@ -46,7 +46,7 @@ from liqlib.data.cache import (
     tables_to_frame,
     write_atomic,
 )
-from liqlib.data.contract import check_frame
+from liqlib.data.contract import SCHEMAS, check_frame
 from liqlib.data.instruments import Instrument
 from liqlib.data.time import days_in, parse_interval
 from liqlib.errors import CacheError, InputError
@@ -103,8 +103,7 @@ def _fetch(rest, kind: str, name: str, interval, start, end, session, url) -> pd
         got = rest.fetch_funding(name, start, end, **kw)
         cols = [C.FUNDING_RATE]
     if got.empty:
-        out = pd.DataFrame({c: pd.Series(dtype=float) for c in cols},
-                           index=pd.DatetimeIndex([], tz="UTC", name=C.TIME).as_unit("ns"))  # fmt: skip
+        out = _empty_frame(kind)
     else:
         out = got[cols].astype(float)
         out.index = out.index.as_unit("ns")
@@ -205,11 +204,7 @@ def load_venue_kind(
         if got.empty:
             info["empty"].append(day)
             if cache and now - end > EMPTY_IS_FINAL_AFTER:
-                stamp = {"checked_at": now.isoformat(), "server": server}
-                try:
-                    write_atomic(marker, lambda tmp, s=stamp: tmp.write_text(json.dumps(s)))
-                except OSError as exc:
-                    raise cache_os_error(exc, marker, "write") from exc
+                _write_marker(marker, {"checked_at": now.isoformat(), "server": server})
             continue
         if not settled:
             if cache:
@@ -222,34 +217,48 @@ def load_venue_kind(
             "period": day, "source_url": server, "oi_field": got.attrs.get("oi_field"),
             "written_at": now.isoformat(), "liqlib_version": liqlib.__version__,
         }  # fmt: skip
-        if path.exists() and not path.is_file():
-            quarantine(path, root, "a folder sits where the cached file goes")
-        try:
-            save_frame(got, path, record)
-        except OSError as exc:
-            raise cache_os_error(exc, path, "write the cached file") from exc
-        try:
-            table, _ = read_cached(path, kind, day, bar)
-        except Unusable as exc:
-            raise CacheError(
-                f"{path} was written but does not read back intact ({exc}): the disk or file "
-                "system is failing; set LIQLIB_CACHE_DIR to another disk"
-            ) from None
+        table = _save_day(got, path, record, root, bar)
         tables.append(table)
         log.info("%s: fetched and cached", source)
     if tables:
         frames.insert(0, tables_to_frame(tables))
     frames = [f for f in frames if not f.empty]
     if not frames:
-        frame = _fetch_empty(kind)
+        frame = _empty_frame(kind)
     else:
         frame = pd.concat(frames).sort_index() if len(frames) > 1 else frames[0]
     return frame, info
 
 
-def _fetch_empty(kind: str) -> pd.DataFrame:
-    from liqlib.data.contract import SCHEMAS
+def _write_marker(marker: Path, stamp: dict) -> None:
+    """Remember (atomically) that the server had no rows for a day."""
+    try:
+        write_atomic(marker, lambda tmp: tmp.write_text(json.dumps(stamp)))
+    except OSError as exc:
+        raise cache_os_error(exc, marker, "write") from exc
 
+
+def _save_day(frame: pd.DataFrame, path: Path, record: dict, root: Path, bar):
+    """Write one checked day atomically with its record, then read it back checked: the
+    table the cache now holds (a write that does not read back intact is a failing disk)."""
+    if path.exists() and not path.is_file():
+        quarantine(path, root, "a folder sits where the cached file goes")
+    try:
+        save_frame(frame, path, record)
+    except OSError as exc:
+        raise cache_os_error(exc, path, "write the cached file") from exc
+    try:
+        table, _ = read_cached(path, record["kind"], record["period"], bar)
+    except Unusable as exc:
+        raise CacheError(
+            f"{path} was written but does not read back intact ({exc}): the disk or file "
+            "system is failing; set LIQLIB_CACHE_DIR to another disk"
+        ) from None
+    return table
+
+
+def _empty_frame(kind: str) -> pd.DataFrame:
+    """No rows, in the cached columns of ``kind``."""
     return pd.DataFrame(
         {c: pd.Series(dtype=float) for c in SCHEMAS[kind].columns},
         index=pd.DatetimeIndex([], tz="UTC", name=C.TIME).as_unit("ns"),
