@@ -2,7 +2,9 @@
 
 Columns (:mod:`.columns`), time parsing (:mod:`.time`), HTTP with retries (:mod:`.http`), the
 validation contract (:mod:`.contract`), the self-healing cache (:mod:`.cache`), the aligned market
-frame (:mod:`.store`, ``load_market``), coarser bars (:mod:`.bars`), realized-liquidation bar
+frame (:mod:`.store`, ``load_market``), Bybit/OKX day caches (:mod:`.venue_cache`), one symbol
+across venues and the one unit conversion (:mod:`.instruments`), several venues on one time
+axis (:mod:`.venues`), coarser bars (:mod:`.bars`), realized-liquidation bar
 frames (:mod:`.realized`), the recorder of realized liquidations and its reader
 (:mod:`.record`) and one subpackage per venue (:mod:`.sources`).
 Submodules load on first use, so ``import liqlib.data`` stays quick.
