@@ -23,13 +23,17 @@ What is cached, and what never is:
   in a ``<day>.missing`` marker for that server (the venue keeps e.g. only a few days of OKX
   5-minute open interest); ``refresh=True`` asks again;
 * a cached file that fails its checks on reading is moved to ``<cache>/quarantine/`` and
-  fetched again.
+  fetched again. As for Binance's files, the content sha256 and the value rules are checked
+  in full on a file's first read and whenever it changed since (the folder's
+  ``.verified.json`` stamps, :mod:`liqlib.data.cache`); other reads check the schema, the
+  record and the times.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -40,11 +44,15 @@ from liqlib.data.cache import (
     Unusable,
     cache_os_error,
     ensure_writable,
+    file_stamp,
     quarantine,
     read_cached,
+    read_stamps,
     save_frame,
+    stampable,
     tables_to_frame,
     write_atomic,
+    write_stamps,
 )
 from liqlib.data.contract import SCHEMAS, check_frame
 from liqlib.data.instruments import Instrument
@@ -164,17 +172,26 @@ def load_venue_kind(
     fix = _FIX.format(env=rest.REST_URL_ENV)
     tables, frames, info = [], [], {"empty": [], "live": [], "fetched": [], "oi_field": set()}
     cache = root is not None
+    folder = _path(root or Path(), inst, kind, interval, "x").parent
+    stamps = read_stamps(folder) if cache else {}
+    fresh, started_ns = dict(stamps), time.time_ns()
     for day in days:
         path = _path(root or Path(), inst, kind, interval, day)
         marker = path.with_suffix(".missing")
         if cache and not refresh and path.is_file():
+            # every check and the sha256 unless the file is unchanged since it last passed them
+            stamp = file_stamp(path)
+            full = stamp is None or stamps.get(path.name) != stamp
             try:
-                table, record = read_cached(path, kind, day, bar)
+                table, record = read_cached(path, kind, day, bar, full=full)
                 tables.append(table)
                 if record and record.get("oi_field"):
                     info["oi_field"].add(record["oi_field"])
+                if full and stampable(stamp, started_ns):
+                    fresh[path.name] = stamp
                 continue
             except Unusable as exc:
+                fresh.pop(path.name, None)
                 quarantine(path, root, str(exc))
         if cache and not refresh and _marker_ok(marker, server):
             info["empty"].append(day)
@@ -220,6 +237,8 @@ def load_venue_kind(
         table = _save_day(got, path, record, root, bar)
         tables.append(table)
         log.info("%s: fetched and cached", source)
+    if cache and fresh != stamps and folder.is_dir():
+        write_stamps(folder, fresh)
     if tables:
         frames.insert(0, tables_to_frame(tables))
     frames = [f for f in frames if not f.empty]
