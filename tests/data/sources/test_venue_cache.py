@@ -221,3 +221,12 @@ def test_okx_sizes_must_be_coins_of_one_contract_value(server, tmp_path):
     with pytest.raises(CorruptDataError, match="coins per contract vary"):
         load_venue_market(resolve_instrument("BTCUSDT", "okx"), DAY, "2026-04-04", "5m")
     assert not any("/candles-" in f for f in _files(tmp_path))
+
+
+def test_refresh_fetches_again_and_replaces_the_days(server, tmp_path):
+    inst = resolve_instrument("BTCUSDT", "bybit")
+    load_venue_market(inst, DAY, "2026-04-03 06:00Z", "5m")
+    server.reset_counts()
+    m = load_venue_market(inst, DAY, "2026-04-03 06:00Z", "5m", refresh=True)
+    assert server.requests[KLINE] == 1 and server.requests["/v5/market/funding/history"] == 2
+    assert m.close.notna().all() and lq.verify_cache(tmp_path / "cache").attrs["problems"] == 0
