@@ -57,7 +57,7 @@ from liqlib.data.cache import (
 from liqlib.data.contract import SCHEMAS, check_frame
 from liqlib.data.instruments import Instrument
 from liqlib.data.time import days_in, parse_interval
-from liqlib.errors import CacheError, InputError
+from liqlib.errors import CacheError, CorruptDataError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -210,8 +210,14 @@ def load_venue_kind(
             from liqlib.data.http import make_session
 
             session = make_session()
-        got = _fetch(rest, kind, inst.name, interval, start, upto, session, url)
         source = f"{inst.venue} {inst.name} {kind} {day}"
+        try:
+            got = _fetch(rest, kind, inst.name, interval, start, upto, session, url)
+        except CorruptDataError as exc:  # the venue's own error: name the instrument asked
+            raise CorruptDataError(
+                f"{source}: {exc}; if {inst.venue} names this market otherwise, pass "
+                f"venues={{{inst.venue!r}: '<its instrument>'}}"
+            ) from exc
         check_frame(got, kind, source=source, period=day if settled else None,
                     window=None if settled else (start, upto), bar=bar, allow_empty=True,
                     fix=fix)  # fmt: skip

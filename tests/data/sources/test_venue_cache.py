@@ -230,3 +230,11 @@ def test_refresh_fetches_again_and_replaces_the_days(server, tmp_path):
     m = load_venue_market(inst, DAY, "2026-04-03 06:00Z", "5m", refresh=True)
     assert server.requests[KLINE] == 1 and server.requests["/v5/market/funding/history"] == 2
     assert m.close.notna().all() and lq.verify_cache(tmp_path / "cache").attrs["problems"] == 0
+
+
+def test_a_venue_that_does_not_list_the_instrument_is_named_with_the_fix(server, tmp_path):
+    server.routes[KLINE] = lambda q: (200, {"retCode": 10001, "retMsg": "Not supported symbols"})
+    with pytest.raises(CorruptDataError, match=r"bybit 1000FOOUSDT candles 2026-04-03: .*"
+                       r"Not supported symbols.*pass venues=\{'bybit': '<its instrument>'\}") as info:  # fmt: skip
+        lq.load_market("1000FOOUSDT", DAY, "2026-04-04", "5m", venues=("bybit",))
+    assert "\n" not in str(info.value) and _files(tmp_path) == []
