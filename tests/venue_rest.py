@@ -32,7 +32,7 @@ def bybit_kline(t0, base=100.0, unit=1):
         tick = _tick(base)
         p = base + k * tick
         prices = [p * unit, (p + tick) * unit, (p - tick) * unit, (p + 0.5 * tick) * unit]
-        return [str(t), *map(repr, prices), repr(2 / unit), str(2 * p + 1)]
+        return [str(t), *map(repr, prices), repr(2 / unit), repr(2 * (p + 0.5 * tick))]
 
     return row
 
@@ -115,7 +115,7 @@ def add_okx_routes(srv, t0: int, base: float = 100.0) -> None:
         older(
             q,
             BAR_MS[q["period"]],
-            lambda t: [str(t), "300000", "3000", "300000000"],
+            lambda t: [str(t), "300000", "3000", repr(3000 * float(cd(t)[4]))],  # USD at close
             100,
             key="end",
             inclusive=True,

@@ -36,14 +36,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from liqlib.data import columns as C
-from liqlib.errors import InputError
+from liqlib.errors import CorruptDataError, InputError
 
 __all__ = [
     "BYBIT_NAMES",
     "Instrument",
+    "check_units",
     "parse_symbol",
     "resolve_instrument",
     "to_base_units",
@@ -302,3 +304,70 @@ def to_base_units(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
         "venue_symbol": instrument.name,
     }
     return out
+
+
+#: How far a unit check's median ratio may stray from 1 (a wrong unit is off by 10x or more;
+#: a bar's average price differs from its close, venues' prices from each other, by far less).
+UNIT_BAND = (0.5, 2.0)
+
+
+def _median_ratio(a, b) -> float | None:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ok = np.isfinite(a) & np.isfinite(b) & (a > 0) & (b > 0)
+    return float(np.median(a[ok] / b[ok])) if ok.any() else None
+
+
+def check_units(markets) -> None:
+    """Raise unless frames converted by :func:`to_base_units` are in one unit.
+
+    Within each frame, the USD columns must be the coin columns times the price
+    (``quote_volume`` ~ ``volume`` x ``close``, ``oi_usd`` ~ ``oi_coin`` x ``mark_close``); across
+    frames, every venue's median ``close`` must be the first venue's. Each median ratio must lie
+    in :data:`UNIT_BAND`: a wrong contract size or ``1000`` multiplier is off by 10x or more.
+
+    Parameters
+    ----------
+    markets : mapping of str to pandas.DataFrame
+        ``{venue: frame}`` on one time axis (``lq.load_market(..., venues=...)``).
+
+    Raises
+    ------
+    CorruptDataError
+        Naming the venue, the ratio and the fix.
+
+    Examples
+    --------
+    >>> idx = pd.DatetimeIndex(["2026-04-03"], tz="UTC", name="time")
+    >>> a = pd.DataFrame({"close": [1.2e-5], "volume": [1e6], "quote_volume": [12.0]}, index=idx)
+    >>> check_units({"binance": a, "okx": a * [1000, 0.001, 1]})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    liqlib.errors.CorruptDataError: okx: its median close is 1,000x binance's ...
+    """
+    lo, hi = UNIT_BAND
+    names = list(markets)
+    fix = "pass each venue's instrument explicitly, e.g. venues={{{!r}: '<its instrument>'}}"
+
+    def bad(ratio):
+        return ratio is not None and not lo <= ratio <= hi
+
+    for name, m in markets.items():
+        pairs = ((C.QUOTE_VOLUME, C.VOLUME, C.CLOSE), (C.OI_USD, C.OI_COIN, C.MARK_CLOSE))
+        for usd, coins, price in pairs:
+            if {usd, coins, price} <= set(m.columns):
+                r = _median_ratio(m[usd], m[coins] * m[price])
+                if bad(r):
+                    raise CorruptDataError(
+                        f"{name}: {usd} is {r:,.4g}x {coins} x {price} (median): its sizes and "
+                        f"prices are not in one unit; {fix.format(name)}"
+                    )
+    first = markets[names[0]]
+    for name in names[1:]:
+        if C.CLOSE in first.columns and C.CLOSE in markets[name].columns:
+            r = _median_ratio(markets[name][C.CLOSE], first[C.CLOSE])
+            if bad(r):
+                raise CorruptDataError(
+                    f"{name}: its median close is {r:,.4g}x {names[0]}'s once both are in coins "
+                    f"of {first.attrs.get('base', 'the base token')}, so one of them is not the "
+                    f"market or unit liqlib assumed; {fix.format(name)}"
+                )

@@ -88,11 +88,13 @@ def load_venue_markets(
     Returns
     -------
     dict of str to pandas.DataFrame
-        Every frame on the first venue's time index. ``attrs``: ``symbol`` (Binance's name
+        Every frame on the first venue's time index, checked to be in one unit
+        (:func:`liqlib.data.instruments.check_units`: USD = coins x price in each frame,
+        venues' prices alike; a wrong multiplier raises). ``attrs``: ``symbol`` (Binance's name
         of the market, which picks the bracket table), ``venue_symbol`` (the venue's own),
         ``base``, ``unit``, ``unit_multiplier``, ``venue``.
     """
-    from liqlib.data.instruments import resolve_instrument, to_base_units
+    from liqlib.data.instruments import check_units, resolve_instrument, to_base_units
     from liqlib.data.venue_cache import load_venue_market
 
     instruments = venue_instruments(symbol, venues)
@@ -114,4 +116,5 @@ def load_venue_markets(
         frame = out[name].reindex(grid)
         frame.attrs = dict(out[name].attrs)
         out[name] = frame
+    check_units(out)  # a wrong multiplier or contract size would be off by 10x or more
     return out

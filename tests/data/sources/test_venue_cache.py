@@ -4,6 +4,7 @@ cached, retries, today's day never cached, Bybit's one-side open interest."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from archive_server import ArchiveServer, Fault
@@ -238,3 +239,33 @@ def test_a_venue_that_does_not_list_the_instrument_is_named_with_the_fix(server,
                        r"Not supported symbols.*pass venues=\{'bybit': '<its instrument>'\}") as info:  # fmt: skip
         lq.load_market("1000FOOUSDT", DAY, "2026-04-04", "5m", venues=("bybit",))
     assert "\n" not in str(info.value) and _files(tmp_path) == []
+
+
+def test_a_wrong_unit_across_venues_is_refused(tmp_path, monkeypatch, fast_http):
+    """A Bybit instrument quoted in lots of 1,000 tokens under a plain name (so liqlib takes
+    it as 1 token) would put Bybit's prices 1,000x OKX's: refused, naming the fix."""
+    with ArchiveServer(tmp_path / "www") as srv:
+        add_bybit_routes(srv, T0, 0.012, unit=1000)
+        add_okx_routes(srv, T0, 0.012)
+        monkeypatch.setenv("LIQLIB_BYBIT_REST_URL", srv.url)
+        monkeypatch.setenv("LIQLIB_OKX_REST_URL", srv.url)
+        monkeypatch.setenv("LIQLIB_CACHE_DIR", str(tmp_path / "cache"))
+        with pytest.raises(CorruptDataError, match=r"bybit: its median close is 1,00\dx okx's.*"
+                           r"pass each venue's instrument explicitly, e\.g\. venues=\{'bybit'") as info:  # fmt: skip
+            lq.load_market("FOOUSDT", DAY, "2026-04-03 01:00Z", "5m", venues=("okx", "bybit"))
+        assert "\n" not in str(info.value)
+        # named right, the same servers give one market
+        markets = lq.load_market("FOOUSDT", DAY, "2026-04-03 01:00Z", "5m",
+                                 venues={"okx": "FOO-USDT-SWAP", "bybit": "1000FOOUSDT"})  # fmt: skip
+    np.testing.assert_allclose(markets["bybit"].open, markets["okx"].open, rtol=1e-12)
+
+
+def test_unit_checks_within_a_frame():
+    from liqlib.data.instruments import check_units
+
+    idx = pd.date_range(DAY, periods=4, freq="5min", tz="UTC", name="time")
+    m = pd.DataFrame({"close": 2.0, "volume": 3.0, "quote_volume": 6.0, "mark_close": 2.0,
+                      "oi_coin": 5.0, "oi_usd": 10.0}, index=idx)  # fmt: skip
+    check_units({"binance": m, "okx": m})
+    with pytest.raises(CorruptDataError, match=r"okx: oi_usd is 1,000x oi_coin x mark_close"):
+        check_units({"binance": m, "okx": m.assign(oi_coin=0.005)})
