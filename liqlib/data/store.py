@@ -578,7 +578,8 @@ def _check_binance_name(symbol: str) -> None:
         raise InputError(
             f"Binance lists {listed.base} as {listed.name} (lots of {listed.multiplier:,} "
             f"{listed.base}): pass symbol={listed.name!r} for Binance's own unit, or "
-            f"venues=('binance',) for a frame in coins of {listed.base}"
+            f"venues=('binance',) for a frame in coins of {listed.base} (if Binance lists "
+            f"{symbol} too, register_symbol({symbol!r}, 'YYYY-MM-DD') teaches liqlib)"
         )
 
 

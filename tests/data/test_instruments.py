@@ -114,3 +114,13 @@ def test_load_market_names_binances_scaled_instrument(tmp_path):
                        r"PEPE\): pass symbol='1000PEPEUSDT'") as info:  # fmt: skip
         lq.load_market("PEPEUSDT", "2025-11-03", "2025-11-04", "5m", cache_dir=tmp_path)
     assert "\n" not in str(info.value) and not any(tmp_path.iterdir())
+
+
+def test_a_registered_plain_name_is_taken_as_given(monkeypatch):
+    from liqlib.data.store import _check_binance_name
+
+    with pytest.raises(InputError, match="register_symbol"):
+        _check_binance_name("PEPEUSDT")
+    monkeypatch.setitem(symbols._EXTRA_SYMBOLS, "PEPEUSDT", pd.Timestamp("2024-01-01").date())
+    _check_binance_name("PEPEUSDT")  # Binance listing PEPEUSDT too: its own name, as given
+    _check_binance_name("SIM-BTCUSDT")  # not a venue name: left to the archive
