@@ -34,6 +34,8 @@ write_liquidations  store events (an export, or SIMULATED ones) in the recorder'
 load_event_candles  real hourly BTC/ETH/DOGE/SOL perpetual candles around the 2025 events (bundled)
 scan             every symbol's liquidation summary at once, one Dask task per symbol
 verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
+list_cache       what the cache holds, per venue, instrument and kind
+resolve_instrument  one user symbol's instrument on a venue (1000PEPEUSDT, PEPE-USDT-SWAP)
 show_config      every LIQLIB_* setting, its current value and meaning
 log_to_stderr    show liqlib's log messages (downloads, repairs, gaps) on stderr / in Jupyter
 
@@ -92,6 +94,8 @@ _LAZY = {
     "load_market": "liqlib.data.store",
     "make_synthetic_market": "liqlib.sim.synthetic",
     "verify_cache": "liqlib.data.store",
+    "list_cache": "liqlib.data.store",
+    "resolve_instrument": "liqlib.data.instruments",
     "resample_market": "liqlib.data.bars",
     "load_event_candles": "liqlib.data.events",
     "scan": "liqlib.stories.scan",
@@ -145,6 +149,7 @@ _LAZY = {
 if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.data.bars import resample_market
     from liqlib.data.events import load_event_candles
+    from liqlib.data.instruments import resolve_instrument
     from liqlib.data.record.read import (
         load_coverage,
         load_gaps,
@@ -158,6 +163,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         clear_cache,
         default_cache_dir,
         describe_datasets,
+        list_cache,
         load_market,
         verify_cache,
     )
@@ -293,6 +299,8 @@ __all__ = [
     "record",
     "versions",
     "verify_cache",
+    "list_cache",
+    "resolve_instrument",
     "resample_market",
     "load_event_candles",
     "scan",

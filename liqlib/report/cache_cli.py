@@ -1,5 +1,5 @@
-"""``liqlib cache verify``, ``liqlib cache clear`` and ``liqlib cache refresh-tiers``: the
-cache from the command line.
+"""``liqlib cache list``, ``verify``, ``clear`` and ``refresh-tiers``: the cache (every
+venue's, and the venues' margin tiers) from the command line.
 
 Registered by :func:`add_parser` in :mod:`liqlib.report.cli`; :func:`run` returns the exit status
 (0: the cache is sound, 1: problems remain, 2: bad usage or a liqlib error).
@@ -23,8 +23,14 @@ def add_parser(sub) -> None:
     verify.add_argument(
         "--repair", action="store_true", help="quarantine and re-download bad files"
     )
-    clear = actions.add_parser("clear", help="delete cached files (all, or one symbol's)")
-    clear.add_argument("--symbol", help="only this symbol, e.g. BTCUSDT")
+    clear = actions.add_parser(
+        "clear", help="delete cached files (all, or one symbol's or venue's)"
+    )
+    clear.add_argument("--symbol", help="only this symbol, e.g. BTCUSDT or PEPEUSDT")
+    clear.add_argument("--venue", choices=("binance", "bybit", "okx"), help="only this venue")
+    listing = actions.add_parser(
+        "list", help="what is cached: one line per venue, instrument and kind"
+    )
     tiers = actions.add_parser(
         "refresh-tiers",
         help="fetch a venue's current margin tiers (public REST) into the cache; the engine "
@@ -34,7 +40,7 @@ def add_parser(sub) -> None:
     tiers.add_argument(
         "--symbols", default="BTCUSDT,ETHUSDT,SOLUSDT,DOGEUSDT", help="comma-separated symbols"
     )
-    for p in (verify, clear, tiers):
+    for p in (verify, clear, listing, tiers):
         p.add_argument(
             "--cache-dir",
             help="cache folder (default: $LIQLIB_CACHE_DIR, else see lq.show_config())",
@@ -43,7 +49,7 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``liqlib cache <action>``."""
-    from liqlib.data.store import clear_cache, resolve_cache_dir, verify_cache
+    from liqlib.data.store import clear_cache, list_cache, resolve_cache_dir, verify_cache
 
     try:
         root = resolve_cache_dir(args.cache_dir)
@@ -55,8 +61,16 @@ def run(args: argparse.Namespace) -> int:
                 print(f"liqlib cache refresh-tiers: wrote {path}")
             return 0
         if args.action == "clear":
-            removed = clear_cache(args.symbol, cache_dir=root)
+            removed = clear_cache(args.symbol, cache_dir=root, venue=args.venue)
             print(f"liqlib cache clear: removed {removed} files from {root}")
+            return 0
+        if args.action == "list":
+            table = list_cache(root)
+            if table.empty:
+                print(f"liqlib cache list: nothing cached in {root}")
+            else:
+                print(f"liqlib cache list: {int(table.files.sum())} files in {root}")
+                print(table.to_string(index=False))
             return 0
         report = verify_cache(root, repair=args.repair)
     except LiqlibError as err:
