@@ -72,9 +72,12 @@ class Heatmap:
 
     @property
     def bin_centers(self) -> np.ndarray:
-        """Bin centres (USD/coin): geometric for a log grid, arithmetic otherwise."""
+        """Bin centres (USD/coin): geometric when the edges are evenly spaced in log price
+        (the default grid, or a venue summed on another venue's log grid), else arithmetic."""
+        from liqlib.estimate.book import is_log_grid
+
         e = self.price_edges
-        if self.params.grid == "log" and self.params.price_edges is None:
+        if is_log_grid(np.asarray(e, dtype=float)):
             return np.sqrt(e[:-1] * e[1:])
         return 0.5 * (e[:-1] + e[1:])
 

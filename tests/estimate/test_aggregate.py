@@ -48,3 +48,17 @@ def test_venues_must_share_a_time_axis():
     markets["bybit"] = markets["bybit"].iloc[1:]
     with pytest.raises(InputError, match="time axis"):
         lq.estimate_heatmap(markets, "oi-flow", n_bins=50, max_columns=20)
+
+
+def test_every_venue_shares_the_sum_s_bin_centres():
+    """Venues estimated on the first venue's log grid label their bins as the sum does."""
+    import warnings
+
+    m = lq.make_synthetic_market(600, seed=5)
+    other = m.copy()
+    other.attrs = dict(m.attrs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lq.VenueTiersWarning)
+        hm = lq.estimate_heatmap({"binance": m, "bybit": other}, n_bins=120)
+    for part in hm.venues.values():
+        np.testing.assert_array_equal(part.bin_centers, hm.bin_centers)
