@@ -758,8 +758,9 @@ def clear_cache(
 ) -> int:
     """Delete cached files (all, or one symbol's, or one venue's). Returns the number removed.
 
-    Removes the Parquet files, the ``.missing`` markers and stale temporary files; without a
-    symbol or venue, the quarantine too. Files liqlib did not write are left alone.
+    Removes the Parquet files, the ``.missing`` markers, stale temporary files and the
+    refreshed tier tables (``liqlib cache refresh-tiers``); without a symbol or venue, the
+    quarantine too. Files liqlib did not write are left alone.
 
     Parameters
     ----------
@@ -803,6 +804,12 @@ def clear_cache(
                 except OSError as exc:
                     raise cache_os_error(exc, path, "delete") from exc
                 removed += path.name != STAMPS  # stamps are bookkeeping, not cached data
+    for path in _tier_files(root, venue, symbol):  # refreshed tier tables, same scope
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise cache_os_error(exc, path, "delete") from exc
+        removed += 1
     log.info("cleared %d cached files under %s", removed, bases[0])
     return removed
 
@@ -922,6 +929,7 @@ def verify_cache(
                        "liqlib_version": liqlib.__version__}  # fmt: skip
                 save_frame(tables_to_frame([table]), path, rec)
                 row.update(status="ok", action="record written")
+    rows += _verify_tier_tables(root, repair)
     report = pd.DataFrame(rows, columns=["path", "status", "detail", "action"])
     bad = ~report["status"].isin(
         ["ok", "repaired", "quarantined", "deleted", "unrecorded", "in-progress"]
@@ -929,6 +937,41 @@ def verify_cache(
     report.attrs["problems"] = int(bad.sum())
     report.attrs["cache_dir"] = str(root)
     return report
+
+
+def _tier_files(root: Path, venue: str | None = None, symbol: str | None = None) -> list[Path]:
+    """Refreshed tier tables (``<cache>/tiers/<venue>/<SYMBOL>-<day>.json``), all or one
+    venue's or symbol's."""
+    from liqlib.data.venue_tiers import TIER_VENUES, TIERS_FOLDER
+
+    pattern = f"{symbol.strip().upper()}-*.json" if symbol else "*.json"
+    venues = [venue] if venue else list(TIER_VENUES)
+    return sorted(
+        path for v in venues if v in TIER_VENUES for path in (root / TIERS_FOLDER / v).glob(pattern)
+    )
+
+
+def _verify_tier_tables(root: Path, repair: bool) -> list[dict]:
+    """One :func:`verify_cache` row per refreshed tier table; ``repair`` deletes a bad one
+    (``liqlib cache refresh-tiers`` fetches it again)."""
+    import json
+
+    from liqlib.data.venue_tiers import check_table
+
+    rows = []
+    for path in _tier_files(root):
+        row = {"path": path.relative_to(root).as_posix(), "status": "ok", "detail": "",
+               "action": ""}  # fmt: skip
+        try:
+            check_table(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, LiqlibError) as exc:
+            row.update(status="corrupt", detail=f"not a usable tier table ({exc})")
+            if repair:
+                path.unlink(missing_ok=True)
+                row.update(status="deleted",
+                           action="deleted; run `liqlib cache refresh-tiers` again")  # fmt: skip
+        rows.append(row)
+    return rows
 
 
 def list_cache(cache_dir: str | os.PathLike | None = None) -> pd.DataFrame:
