@@ -136,6 +136,9 @@ _LAZY = {
     "unit_predictions": "liqlib.estimate.level",
     "oi_drop_usd": "liqlib.estimate.level",
     "period_shares": "liqlib.estimate.level",
+    "LevelCurve": "liqlib.estimate.level",
+    "fit_level_curve": "liqlib.estimate.level",
+    "rolling_level_scores": "liqlib.validate.level",
     "plot_level_ratios": "liqlib.viz.level",
 }
 
@@ -170,7 +173,9 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix, default_mix
     from liqlib.estimate.heatmap import Heatmap
     from liqlib.estimate.level import (
+        LevelCurve,
         derive_level_prior,
+        fit_level_curve,
         fit_share_from_oi_drops,
         implied_share,
         oi_drop_usd,
@@ -205,7 +210,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.stories.scan import scan
     from liqlib.validate import evaluate
     from liqlib.validate.foreign import evaluate_foreign_scenarios
-    from liqlib.validate.level import level_ratio
+    from liqlib.validate.level import level_ratio, rolling_level_scores
     from liqlib.validate.positions import compare_to_positions
     from liqlib.viz.explorer import make_heatmap_explorer
     from liqlib.viz.level import plot_level_ratios
@@ -331,6 +336,9 @@ __all__ = [
     "unit_predictions",
     "oi_drop_usd",
     "period_shares",
+    "LevelCurve",
+    "fit_level_curve",
+    "rolling_level_scores",
     "plot_level_ratios",
     "show_config",
     "log_to_stderr",
