@@ -139,6 +139,7 @@ _LAZY = {
     "LevelCurve": "liqlib.estimate.level",
     "fit_level_curve": "liqlib.estimate.level",
     "rolling_level_scores": "liqlib.validate.level",
+    "summarize_level_scores": "liqlib.validate.level",
     "plot_level_ratios": "liqlib.viz.level",
 }
 
@@ -210,7 +211,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.stories.scan import scan
     from liqlib.validate import evaluate
     from liqlib.validate.foreign import evaluate_foreign_scenarios
-    from liqlib.validate.level import level_ratio, rolling_level_scores
+    from liqlib.validate.level import level_ratio, rolling_level_scores, summarize_level_scores
     from liqlib.validate.positions import compare_to_positions
     from liqlib.viz.explorer import make_heatmap_explorer
     from liqlib.viz.level import plot_level_ratios
@@ -339,6 +340,7 @@ __all__ = [
     "LevelCurve",
     "fit_level_curve",
     "rolling_level_scores",
+    "summarize_level_scores",
     "plot_level_ratios",
     "show_config",
     "log_to_stderr",

@@ -19,7 +19,7 @@ from liqlib.estimate.level import fit_level_curve
 from liqlib.estimate.priors import DEFAULT_LEVEL
 from liqlib.validate.bootstrap import block_bootstrap_ci
 
-__all__ = ["level_ratio", "rolling_level_scores"]
+__all__ = ["level_ratio", "rolling_level_scores", "summarize_level_scores"]
 
 
 def level_ratio(
@@ -119,11 +119,26 @@ def rolling_level_scores(
             "exponent": curve.exponent,
         }
     out = pd.DataFrame.from_dict(rows, orient="index")
+    out.attrs["summary"] = summarize_level_scores(out)
+    return out
+
+
+def summarize_level_scores(table: pd.DataFrame) -> dict:
+    """Per method of a :func:`rolling_level_scores` table (or several concatenated): the
+    median predicted / realized, the share of periods within 0.8-1.25 and within 0.5-2, the
+    mean absolute log ratio, and the number of periods.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"share": [1.0, 2.0], "curve": [1.0, 1.1], "prior": [3.0, 4.0]})
+    >>> summarize_level_scores(t)["curve"]["within_0.8_1.25"]
+    1.0
+    """
     summary = {}
     for c in ("share", "curve", "prior"):
-        if out.empty:
-            break
-        x = out[c].to_numpy(float)
+        if c not in table or table.empty:
+            continue
+        x = table[c].to_numpy(float)
         summary[c] = {
             "median": float(np.median(x)),
             "within_0.8_1.25": float(np.mean((x >= 0.8) & (x <= 1.25))),
@@ -131,5 +146,4 @@ def rolling_level_scores(
             "mean_abs_log": float(np.mean(np.abs(np.log(x)))),
             "periods": int(x.size),
         }
-    out.attrs["summary"] = summary
-    return out
+    return summary
