@@ -119,6 +119,7 @@ _LAZY = {
     "load_coinglass_alts": "liqlib.data.sources.coinglass_alts",
     "DEFAULT_LEVEL": "liqlib.estimate.priors",
     "HYPERLIQUID_MIXTURE": "liqlib.estimate.priors",
+    "HYPERLIQUID_BOOK": "liqlib.estimate.priors",
     "LevelPrior": "liqlib.estimate.priors",
     "TabulatedLeverageDensity": "liqlib.estimate.priors",
     "level_band": "liqlib.estimate.priors",
@@ -185,6 +186,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     )
     from liqlib.estimate.priors import (
         DEFAULT_LEVEL,
+        HYPERLIQUID_BOOK,
         HYPERLIQUID_MIXTURE,
         LevelPrior,
         TabulatedLeverageDensity,
@@ -320,6 +322,7 @@ __all__ = [
     "load_coinglass_alts",
     "DEFAULT_LEVEL",
     "HYPERLIQUID_MIXTURE",
+    "HYPERLIQUID_BOOK",
     "LevelPrior",
     "TabulatedLeverageDensity",
     "level_band",
