@@ -188,3 +188,30 @@ def test_the_default_density_stays_below_each_brackets_entry_price(market):
     doge.attrs = {**market.attrs, "symbol": "DOGEUSDT"}  # 0.5 % MMR: 200x would meet the entry
     hm = lq.estimate_heatmap(doge, n_bins=300, max_columns=5)
     assert hm.params.mix.max_leverage == pytest.approx(180.0) and hm.long_usd.sum() > 0
+
+
+def test_an_unknown_basis_is_a_one_line_error():
+    with pytest.raises(InputError, match="basis"):
+        measure_margin_mixture(
+            pd.DataFrame(columns=["cohort", "margin", "position_usd", "entry_distance",
+                                  "mark_distance", "leverage_setting"]),
+            basis="setting",
+        )  # fmt: skip
+
+
+def test_the_live_book_default_sits_nearer_the_real_positions_than_the_opening_view(shared_data):
+    """On the real BTC window the default map's USD within 10 % of the price is nearer the real
+    positions' share than the opening mixture's (24 % then; real 14.6 %)."""
+    market, _ = lq.data.sources.load_coinglass_regime_csv(shared_data / REGIME)
+    pos = lq.load_hyperliquid_positions(shared_data / HL)
+    maps = {
+        "book": lq.estimate_heatmap(market, n_bins=1000, max_columns=50, symbol="BTCUSDT"),
+        "opening": lq.estimate_heatmap(
+            market, n_bins=1000, max_columns=50, symbol="BTCUSDT",
+            mix=margin_mixture_density(HYPERLIQUID_MIXTURE),
+        ),
+    }  # fmt: skip
+    t = lq.compare_to_positions(maps, pos, columns=slice(10, None))
+    real = t.loc["real positions", "share_within"]
+    assert abs(t.loc["book", "share_within"] - real) < abs(t.loc["opening", "share_within"] - real)
+    assert t.loc["book", "share_within"] < 0.22
