@@ -334,6 +334,18 @@ def entry_range(o, h, lo, c, how: str = "range") -> tuple[np.ndarray, np.ndarray
     the close; each leg a third of the time, uniform along it): the body, crossed by all
     three legs, is where most is traded; the wicks, crossed once, are thin.
 
+    Parameters
+    ----------
+    o, h, lo, c : numpy.ndarray, shape (n,)
+        Each candle's open, high, low and close (USD/coin).
+    how : {"range", "path"}
+        The profile (``EngineParams.entry_profile``).
+
+    Returns
+    -------
+    (low, high) : tuple of numpy.ndarray
+        The range of each candle's new positions (USD/coin), inside its low-high range.
+
     Examples
     --------
     >>> a, b = entry_range(np.array([100.0]), np.array([110.0]), np.array([90.0]),

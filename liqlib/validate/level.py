@@ -128,6 +128,18 @@ def summarize_level_scores(table: pd.DataFrame) -> dict:
     median predicted / realized, the share of periods within 0.8-1.25 and within 0.5-2, the
     mean absolute log ratio, and the number of periods.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``share``, ``curve``, ``prior`` (predicted / realized per period); missing
+        columns are left out.
+
+    Returns
+    -------
+    dict
+        Method -> ``median``, ``within_0.8_1.25``, ``within_2x``, ``mean_abs_log``,
+        ``periods``.
+
     Examples
     --------
     >>> t = pd.DataFrame({"share": [1.0, 2.0], "curve": [1.0, 1.1], "prior": [3.0, 4.0]})
