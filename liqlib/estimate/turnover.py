@@ -20,7 +20,9 @@ continuum of leverages. This model follows all three:
 
 Per candle ``i``, for each side and tier, in this order:
 
-1. **hazard closes**: the tier keeps ``exp(-dt / hold)`` of its USD (``faded`` flow);
+1. **hazard closes**: the tier keeps ``exp(-a_i dt / hold)`` of its USD (``faded`` flow), with
+   ``a_i`` the candle's traded volume over its trailing mean (:func:`turnover_activity`; 1
+   without volume), so busy candles replace more of the book at their own prices;
 2. **sweep**: levels the candle reached are liquidated and removed at their exact price: a
    long when the low reaches its LP (``LP >= low``), a short when the high does (``LP <=
    high``), mark-price low/high when present, else trade price. A level that shares a price
@@ -29,7 +31,7 @@ Per candle ``i``, for each side and tier, in this order:
    :mod:`liqlib.estimate.book`);
 3. **back to target**: the difference ``leveraged_share * w_t * OI_i - inventory`` is opened
    (``opened``) when positive, spread uniformly over the LPs ``[k_a low, k_b high]`` of the
-   candle's trade range, or closed proportionally (``closed``) when negative. A share
+   candle's trade range (or of the middle of its OHLC path, :func:`entry_range`), or closed proportionally (``closed``) when negative. A share
    ``intrabar_exposure`` of the new USD is opened *before* the candle's extremes, and the
    part of it whose LP the extreme reaches is liquidated at once (an entry at the high with
    100x is liquidated by a 1 % fall inside the same candle); the rest after them. ``OI_i``
