@@ -126,6 +126,7 @@ _LAZY = {
     "load_coinglass_alts": "liqlib.data.sources.coinglass_alts",
     "DEFAULT_LEVEL": "liqlib.estimate.priors",
     "HYPERLIQUID_MIXTURE": "liqlib.estimate.priors",
+    "HYPERLIQUID_BOOK": "liqlib.estimate.priors",
     "LevelPrior": "liqlib.estimate.priors",
     "TabulatedLeverageDensity": "liqlib.estimate.priors",
     "level_band": "liqlib.estimate.priors",
@@ -143,6 +144,10 @@ _LAZY = {
     "unit_predictions": "liqlib.estimate.level",
     "oi_drop_usd": "liqlib.estimate.level",
     "period_shares": "liqlib.estimate.level",
+    "LevelCurve": "liqlib.estimate.level",
+    "fit_level_curve": "liqlib.estimate.level",
+    "rolling_level_scores": "liqlib.validate.level",
+    "summarize_level_scores": "liqlib.validate.level",
     "plot_level_ratios": "liqlib.viz.level",
 }
 
@@ -180,7 +185,9 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix, default_mix
     from liqlib.estimate.heatmap import Heatmap
     from liqlib.estimate.level import (
+        LevelCurve,
         derive_level_prior,
+        fit_level_curve,
         fit_share_from_oi_drops,
         implied_share,
         oi_drop_usd,
@@ -189,6 +196,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     )
     from liqlib.estimate.priors import (
         DEFAULT_LEVEL,
+        HYPERLIQUID_BOOK,
         HYPERLIQUID_MIXTURE,
         LevelPrior,
         TabulatedLeverageDensity,
@@ -216,7 +224,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.stories.scan import scan
     from liqlib.validate import evaluate
     from liqlib.validate.foreign import evaluate_foreign_scenarios
-    from liqlib.validate.level import level_ratio
+    from liqlib.validate.level import level_ratio, rolling_level_scores, summarize_level_scores
     from liqlib.validate.positions import compare_to_positions
     from liqlib.viz.explorer import make_heatmap_explorer
     from liqlib.viz.level import plot_level_ratios
@@ -330,6 +338,7 @@ __all__ = [
     "load_coinglass_alts",
     "DEFAULT_LEVEL",
     "HYPERLIQUID_MIXTURE",
+    "HYPERLIQUID_BOOK",
     "LevelPrior",
     "TabulatedLeverageDensity",
     "level_band",
@@ -347,6 +356,10 @@ __all__ = [
     "unit_predictions",
     "oi_drop_usd",
     "period_shares",
+    "LevelCurve",
+    "fit_level_curve",
+    "rolling_level_scores",
+    "summarize_level_scores",
     "plot_level_ratios",
     "show_config",
     "log_to_stderr",

