@@ -243,6 +243,32 @@ def _ols_fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return alpha, loss
 
 
+def _realized_bars(realized: pd.DataFrame, bar: str | None) -> pd.DataFrame:
+    """Bars of USD liquidated per side from what a user has: bar frames pass through (only
+    their ``complete`` bars when :func:`liqlib.data.record.read.to_bars` flagged them), and
+    recorded events (``lq.load_liquidations``) are summed per ``bar`` (default "1h") over
+    the span of the events."""
+    if not isinstance(realized, pd.DataFrame):
+        return realized  # the bar-frame check names the problem
+    cols = set(realized.columns)
+    if {"side", "usd", "qty"} <= cols and not {"long_usd", "short_usd"} <= cols:
+        from liqlib.data.record.read import to_bars
+
+        realized = to_bars(realized, bar or "1h")
+    if "complete" in realized.columns:  # bars a recorder gap or a pause may have emptied
+        keep = realized["complete"].to_numpy(bool)
+        if not keep.any():
+            raise InputError(
+                "realized has no complete bar (every bar overlaps a recorder gap or lies "
+                "outside its runs): record longer, or pass bars without gaps"
+            )
+        bar_attr = realized.attrs.get("bar")
+        realized = realized.loc[keep, ["long_usd", "short_usd"]]
+        if bar_attr is not None:
+            realized.attrs["bar"] = bar_attr
+    return realized
+
+
 def calibrate_leverage_mix(
     market: pd.DataFrame,
     realized: pd.DataFrame | None = None,
@@ -267,8 +293,10 @@ def calibrate_leverage_mix(
     market : pandas.DataFrame
         The market to fit on (OHLC and open interest; see ``lq.estimate_heatmap``).
     realized : pandas.DataFrame, optional
-        Realized liquidations per bar (``long_usd``, ``short_usd``, USD, UTC bar index);
-        None fits to open interest alone (module docstring).
+        Realized liquidations per bar (``long_usd``, ``short_usd``, USD, UTC bar index), or
+        recorded events (``lq.load_liquidations(DIR)``, summed per ``bar`` over their span;
+        ``lq.to_bars(..., gaps=, coverage=)`` first keeps only complete bars, the others
+        are left out of the fit); None fits to open interest alone (module docstring).
     family : {"density", "tiers"}
         A log-normal :class:`~liqlib.estimate.config.LeverageDensity`, or free weights on
         ``leverages``.
@@ -329,6 +357,8 @@ def calibrate_leverage_mix(
             raise InputError(
                 "family='density' needs a LeverageDensity mix: pass density=LeverageDensity()"
             )
+    if realized is not None:
+        realized = _realized_bars(realized, bar)
     if realized is not None:  # checked before its bars' length is read from it
         _bar_frame(realized, "realized")
         check_bar_series(realized, "realized")
