@@ -7,8 +7,8 @@ describe_datasets  what each archive kind holds
 plot_market      price, open interest and funding figure
 plot_heatmap     the liquidation heatmap (time x, price y, colour = USD); realized= adds dots
 plot_realized    realized liquidations as dots (colour = side, area = USD)
-plot_liquidation_map  the liquidation map at one time: bars by price and leverage tier
-make_heatmap_explorer  the interactive heatmap explorer (ipywidgets + plotly)
+plot_liquidation_map  the liquidation map at one time: bars by price, stacked by leverage or venue
+make_heatmap_explorer  the interactive heatmap explorer (ipywidgets + plotly; venues, realized dots)
 record           record a key figure in a notebook (read back by tests and reports)
 reading_time     minutes to read a notebook and do its exercises, counted from its text
 liquidation_price  exact Binance USD-M isolated liquidation price (bracket by notional)
@@ -34,6 +34,8 @@ write_liquidations  store events (an export, or SIMULATED ones) in the recorder'
 load_event_candles  real hourly BTC/ETH/DOGE/SOL perpetual candles around the 2025 events (bundled)
 scan             every symbol's liquidation summary at once, one Dask task per symbol
 verify_cache     check (and repair) every cached file: recorded sha256, schema, contract
+list_cache       what the cache holds, per venue, instrument and kind
+resolve_instrument  one user symbol's instrument on a venue (1000PEPEUSDT, PEPE-USDT-SWAP)
 show_config      every LIQLIB_* setting, its current value and meaning
 log_to_stderr    show liqlib's log messages (downloads, repairs, gaps) on stderr / in Jupyter
 
@@ -69,6 +71,9 @@ _LAZY = {
     "liquidation_price": "liqlib.estimate.brackets",
     "load_leverage_brackets": "liqlib.estimate.brackets",
     "lp_factors": "liqlib.estimate.brackets",
+    "VenueTiersWarning": "liqlib.estimate.venue_tiers",
+    "get_tier_table": "liqlib.estimate.venue_tiers",
+    "refresh_tiers": "liqlib.data.venue_tiers",
     "EngineParams": "liqlib.estimate.config",
     "LeverageMix": "liqlib.estimate.config",
     "default_mix": "liqlib.estimate.config",
@@ -89,6 +94,8 @@ _LAZY = {
     "load_market": "liqlib.data.store",
     "make_synthetic_market": "liqlib.sim.synthetic",
     "verify_cache": "liqlib.data.store",
+    "list_cache": "liqlib.data.store",
+    "resolve_instrument": "liqlib.data.instruments",
     "resample_market": "liqlib.data.bars",
     "load_event_candles": "liqlib.data.events",
     "scan": "liqlib.stories.scan",
@@ -119,6 +126,7 @@ _LAZY = {
     "load_coinglass_alts": "liqlib.data.sources.coinglass_alts",
     "DEFAULT_LEVEL": "liqlib.estimate.priors",
     "HYPERLIQUID_MIXTURE": "liqlib.estimate.priors",
+    "HYPERLIQUID_BOOK": "liqlib.estimate.priors",
     "LevelPrior": "liqlib.estimate.priors",
     "TabulatedLeverageDensity": "liqlib.estimate.priors",
     "level_band": "liqlib.estimate.priors",
@@ -136,12 +144,17 @@ _LAZY = {
     "unit_predictions": "liqlib.estimate.level",
     "oi_drop_usd": "liqlib.estimate.level",
     "period_shares": "liqlib.estimate.level",
+    "LevelCurve": "liqlib.estimate.level",
+    "fit_level_curve": "liqlib.estimate.level",
+    "rolling_level_scores": "liqlib.validate.level",
+    "summarize_level_scores": "liqlib.validate.level",
     "plot_level_ratios": "liqlib.viz.level",
 }
 
 if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.data.bars import resample_market
     from liqlib.data.events import load_event_candles
+    from liqlib.data.instruments import resolve_instrument
     from liqlib.data.record.read import (
         load_coverage,
         load_gaps,
@@ -155,9 +168,11 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         clear_cache,
         default_cache_dir,
         describe_datasets,
+        list_cache,
         load_market,
         verify_cache,
     )
+    from liqlib.data.venue_tiers import refresh_tiers
     from liqlib.estimate.brackets import (
         BracketTable,
         bracket_tables,
@@ -170,7 +185,9 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix, default_mix
     from liqlib.estimate.heatmap import Heatmap
     from liqlib.estimate.level import (
+        LevelCurve,
         derive_level_prior,
+        fit_level_curve,
         fit_share_from_oi_drops,
         implied_share,
         oi_drop_usd,
@@ -179,6 +196,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     )
     from liqlib.estimate.priors import (
         DEFAULT_LEVEL,
+        HYPERLIQUID_BOOK,
         HYPERLIQUID_MIXTURE,
         LevelPrior,
         TabulatedLeverageDensity,
@@ -187,6 +205,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         measure_margin_mixture,
     )
     from liqlib.estimate.registry import DEFAULT_MODEL, MODELS, estimate_heatmap
+    from liqlib.estimate.venue_tiers import VenueTiersWarning, get_tier_table
     from liqlib.report.reading import reading_time
     from liqlib.report.run import record, versions
     from liqlib.settings import log_to_stderr, show_config
@@ -205,7 +224,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.stories.scan import scan
     from liqlib.validate import evaluate
     from liqlib.validate.foreign import evaluate_foreign_scenarios
-    from liqlib.validate.level import level_ratio
+    from liqlib.validate.level import level_ratio, rolling_level_scores, summarize_level_scores
     from liqlib.validate.positions import compare_to_positions
     from liqlib.viz.explorer import make_heatmap_explorer
     from liqlib.viz.level import plot_level_ratios
@@ -257,6 +276,9 @@ __all__ = [
     "default_mix",
     "estimate_heatmap",
     "get_bracket_table",
+    "get_tier_table",
+    "refresh_tiers",
+    "VenueTiersWarning",
     "liquidation_price",
     "load_leverage_brackets",
     "lp_factors",
@@ -285,6 +307,8 @@ __all__ = [
     "record",
     "versions",
     "verify_cache",
+    "list_cache",
+    "resolve_instrument",
     "resample_market",
     "load_event_candles",
     "scan",
@@ -314,6 +338,7 @@ __all__ = [
     "load_coinglass_alts",
     "DEFAULT_LEVEL",
     "HYPERLIQUID_MIXTURE",
+    "HYPERLIQUID_BOOK",
     "LevelPrior",
     "TabulatedLeverageDensity",
     "level_band",
@@ -331,6 +356,10 @@ __all__ = [
     "unit_predictions",
     "oi_drop_usd",
     "period_shares",
+    "LevelCurve",
+    "fit_level_curve",
+    "rolling_level_scores",
+    "summarize_level_scores",
     "plot_level_ratios",
     "show_config",
     "log_to_stderr",

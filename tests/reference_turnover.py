@@ -181,7 +181,7 @@ def reference_turnover(inp, record_tiers: bool = False):
             p = float(inp.sweep_lo[i]) if s == 0 else float(inp.sweep_hi[i])
             for t in range(nt):
                 bk = books[s][t]
-                f = float(inp.survive[t])
+                f = float(inp.survive[i, t])
                 m = bk.total()
                 if f < 1.0 and m > 0.0:  # 1. hazard closes
                     flows[3, s, i] += m * (1.0 - f)

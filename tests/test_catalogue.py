@@ -240,6 +240,14 @@ ARGUMENTS = [
     Bad("verify-cache-repair-string", lambda c: lq.verify_cache(c.cache, repair="yes"), lq.InputError, r"repair must be True or False"),
     Bad("register-symbol-date", lambda c: B.register_symbol("SOLUSDT", "soon"), lq.InputError, r"onboard_date='soon'.*YYYY-MM-DD"),
     Bad("parse-not-bytes", lambda c: B.parse_klines(123), lq.InputError, r"takes the bytes or text of a CSV"),
+    # one symbol across venues (liqlib.data.instruments)
+    Bad("venues-not-a-perpetual", lambda c: lq.load_market("BTC", "2025-11-04", "2025-11-05", "5m", venues=("binance", "okx"), cache_dir=c.cache), lq.InputError, r"not a USDT or USDC perpetual: name it like"),
+    Bad("venues-not-one-market", lambda c: lq.load_market("BTCUSDT", "2025-11-04", "2025-11-05", "5m", venues={"binance": "BTCUSDT", "okx": "ETH-USDT-SWAP"}, cache_dir=c.cache), lq.InputError, r"not one market.*name the same base"),
+    Bad("venues-okx-name-for-bybit", lambda c: lq.load_market("BTCUSDT", "2025-11-04", "2025-11-05", "5m", venues={"bybit": "BTC-USDT-SWAP"}, cache_dir=c.cache), lq.InputError, r"is an OKX name.*write it like 'BTCUSDT'"),
+    Bad("venues-usdc-on-okx", lambda c: lq.load_market("ETHUSDC", "2025-11-04", "2025-11-05", "5m", venues=("okx",), cache_dir=c.cache), lq.InputError, r"USDT perpetuals only"),
+    Bad("venues-interval", lambda c: lq.load_market("BTCUSDT", "2025-11-04", "2025-11-05", "3m", venues=("bybit",), cache_dir=c.cache), lq.InputError, r"interval '3m' is not one of 1m, 5m"),
+    Bad("binance-scaled-name", lambda c: lq.load_market("PEPEUSDT", "2025-11-04", "2025-11-05", "5m", cache_dir=c.cache), lq.InputError, r"Binance lists PEPE as 1000PEPEUSDT.*pass symbol='1000PEPEUSDT'"),
+    Bad("clear-cache-venue", lambda c: lq.clear_cache(cache_dir=c.cache, venue="ftx"), lq.InputError, r"venue='ftx' is not one of binance, bybit, okx"),
 ]  # fmt: skip
 
 SETTINGS = [

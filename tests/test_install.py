@@ -56,6 +56,8 @@ def test_the_wheel_holds_the_package_data_and_the_notebooks(wheel):
     assert "liqlib/datasets/demo/registry.json" in names
     assert any(n.startswith("liqlib/datasets/events/") for n in names)
     assert any(n.startswith("liqlib/data/sources/binance/resources/") for n in names)
+    assert "liqlib/data/sources/bybit/resources/tiers_bybit_linear.json" in names
+    assert "liqlib/data/sources/okx/resources/tiers_okx_swap.json" in names
     data = {n.split(".data/data/", 1)[1] for n in names if ".data/data/" in n}
     expected = {f"share/liqlib/notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")}
     assert expected and data == expected

@@ -1,10 +1,21 @@
 """Bybit and OKX REST routes for the loopback ``ArchiveServer`` (synthetic values in each
-venue's JSON shapes). Candle ``k`` minutes after ``t0`` has open 100+k; volumes, open interest
-and funding are constants the tests check. ``base`` moves the price level (default 100)."""
+venue's JSON shapes). Candle ``k`` minutes after ``t0`` has open ``base + k x tick`` (tick 1, or 1 % of a base
+below 100); volumes, open interest
+and funding are constants the tests check. ``base`` moves the price level (default 100).
+``unit`` (Bybit) serves an instrument quoted in lots of ``unit`` tokens, as ``1000PEPEUSDT``:
+prices x ``unit``, sizes / ``unit``, USD unchanged, so in coins of the token it is the same
+market as ``unit=1``."""
 
 from __future__ import annotations
 
 MIN = 60_000
+
+
+def _tick(base: float) -> float:
+    """Price step per minute and half a bar's range: 1, or 1 % of a price below 100."""
+    return min(1.0, base / 100)
+
+
 BAR_MS = {"1": MIN, "5": 5 * MIN, "60": 60 * MIN, "1m": MIN, "5m": 5 * MIN, "1H": 60 * MIN}
 
 
@@ -15,18 +26,20 @@ def _rows(step_ms, make_row, t0, lo, hi, limit):
     return [make_row(t) for t in reversed(times)]
 
 
-def bybit_kline(t0, base=100.0):
+def bybit_kline(t0, base=100.0, unit=1):
     def row(t):
         k = (t - t0) // MIN
-        p = base + k
-        return [str(t), str(p), str(p + 1), str(p - 1), str(p + 0.5), "2", str(2 * p + 1)]
+        tick = _tick(base)
+        p = base + k * tick
+        prices = [p * unit, (p + tick) * unit, (p - tick) * unit, (p + 0.5 * tick) * unit]
+        return [str(t), *map(repr, prices), repr(2 / unit), repr(2 * (p + 0.5 * tick))]
 
     return row
 
 
-def add_bybit_routes(srv, t0: int, base: float = 100.0) -> None:
+def add_bybit_routes(srv, t0: int, base: float = 100.0, unit: int = 1) -> None:
     ok = lambda rows: (200, {"retCode": 0, "retMsg": "OK", "result": {"list": rows}})  # noqa: E731
-    kl = bybit_kline(t0, base)
+    kl = bybit_kline(t0, base, unit)
 
     def page(q, step, make, start_key, end_key, cap):
         lo = int(q.get(start_key, t0))
@@ -42,7 +55,11 @@ def add_bybit_routes(srv, t0: int, base: float = 100.0) -> None:
         page(
             q,
             {"5min": 5 * MIN, "1h": 60 * MIN}[q["intervalTime"]],
-            lambda t: {"openInterest": "20", "singleOpenInterest": "10", "timestamp": str(t)},
+            lambda t: {
+                "openInterest": repr(20 / unit),
+                "singleOpenInterest": repr(10 / unit),
+                "timestamp": str(t),
+            },  # fmt: skip
             "startTime",
             "endTime",
             200,
@@ -74,8 +91,10 @@ def okx_candle(t0, base=100.0):
     def row(t):
         k = (t - t0) // MIN
         # 1,000 contracts of 0.01 BTC = 10 coins; USD = 10 x close
-        p = base + k
-        return [str(t), str(p), str(p + 1), str(p - 1), str(p), "1000", "10", str(10 * p), "1"]
+        tick = _tick(base)
+        p = base + k * tick
+        return [str(t), repr(p), repr(p + tick), repr(p - tick), repr(p), "1000", "10",
+                repr(10 * p), "1"]  # fmt: skip
 
     return row
 
@@ -96,7 +115,7 @@ def add_okx_routes(srv, t0: int, base: float = 100.0) -> None:
         older(
             q,
             BAR_MS[q["period"]],
-            lambda t: [str(t), "300000", "3000", "300000000"],
+            lambda t: [str(t), "300000", "3000", repr(3000 * float(cd(t)[4]))],  # USD at close
             100,
             key="end",
             inclusive=True,

@@ -22,6 +22,10 @@ fundingRate       ``funding_rate`` finite, within +-100 % per interval;
 aggTrades         price finite and > 0; quantity finite and >= 0; trade ids >= 0 and
                   ``first_trade_id <= last_trade_id``
 bookDepth         percentage finite; depths finite and >= 0
+candles,          Bybit/OKX REST days: OHLC finite and > 0, ``low <= open, close <= high``;
+markCandles       ``volume`` (coins), ``quote_volume`` (USD) finite and >= 0; unique bar times
+openInterest      Bybit/OKX: ``oi_coin`` finite and >= 0 (one side); ``oi_usd`` >= 0 or NaN
+funding           Bybit/OKX: ``funding_rate`` finite, within +-100 %; unique settlement times
 ================  ==========================================================================
 
 The checker is our own small one rather than pandera: the rules are a dozen vectorised
@@ -156,6 +160,35 @@ SCHEMAS: Mapping[str, Schema] = {
         nonneg=(C.QTY_COIN, C.AGG_TRADE_ID, C.FIRST_TRADE_ID, C.LAST_TRADE_ID),
         at_most=((C.FIRST_TRADE_ID, C.LAST_TRADE_ID),),
         unique_times=False,
+    ),
+    # Bybit and OKX REST answers, cached one UTC day per file (liqlib.data.venue_cache):
+    # the columns those venues publish, in liqlib's units (coins, USD)
+    "candles": Schema(
+        "candles",
+        dtypes={c: "float" for c in (*C.PRICE_COLUMNS, C.VOLUME, C.QUOTE_VOLUME)},
+        positive=C.PRICE_COLUMNS,
+        nonneg=(C.VOLUME, C.QUOTE_VOLUME),
+        ohlc=True,
+        bars=True,
+    ),
+    "markCandles": Schema(
+        "markCandles",
+        dtypes={c: "float" for c in C.PRICE_COLUMNS},
+        positive=C.PRICE_COLUMNS,
+        ohlc=True,
+        bars=True,
+    ),
+    "openInterest": Schema(
+        "openInterest",
+        dtypes={C.OI_COIN: "float", C.OI_USD: "float"},
+        nonneg=(C.OI_COIN,),
+        nonneg_or_nan=(C.OI_USD,),
+    ),
+    "funding": Schema(
+        "funding",
+        dtypes={C.FUNDING_RATE: "float"},
+        finite=(C.FUNDING_RATE,),
+        bounds={C.FUNDING_RATE: (-1.0, 1.0)},
     ),
     "bookDepth": Schema(
         "bookDepth",

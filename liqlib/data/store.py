@@ -59,6 +59,7 @@ from liqlib.data.http import make_session
 from liqlib.data.sources.binance import archive as binance
 from liqlib.data.sources.binance.archive import _bar
 from liqlib.data.time import TimeLike, check_window, days_in, months_in, parse_interval
+from liqlib.data.venue_cache import VENUE_KINDS
 from liqlib.errors import (
     CacheError,
     CorruptDataError,
@@ -452,11 +453,16 @@ def load_market(
         three days ago, the current month of funding) from the exchange's REST API
         (``$LIQLIB_BINANCE_REST_URL``). Such rows are never cached: the archive file, once
         published, is the reference. Listed in ``df.attrs["from_rest"]``.
-    venues : sequence of str, optional
+    venues : sequence of str or mapping, optional
         ``("binance", "bybit", "okx")`` or a subset: returns ``{venue: frame}`` on one time
-        axis instead of one frame (Bybit and OKX from their REST APIs, not cached; columns
-        they do not publish are NaN), ready for ``lq.estimate_heatmap``
-        (:func:`liqlib.data.venues.load_venue_markets`).
+        axis instead of one frame, ready for ``lq.estimate_heatmap``
+        (:func:`liqlib.data.venues.load_venue_markets`). ``symbol`` is then one user symbol
+        mapped to each venue's instrument (``"PEPEUSDT"`` or ``"1000PEPEUSDT"``: Binance and
+        Bybit ``1000PEPEUSDT``, OKX ``PEPE-USDT-SWAP``; a mapping ``{venue: instrument}``
+        names them explicitly), and **every frame is in coins of the base token and USD per
+        coin** (:mod:`liqlib.data.instruments`). Bybit and OKX come from their REST APIs
+        through the same contract and day cache as Binance (:mod:`liqlib.data.venue_cache`);
+        columns they do not publish are NaN.
 
     Returns
     -------
@@ -486,6 +492,7 @@ def load_market(
     if source != "binance":
         raise InputError(f"source={source!r} is not supported yet: use source='binance'")
     symbol = binance.validate_symbol(symbol)
+    _check_binance_name(symbol)
     step, interval = binance_interval(interval)
     mark_interval = interval if mark_interval is None else mark_interval
     _, mark_interval = binance_interval(mark_interval, "mark_interval")
@@ -556,6 +563,24 @@ def load_market(
         liqlib_version=liqlib.__version__,
     )
     return market
+
+
+def _check_binance_name(symbol: str) -> None:
+    """Refuse a name Binance lists at another scale (``PEPEUSDT``: it lists ``1000PEPEUSDT``),
+    naming the fix: the archive would only answer that it has no such files."""
+    from liqlib.data.instruments import resolve_instrument
+
+    try:
+        listed = resolve_instrument(symbol, "binance")
+    except InputError:  # not a name the venue mapping reads (e.g. SIM-...): the archive answers
+        return
+    if listed.name != symbol:
+        raise InputError(
+            f"Binance lists {listed.base} as {listed.name} (lots of {listed.multiplier:,} "
+            f"{listed.base}): pass symbol={listed.name!r} for Binance's own unit, or "
+            f"venues=('binance',) for a frame in coins of {listed.base} (if Binance lists "
+            f"{symbol} too, register_symbol({symbol!r}, 'YYYY-MM-DD') teaches liqlib)"
+        )
 
 
 def _missing_rows(market: pd.DataFrame, kinds) -> dict[str, int]:
@@ -695,18 +720,57 @@ def _asof(frame: pd.DataFrame | None, cols: list[str], grid, tolerance) -> pd.Da
     return frame[cols].reindex(grid, method="ffill", tolerance=tolerance)
 
 
-def clear_cache(symbol: str | None = None, cache_dir: str | os.PathLike | None = None) -> int:
-    """Delete cached files (all, or one symbol's). Returns the number of files removed.
+#: The venues whose files the cache holds, one folder each.
+CACHE_VENUES = ("binance", "bybit", "okx")
 
-    Removes the Parquet files, the ``.missing`` markers and stale temporary files; without a
-    symbol, the quarantine too. Files liqlib did not write are left alone.
+
+def _symbol_folders(root: Path, symbol: str, venue: str | None) -> list[Path]:
+    """The cache folders of one user symbol: its instrument on each venue (or one venue)."""
+    from liqlib.data.instruments import resolve_instrument
+
+    venues = CACHE_VENUES if venue is None else (venue,)
+    folders = []
+    if "binance" in venues:  # Binance's name as given (validated), and the resolved one
+        folders.append(root / "binance" / binance.validate_symbol(symbol))
+    for name in venues:
+        try:
+            folders.append(root / name / resolve_instrument(symbol, name).name)
+        except InputError:
+            if venue is not None:
+                raise
+    return list(dict.fromkeys(folders))
+
+
+def _check_venue(venue: str | None) -> str | None:
+    if venue is None:
+        return None
+    name = str(venue).strip().lower()
+    if name not in CACHE_VENUES:
+        raise InputError(f"venue={venue!r} is not one of {', '.join(CACHE_VENUES)}")
+    return name
+
+
+def clear_cache(
+    symbol: str | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    *,
+    venue: str | None = None,
+) -> int:
+    """Delete cached files (all, or one symbol's, or one venue's). Returns the number removed.
+
+    Removes the Parquet files, the ``.missing`` markers, stale temporary files and the
+    refreshed tier tables (``liqlib cache refresh-tiers``); without a symbol or venue, the
+    quarantine too. Files liqlib did not write are left alone.
 
     Parameters
     ----------
     symbol : str, optional
-        Only this symbol's files (e.g. ``"BTCUSDT"``); None: the whole cache.
+        Only this symbol's files (e.g. ``"BTCUSDT"``, or ``"PEPEUSDT"``: Binance's and Bybit's
+        ``1000PEPEUSDT`` and OKX's ``PEPE-USDT-SWAP``); None: every symbol.
     cache_dir : path, optional
         Cache root; default :func:`default_cache_dir`.
+    venue : str, optional
+        Only this venue's files (``"binance"``, ``"bybit"``, ``"okx"``).
 
     Returns
     -------
@@ -719,7 +783,11 @@ def clear_cache(symbol: str | None = None, cache_dir: str | os.PathLike | None =
     12
     """
     root = resolve_cache_dir(cache_dir)
-    bases = [root / "binance" / binance.validate_symbol(symbol)] if symbol else [root]
+    venue = _check_venue(venue)
+    if symbol:
+        bases = _symbol_folders(root, symbol, venue)
+    else:
+        bases = [root / venue] if venue else [root]
     removed = 0
     for base in bases:
         for path in sorted(base.rglob("*")) if base.is_dir() else []:
@@ -736,6 +804,12 @@ def clear_cache(symbol: str | None = None, cache_dir: str | os.PathLike | None =
                 except OSError as exc:
                     raise cache_os_error(exc, path, "delete") from exc
                 removed += path.name != STAMPS  # stamps are bookkeeping, not cached data
+    for path in _tier_files(root, venue, symbol):  # refreshed tier tables, same scope
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise cache_os_error(exc, path, "delete") from exc
+        removed += 1
     log.info("cleared %d cached files under %s", removed, bases[0])
     return removed
 
@@ -747,6 +821,9 @@ def verify_cache(
     base_url: str | None = None,
 ) -> pd.DataFrame:
     """Check every cached file against its recorded sha256, its schema and the contract.
+
+    Covers every venue's folder (``binance/``, ``bybit/``, ``okx/``). A Bybit or OKX file that
+    fails is quarantined by ``repair`` and fetched again by the next load of its day.
 
     Parameters
     ----------
@@ -777,8 +854,13 @@ def verify_cache(
     rows: list[dict] = []
     session = None
     now = time.time()
-    tree = root / "binance"
-    for path in sorted(tree.rglob("*")) if tree.is_dir() else []:
+    paths = [
+        (venue, root / venue, path)
+        for venue in CACHE_VENUES
+        if (root / venue).is_dir()
+        for path in sorted((root / venue).rglob("*"))
+    ]
+    for venue, tree, path in paths:
         rel = path.relative_to(root).as_posix()
         depth = len(path.relative_to(tree).parts)
         if path.is_dir() and not (depth == 3 and path.suffix == ".parquet"):
@@ -810,16 +892,20 @@ def verify_cache(
                     path.unlink(missing_ok=True)
                     row.update(status="deleted", action="deleted")
             continue
-        part = Partition(root, "binance", path.parts[-3], kind, interval, period)
+        part = Partition(root, venue, path.parts[-3], kind, interval, period)
         try:
             if not path.is_file():
                 raise Unusable("a folder sits where the cached file goes")
-            if kind not in binance.KINDS:
-                raise Unusable(f"{kind!r} is not an archive kind")
+            if kind not in (binance.KINDS if venue == "binance" else VENUE_KINDS):
+                raise Unusable(f"{kind!r} is not a {venue} kind")
             table, record = read_cached(path, kind, period, _bar(interval))
         except Unusable as exc:
             row.update(status="corrupt", detail=str(exc))
-            if repair:
+            if repair and venue != "binance":  # fetched again by the next load of that day
+                quarantine(path, root, str(exc))
+                row.update(status="quarantined",
+                           action="quarantined; fetched again by the next load")  # fmt: skip
+            elif repair:
                 quarantine(path, root, str(exc))
                 session = session or make_session()
                 try:
@@ -837,12 +923,13 @@ def verify_cache(
         if record is None:
             row.update(status="unrecorded", detail="written before liqlib recorded sha256s")
             if repair:
-                rec = {"kind": kind, "symbol": part.symbol, "interval": interval,
+                rec = {"kind": kind, "venue": venue, "symbol": part.symbol, "interval": interval,
                        "period": period, "source_url": None, "source_sha256": None,
                        "written_at": pd.Timestamp.now(tz="UTC").isoformat(),
                        "liqlib_version": liqlib.__version__}  # fmt: skip
                 save_frame(tables_to_frame([table]), path, rec)
                 row.update(status="ok", action="record written")
+    rows += _verify_tier_tables(root, repair)
     report = pd.DataFrame(rows, columns=["path", "status", "detail", "action"])
     bad = ~report["status"].isin(
         ["ok", "repaired", "quarantined", "deleted", "unrecorded", "in-progress"]
@@ -850,6 +937,85 @@ def verify_cache(
     report.attrs["problems"] = int(bad.sum())
     report.attrs["cache_dir"] = str(root)
     return report
+
+
+def _tier_files(root: Path, venue: str | None = None, symbol: str | None = None) -> list[Path]:
+    """Refreshed tier tables (``<cache>/tiers/<venue>/<SYMBOL>-<day>.json``), all or one
+    venue's or symbol's."""
+    from liqlib.data.venue_tiers import TIER_VENUES, TIERS_FOLDER
+
+    pattern = f"{symbol.strip().upper()}-*.json" if symbol else "*.json"
+    venues = [venue] if venue else list(TIER_VENUES)
+    return sorted(
+        path for v in venues if v in TIER_VENUES for path in (root / TIERS_FOLDER / v).glob(pattern)
+    )
+
+
+def _verify_tier_tables(root: Path, repair: bool) -> list[dict]:
+    """One :func:`verify_cache` row per refreshed tier table; ``repair`` deletes a bad one
+    (``liqlib cache refresh-tiers`` fetches it again)."""
+    import json
+
+    from liqlib.data.venue_tiers import check_table
+
+    rows = []
+    for path in _tier_files(root):
+        row = {"path": path.relative_to(root).as_posix(), "status": "ok", "detail": "",
+               "action": ""}  # fmt: skip
+        try:
+            check_table(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, LiqlibError) as exc:
+            row.update(status="corrupt", detail=f"not a usable tier table ({exc})")
+            if repair:
+                path.unlink(missing_ok=True)
+                row.update(status="deleted",
+                           action="deleted; run `liqlib cache refresh-tiers` again")  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def list_cache(cache_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """What the cache holds: one row per venue, instrument and kind folder.
+
+    Parameters
+    ----------
+    cache_dir : path, optional
+        Cache root; default :func:`default_cache_dir`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``venue``, ``symbol`` (the venue's instrument), ``kind`` (with its interval,
+        e.g. ``candles-5m``), ``files`` (cached days or months), ``first`` and ``last``
+        (periods), ``missing`` (periods remembered as absent on the server) and ``mb`` (size
+        on disk, MB). Empty when nothing is cached. Nothing is read or checked:
+        :func:`verify_cache` does that.
+
+    Examples
+    --------
+    >>> lq.list_cache()  # doctest: +SKIP
+    """
+    root = resolve_cache_dir(cache_dir)
+    rows = []
+    for venue in CACHE_VENUES:
+        tree = root / venue
+        folders = sorted(p for p in tree.glob("*/*") if p.is_dir()) if tree.is_dir() else []
+        for folder in folders:
+            files = sorted(folder.glob("*.parquet"))
+            missing = list(folder.glob("*.missing"))
+            if not files and not missing:
+                continue
+            periods = [f.name.split(".")[0] for f in files]
+            rows.append({
+                "venue": venue, "symbol": folder.parent.name, "kind": folder.name,
+                "files": len(files), "first": periods[0] if periods else "",
+                "last": periods[-1] if periods else "", "missing": len(missing),
+                "mb": round(sum(f.stat().st_size for f in files) / 1e6, 3),
+            })  # fmt: skip
+    columns = ["venue", "symbol", "kind", "files", "first", "last", "missing", "mb"]
+    out = pd.DataFrame(rows, columns=columns)
+    out.attrs["cache_dir"] = str(root)
+    return out
 
 
 def describe_datasets() -> pd.DataFrame:

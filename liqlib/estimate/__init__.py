@@ -13,7 +13,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=[
         "brackets", "calibrate", "config", "heatmap", "inputs", "kernels", "level", "oi_flow",
-        "priors", "registry", "turnover", "window",
+        "priors", "registry", "turnover", "venue_tiers", "window",
     ],
     submod_attrs={
         "registry": ["estimate_heatmap", "MODELS", "DEFAULT_MODEL", "ModelSpec"],
@@ -24,5 +24,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "priors": ["DEFAULT_LEVEL", "margin_mixture_density", "level_band", "LevelPrior"],
         "level": ["implied_share", "fit_share_from_oi_drops", "derive_level_prior"],
         "window": ["prepare_window", "run_window", "WindowRun"],
+        "venue_tiers": ["get_tier_table", "VenueTiersWarning"],
     },
 )  # fmt: skip

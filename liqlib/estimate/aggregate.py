@@ -1,11 +1,11 @@
 """One heatmap over several venues: each venue estimated on its own market frame (its own open
-interest, volumes and prices), all on one price grid, then summed bin by bin.
+interest, volumes and prices) with its own margin tiers and liquidation formula
+(:mod:`liqlib.estimate.venue_tiers`), all on one price grid, then summed bin by bin.
 
-Limitation, stated where it applies: every venue is estimated with the engine's Binance
-bracket table (``EngineParams.symbol``). Bybit's risk limits and OKX's position tiers, with
-their formulas, are in :mod:`liqlib.data.sources.bybit` / :mod:`~liqlib.data.sources.okx` but
-not yet inside the engine, so the venue split reflects each venue's open interest and flows,
-not its margin rules.
+The mapping's keys name the venues: ``{"binance": frame, "bybit": frame, "okx": frame}``
+estimates the "bybit" frame with Bybit's risk limits and formula (a frame whose
+``attrs["venue"]`` says otherwise is refused). A venue without a table for the symbol falls
+back to Binance's, with a warning, and ``hm.brackets_note`` names each venue's table.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from liqlib.errors import InputError
+from liqlib.estimate.brackets import FORMULAS
 from liqlib.estimate.heatmap import Heatmap
 
 
@@ -37,7 +38,8 @@ def estimate_by_venue(
     estimate_one : callable
         ``estimate_one(market, **overrides) -> Heatmap`` (one venue).
     **overrides
-        Passed to every venue's estimate (``price_edges`` is set from the first venue).
+        Passed to every venue's estimate (``price_edges`` is set from the first venue; ``venue``
+        from each key that names a venue, so ``venue=`` itself is refused).
 
     Returns
     -------
@@ -47,6 +49,11 @@ def estimate_by_venue(
     """
     if not markets:
         raise InputError("markets is empty: pass {'binance': frame, 'bybit': frame, ...}")
+    if "venue" in overrides:
+        raise InputError(
+            "venue= cannot be given with {venue: frame}: the keys name the venues "
+            "(e.g. {'bybit': frame})"
+        )
     names = list(markets)
     index = markets[names[0]].index
     for name in names[1:]:
@@ -55,11 +62,18 @@ def estimate_by_venue(
                 f"the {name} market is not on the {names[0]} time axis: load both with the same "
                 "start, end and interval (lq.load_market(..., venues=...) aligns them)"
             )
-    first = estimate_one(markets[names[0]], **overrides)
+
+    def venue_of(name) -> dict:  # a key that is a known venue picks its tiers and formula
+        key = str(name).strip().lower()
+        return {"venue": key} if key in FORMULAS else {}
+
+    first = estimate_one(markets[names[0]], **overrides, **venue_of(names[0]))
     edges = tuple(float(e) for e in first.price_edges)
     parts = {names[0]: first}
     for name in names[1:]:
-        parts[name] = estimate_one(markets[name], **{**overrides, "price_edges": edges})
+        parts[name] = estimate_one(
+            markets[name], **{**overrides, "price_edges": edges, **venue_of(name)}
+        )
     hms = list(parts.values())
     if any(not h.times.equals(first.times) for h in hms):
         raise InputError("the venues' heatmaps have different columns: give them the same bars")

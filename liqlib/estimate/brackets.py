@@ -1,4 +1,4 @@
-"""Maintenance-margin bracket tables and exact liquidation prices (Binance USD-M, isolated).
+"""Maintenance-margin tier tables and exact liquidation prices (isolated, one-way), per venue.
 
 A bracket table maps a position's notional (USD) to its maintenance-margin ratio ``MMR``, its
 maintenance amount ``cum`` (USD) and the highest leverage allowed at that size. The bracket is
@@ -15,6 +15,19 @@ with ``EP`` the entry price (USD/coin), ``L`` the leverage, ``Q`` the quantity (
 with ``k_long = (1 - 1/L - cum/N) / (1 - MMR)`` and ``k_short = (1 + 1/L + cum/N) / (1 + MMR)``,
 which is what the estimation engine uses (:func:`lp_factors`).
 
+The same table form holds every venue's tiers (``BracketTable.venue``): Bybit's risk limits
+(``cum`` = its ``mmDeduction``) and OKX's position tiers (no deduction; bounds in coins until
+converted with :meth:`BracketTable.in_usd`). Each venue has its own formula, applied by
+:func:`k_factors`:
+
+* ``"binance"``: the two lines above (maintenance margin at the liquidation price);
+* ``"bybit"``: maintenance margin at the *entry* value, ``LP = EP - (IM - MM) / Q`` with
+  ``IM = N / L`` and ``MM = N * MMR - cum`` (Bybit's help "Liquidation Price (USDT
+  Contract)"), so ``k_long = 1 - 1/L + MMR - cum/N`` and ``k_short = 1 + 1/L - MMR + cum/N``;
+* ``"okx"``: derived, UNVERIFIED (:mod:`liqlib.data.sources.okx.margin`): ``k_long =
+  (1 - 1/L) / (1 - MMR - fee)``, ``k_short = (1 + 1/L) / (1 + MMR + fee)``, fee = the taker
+  rate.
+
 The built-in tables (``liqlib/data/sources/binance/resources/brackets_binance_um.json``) are dated snapshots of
 ``GET /fapi/v1/leverageBracket`` with their source; Binance changes them from time to time, so
 load a current response with :func:`load_leverage_brackets` when it matters.
@@ -28,7 +41,7 @@ Examples
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from os import PathLike
@@ -40,9 +53,11 @@ from liqlib.data.columns import SIM_PREFIX
 from liqlib.errors import InputError
 
 __all__ = [
+    "FORMULAS",
     "BracketTable",
     "bracket_tables",
     "get_bracket_table",
+    "k_factors",
     "liquidation_price",
     "load_leverage_brackets",
     "lp_factors",
@@ -50,6 +65,10 @@ __all__ = [
 
 _RESOURCE = "brackets_binance_um.json"
 SIDES = ("long", "short")
+#: The venues whose liquidation formula :func:`k_factors` knows.
+FORMULAS = ("binance", "bybit", "okx")
+#: Units a table's bounds may be in: position value (USD) or size (coins, OKX).
+UNITS = ("usd", "coin")
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,11 @@ class BracketTable:
         Where the numbers come from (URL, or ``repo: path @ commit``).
     note : str
         Anything else a reader should know.
+    venue : {"binance", "bybit", "okx"}
+        Whose tiers these are; it also picks the liquidation formula (:func:`k_factors`).
+    unit : {"usd", "coin"}
+        Unit of ``floors_usd`` / ``caps_usd``: position value (USD), or size in coins (OKX's
+        tiers, converted to USD at a price with :meth:`in_usd` before use).
 
     Examples
     --------
@@ -93,8 +117,16 @@ class BracketTable:
     in_force: str = "unknown"
     source: str = "unknown"
     note: str = ""
+    venue: str = "binance"
+    unit: str = "usd"
 
     def __post_init__(self) -> None:
+        if self.venue not in FORMULAS:
+            raise InputError(
+                f"tier table venue {self.venue!r} is unknown: use one of {list(FORMULAS)}"
+            )
+        if self.unit not in UNITS:
+            raise InputError(f"tier table unit {self.unit!r} is unknown: use 'usd' or 'coin'")
         n = len(self.floors_usd)
         lengths = {
             len(self.caps_usd),
@@ -132,14 +164,61 @@ class BracketTable:
         """Number of brackets."""
         return len(self.floors_usd)
 
+    def in_usd(self, price_usd: float) -> BracketTable:
+        """This table with coin bounds turned into USD at ``price_usd`` (USD/coin).
+
+        OKX bounds its tiers by size (contracts, hence coins), not value: at a given price a
+        size is a value, so the engine converts once, at the market's median close.
+
+        Parameters
+        ----------
+        price_usd : float
+            Price (USD/coin) at which a coin bound becomes a USD bound, > 0.
+
+        Returns
+        -------
+        BracketTable
+            ``unit="usd"``; the note records the price. A USD table is returned unchanged.
+
+        Examples
+        --------
+        >>> t = BracketTable("X", (0.0, 10.0), (10.0, 20.0), (50.0, 20.0), (0.01, 0.02),
+        ...                  (0.0, 0.0), venue="okx", unit="coin")
+        >>> t.in_usd(100.0).caps_usd
+        (1000.0, 2000.0)
+        """
+        if self.unit == "usd":
+            return self
+        if not (isinstance(price_usd, int | float | np.number) and np.isfinite(price_usd)
+                and price_usd > 0):  # fmt: skip
+            raise InputError(
+                f"price {price_usd!r} must be a finite price > 0 USD to convert the {self.venue} "
+                f"{self.symbol} tiers from coins to USD"
+            )
+        p = float(price_usd)
+        note = f"{self.note}; " if self.note else ""
+        return replace(
+            self,
+            floors_usd=tuple(f * p for f in self.floors_usd),
+            caps_usd=tuple(c * p for c in self.caps_usd),
+            unit="usd",
+            note=f"{note}coin bounds converted to USD at {p:,.6g} USD/coin",
+        )
+
     def bracket_index(self, notional_usd: float | np.ndarray) -> np.ndarray:
         """Index (0-based) of the bracket holding each notional (USD).
 
         Raises
         ------
         InputError
-            If a notional is negative, not finite or above the last cap.
+            If a notional is negative, not finite or above the last cap, or the table's
+            bounds are in coins (convert with :meth:`in_usd` first).
         """
+        if self.unit != "usd":
+            raise InputError(
+                f"the {self.venue} {self.symbol} tiers are bounded in coins: convert them with "
+                "table.in_usd(price) (lq.estimate_heatmap does, at the market's median close)"
+            )
         n = np.asarray(notional_usd, dtype=float)
         if np.any(~np.isfinite(n)) or np.any(n < 0):
             raise InputError(
@@ -350,7 +429,9 @@ def _as_of_day(as_of) -> str | None:
     return f"{to_utc(as_of, 'as_of'):%Y-%m-%d}"
 
 
-def _resolve_table(symbol: str, brackets: BracketTable | None, as_of: str | None) -> BracketTable:
+def _resolve_table(
+    symbol: str, brackets: BracketTable | None, as_of: str | None, venue: str = "binance"
+) -> BracketTable:
     if brackets is not None:
         if not isinstance(brackets, BracketTable):
             raise InputError(
@@ -359,7 +440,54 @@ def _resolve_table(symbol: str, brackets: BracketTable | None, as_of: str | None
             )
         _as_of_day(as_of)  # still refuse a bad as_of
         return brackets
-    return get_bracket_table(symbol, as_of)
+    if venue == "binance":
+        return get_bracket_table(symbol, as_of)
+    from liqlib.estimate.venue_tiers import get_tier_table  # late: it imports this module
+
+    return get_tier_table(venue, symbol, as_of)
+
+
+def k_factors(
+    venue: str, leverage: np.ndarray, mmr: np.ndarray, cum_over_notional: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """LP / entry of longs and shorts by the venue's isolated one-way formula (module docstring).
+
+    Parameters
+    ----------
+    venue : {"binance", "bybit", "okx"}
+        Whose formula.
+    leverage : array
+        Leverage (x), >= 1.
+    mmr : array
+        Maintenance-margin rate of each position's tier (fraction).
+    cum_over_notional : array
+        The tier's maintenance amount or deduction (USD) over the position's value (USD).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(k_long, k_short)``: the liquidation price is ``k * entry``.
+
+    Examples
+    --------
+    Bybit's worked example, 50x with MMR 0.5 % and no deduction: 20,000 -> 19,700.
+
+    >>> k_long, k_short = k_factors("bybit", np.array([50.0]), np.array([0.005]), np.zeros(1))
+    >>> round(float(k_long[0] * 20_000), 6), round(float(k_short[0] * 20_000), 6)
+    (19700.0, 20300.0)
+    """
+    lev = np.asarray(leverage, dtype=float)
+    m = np.asarray(mmr, dtype=float)
+    c = np.asarray(cum_over_notional, dtype=float)
+    if venue == "binance":
+        return (1.0 - 1.0 / lev - c) / (1.0 - m), (1.0 + 1.0 / lev + c) / (1.0 + m)
+    if venue == "bybit":
+        return 1.0 - 1.0 / lev + m - c, 1.0 + 1.0 / lev - m + c
+    if venue == "okx":
+        from liqlib.data.sources.okx.margin import DEFAULT_TAKER_FEE as fee
+
+        return (1.0 - 1.0 / lev) / (1.0 - m - fee), (1.0 + 1.0 / lev) / (1.0 + m + fee)
+    raise InputError(f"venue {venue!r} has no liquidation formula: use one of {list(FORMULAS)}")
 
 
 def _numbers(name: str, value, unit: str) -> np.ndarray:
@@ -399,8 +527,9 @@ def liquidation_price(
     symbol: str = "BTCUSDT",
     as_of: str | None = None,
     brackets: BracketTable | None = None,
+    venue: str = "binance",
 ) -> np.ndarray:
-    """Exact liquidation price of isolated one-way positions (Binance USD-M), vectorised.
+    """Exact liquidation price of isolated one-way positions, vectorised, by the venue's formula.
 
     Parameters
     ----------
@@ -416,7 +545,10 @@ def liquidation_price(
     as_of : str, optional
         ISO date (UTC) selecting among dated built-in tables (anything else is refused).
     brackets : BracketTable, optional
-        A table of your own, e.g. from :func:`load_leverage_brackets`.
+        A table of your own, e.g. from :func:`load_leverage_brackets`; its ``venue`` picks
+        the formula.
+    venue : {"binance", "bybit", "okx"}
+        Whose built-in table (and formula) to use when ``brackets`` is None.
 
     Returns
     -------
@@ -436,8 +568,13 @@ def liquidation_price(
 
     >>> round(float(liquidation_price(67_000.0, 10, "long", 1.0)), 2)
     60542.17
+
+    Bybit's worked example (1 BTC at 20,000 USD, 50x, tier 1 MMR 0.5 %):
+
+    >>> round(float(liquidation_price(20_000.0, 50, "long", 1.0, venue="bybit")), 6)
+    19700.0
     """
-    table = _resolve_table(symbol, brackets, as_of)
+    table = _resolve_table(symbol, brackets, as_of, venue)
     try:
         ep, lev, q, sd = np.broadcast_arrays(
             _numbers("entry", entry, "the entry price (USD)"),
@@ -467,9 +604,8 @@ def liquidation_price(
     _check_leverage(table, lev, idx, notional)
     mmr = np.asarray(table.mmr)[idx]
     cum = np.asarray(table.cum_usd)[idx]
-    long_lp = (ep * (1.0 - 1.0 / lev) - cum / q) / (1.0 - mmr)
-    short_lp = (ep * (1.0 + 1.0 / lev) + cum / q) / (1.0 + mmr)
-    return np.where(is_long, np.maximum(long_lp, 0.0), short_lp)
+    k_long, k_short = k_factors(table.venue, lev, mmr, cum / notional)
+    return np.where(is_long, np.maximum(ep * k_long, 0.0), ep * k_short)
 
 
 def lp_factors(
@@ -480,6 +616,7 @@ def lp_factors(
     as_of: str | None = None,
     brackets: BracketTable | None = None,
     effective: bool = False,
+    venue: str = "binance",
 ) -> np.ndarray:
     """Liquidation-price factors ``k`` (LP = k * entry) for a fixed position notional.
 
@@ -494,6 +631,9 @@ def lp_factors(
         cross-margined positions and positions that lost margin reach beyond the bracket's
         maximum: skip the maximum check (the formula holds up to ``1 / MMR``, where the
         liquidation price meets the entry). False: a leverage above the maximum fails.
+    venue : {"binance", "bybit", "okx"}
+        Whose built-in table and formula when ``brackets`` is None (a given table's own
+        ``venue`` picks the formula).
 
     Returns
     -------
@@ -506,7 +646,7 @@ def lp_factors(
     >>> round(float(k[0, 0] * 67_000.0), 2)
     60542.17
     """
-    table = _resolve_table(symbol, brackets, as_of)
+    table = _resolve_table(symbol, brackets, as_of, venue)
     lev = _numbers("leverages", leverages, "the leverages (x)")
     n = np.full(lev.shape, float(_numbers("notional_usd", notional_usd, "a notional (USD)")))
     idx = table.bracket_index(n)
@@ -516,6 +656,5 @@ def lp_factors(
         raise InputError("effective leverage must be a finite number >= 1: fix the leverages")
     mmr = np.asarray(table.mmr)[idx]
     cum = np.asarray(table.cum_usd)[idx]
-    k_long = (1.0 - 1.0 / lev - cum / n) / (1.0 - mmr)
-    k_short = (1.0 + 1.0 / lev + cum / n) / (1.0 + mmr)
+    k_long, k_short = k_factors(table.venue, lev, mmr, cum / n)
     return np.vstack([k_long, k_short])

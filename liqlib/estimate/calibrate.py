@@ -26,6 +26,12 @@ Two families of mixes:
 - ``family="tiers"``: free weights on given point ``leverages`` (non-negative least squares
   in the same loss for realized data; linear for open interest).
 
+A fitted leveraged share never exceeds :data:`MAX_SHARE` (1: a side cannot hold more
+liquidatable USD than the open interest); a shape that needs more is not a candidate, and
+counts no shape can match below it are refused in words (usually a unit slip). Out of sample
+(notebook 05) the shape fitted on one quiet week carries over worse than the share alone on
+the default shape: fit ``"share"`` when the period is short.
+
 ``basis="opened"`` fits shares of newly *opened* USD instead of shares of open interest
 (each tier's column is weighted by its expected lifetime), comparable with a simulator's
 configuration.
@@ -64,6 +70,9 @@ __all__ = ["MixCalibration", "calibrate_leverage_mix", "nnls"]
 FAMILIES = ("density", "tiers")
 BASES = ("stock", "opened")
 FITS = ("shape", "share", "both")
+#: The largest leveraged share a fit may return: each side's liquidatable USD is at most the
+#: open interest.
+MAX_SHARE = 1.0
 #: Default grid of the density search: medians (x) and sigmas (log leverage).
 MEDIANS = np.geomspace(1.6, 120.0, 41)
 SIGMAS = np.geomspace(0.1, 2.0, 25)
@@ -234,6 +243,32 @@ def _ols_fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return alpha, loss
 
 
+def _realized_bars(realized: pd.DataFrame, bar: str | None) -> pd.DataFrame:
+    """Bars of USD liquidated per side from what a user has: bar frames pass through (only
+    their ``complete`` bars when :func:`liqlib.data.record.read.to_bars` flagged them), and
+    recorded events (``lq.load_liquidations``) are summed per ``bar`` (default "1h") over
+    the span of the events."""
+    if not isinstance(realized, pd.DataFrame):
+        return realized  # the bar-frame check names the problem
+    cols = set(realized.columns)
+    if {"side", "usd", "qty"} <= cols and not {"long_usd", "short_usd"} <= cols:
+        from liqlib.data.record.read import to_bars
+
+        realized = to_bars(realized, bar or "1h")
+    if "complete" in realized.columns:  # bars a recorder gap or a pause may have emptied
+        keep = realized["complete"].to_numpy(bool)
+        if not keep.any():
+            raise InputError(
+                "realized has no complete bar (every bar overlaps a recorder gap or lies "
+                "outside its runs): record longer, or pass bars without gaps"
+            )
+        bar_attr = realized.attrs.get("bar")
+        realized = realized.loc[keep, ["long_usd", "short_usd"]]
+        if bar_attr is not None:
+            realized.attrs["bar"] = bar_attr
+    return realized
+
+
 def calibrate_leverage_mix(
     market: pd.DataFrame,
     realized: pd.DataFrame | None = None,
@@ -258,8 +293,10 @@ def calibrate_leverage_mix(
     market : pandas.DataFrame
         The market to fit on (OHLC and open interest; see ``lq.estimate_heatmap``).
     realized : pandas.DataFrame, optional
-        Realized liquidations per bar (``long_usd``, ``short_usd``, USD, UTC bar index);
-        None fits to open interest alone (module docstring).
+        Realized liquidations per bar (``long_usd``, ``short_usd``, USD, UTC bar index), or
+        recorded events (``lq.load_liquidations(DIR)``, summed per ``bar`` over their span;
+        ``lq.to_bars(..., gaps=, coverage=)`` first keeps only complete bars, the others
+        are left out of the fit); None fits to open interest alone (module docstring).
     family : {"density", "tiers"}
         A log-normal :class:`~liqlib.estimate.config.LeverageDensity`, or free weights on
         ``leverages``.
@@ -320,6 +357,8 @@ def calibrate_leverage_mix(
             raise InputError(
                 "family='density' needs a LeverageDensity mix: pass density=LeverageDensity()"
             )
+    if realized is not None:
+        realized = _realized_bars(realized, bar)
     if realized is not None:  # checked before its bars' length is read from it
         _bar_frame(realized, "realized")
         check_bar_series(realized, "realized")
@@ -379,6 +418,11 @@ def calibrate_leverage_mix(
         alpha, loss = float(alpha[0]), float(loss[0])
         if target == "realized" and fit == "shape":
             alpha, loss = phi, float(_sqrt_loss(y, phi * pred))
+        if alpha > MAX_SHARE:
+            raise InputError(
+                f"the fitted tiers need a leveraged share of {alpha:.3g}, above {MAX_SHARE:g}, "
+                "to match the realized liquidations: check their units (USD) and bar length"
+            )
         weights = stock / life if basis == "opened" else stock
         mix = LeverageMix(lev, tuple(_renorm(weights)))
     else:
@@ -409,6 +453,14 @@ def calibrate_leverage_mix(
             else:
                 alphas, losses = (_sqrt_fit if target == "realized" else _ols_fit)(y, preds)
             losses = np.where(np.isfinite(losses), losses, np.inf)
+            # a side cannot hold more liquidatable USD than the open interest: a shape that
+            # needs a share above MAX_SHARE to match the counts is not a candidate
+            losses = np.where(np.asarray(alphas) <= MAX_SHARE, losses, np.inf)
+            if not np.isfinite(losses).any():
+                raise InputError(
+                    f"every leverage shape needs a leveraged share above {MAX_SHARE:g} to match "
+                    "the realized liquidations: check their units (USD) and bar length"
+                )
             g = int(np.argmin(losses))
             if best is None or losses[g] <= best[1]:
                 best = (float(alphas[g]), float(losses[g]), grid[g][0], grid[g][1], stocks[g])

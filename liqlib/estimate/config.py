@@ -17,7 +17,7 @@ import numpy as np
 
 from liqlib.data.columns import TOPTRADER_LS_POSITION
 from liqlib.errors import InputError
-from liqlib.estimate.brackets import BracketTable, get_bracket_table, lp_factors, real_symbol
+from liqlib.estimate.brackets import FORMULAS, BracketTable, lp_factors, real_symbol
 
 __all__ = [
     "DEFAULT_MIXES",
@@ -39,6 +39,10 @@ LIQUIDATIONS = ("binance", "fixed-offset")
 OI_TIMINGS = ("auto", "open", "close")
 #: What the weights of a "turnover" mix are shares of: open interest, or newly opened USD.
 MIX_BASES = ("stock", "opened")
+#: What paces a "turnover" book's churn from candle to candle (see ``turnover_activity``).
+TURNOVER_ACTIVITIES = ("volume", "flat")
+#: How a candle's new positions are spread over its prices (see ``entry_profile``).
+ENTRY_PROFILES = ("range", "path")
 #: The most tiers a :class:`LeverageDensity` may be cut into.
 MAX_DENSITY_TIERS = 200
 
@@ -261,9 +265,15 @@ class EngineParams:
         without one (a synthetic walk) uses :data:`DEFAULT_BRACKET_SYMBOL`'s, and the heatmap's
         ``source["brackets"]`` says so.
     brackets : BracketTable, optional
-        A bracket table of your own (e.g. ``lq.load_leverage_brackets(...)``).
+        A bracket table of your own (e.g. ``lq.load_leverage_brackets(...)``); its ``venue``
+        picks the liquidation formula and must match ``venue``.
     brackets_as_of : str, optional
         ISO date (UTC) choosing among the built-in dated tables; None = the latest.
+    venue : {"binance", "bybit", "okx"}, optional
+        Whose margin tiers and liquidation formula place the levels
+        (:func:`liqlib.estimate.venue_tiers.get_tier_table`). None (the default) takes the
+        market's own (``market.attrs["venue"]``, read by ``lq.estimate_heatmap``), else
+        "binance".
     per_tier : bool
         Also return the USD per tier (memory: columns x tiers x bins per side).
     volume_open_fraction : float
@@ -304,6 +314,22 @@ class EngineParams:
         default) or of newly opened USD ("opened", as for "oi-flow" and as a simulator is
         configured); "opened" shares are turned into stock shares by each tier's expected
         lifetime (closes and liquidations, see :mod:`liqlib.estimate.turnover`).
+    turnover_activity : {"volume", "flat"}
+        "turnover" only: "volume" scales each candle's hazard of closes (and so the USD
+        reopened at its prices) by its traded volume relative to the trailing mean, so the
+        prices where most was traded hold the most new positions; a market without volume
+        falls back to "flat" (the same hazard in every candle).
+    entry_profile : {"range", "path"}
+        "turnover" only: "range" spreads a candle's new positions uniformly over its low-high
+        range; "path" over the part of it where the OHLC path spends its time (a uniform
+        with the mean and spread of the path open-low-high-close or open-high-low-close).
+    grid_reach : float, optional
+        "turnover" only: the default grid reaches this far (fraction of price) beyond the
+        candles' low and high; liquidation prices farther out are kept, and counted, as
+        each side's overflow (``Heatmap.overflow_*_usd``). The default, 0.5, keeps the bins
+        where the density lives (the margin mixture reaches 1.1x, 91 % below the price: a grid
+        that far makes bins near the price 2.4x coarser at the same count). None: as far as
+        the leverage range.
 
     Examples
     --------
@@ -324,6 +350,7 @@ class EngineParams:
     symbol: str | None = None
     brackets: BracketTable | None = None
     brackets_as_of: str | None = None
+    venue: str | None = None
     per_tier: bool = False
     volume_open_fraction: float = 0.05
     flow: str = "oi"
@@ -336,7 +363,11 @@ class EngineParams:
     oi_timing: str = "auto"
     intrabar_exposure: float = 0.5
     mix_basis: str = "stock"
+    turnover_activity: str = "volume"
+    entry_profile: str = "range"
+    grid_reach: float | None = 0.5
     _k: np.ndarray = field(default=None, init=False, repr=False)
+    _table: BracketTable = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.symbol is not None:
@@ -346,6 +377,20 @@ class EngineParams:
                     f"not {self.symbol!r}"
                 )
             object.__setattr__(self, "symbol", self.symbol.strip().upper())
+        if self.venue is not None:
+            v = self.venue.strip().lower() if isinstance(self.venue, str) else self.venue
+            if v not in FORMULAS:
+                raise InputError(
+                    f"venue {self.venue!r} is unknown: use one of {list(FORMULAS)} (or None for "
+                    "the market's own)"
+                )
+            object.__setattr__(self, "venue", v)
+        if self.brackets is not None and isinstance(self.brackets, BracketTable):
+            if self.brackets.venue != self.bracket_venue:
+                raise InputError(
+                    f"brackets are {self.brackets.venue}'s but venue is {self.bracket_venue!r}: "
+                    f"pass the {self.bracket_venue} table, or venue={self.brackets.venue!r}"
+                )
         for name in ("calibrate", "per_tier", "sweep"):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise InputError(f"{name} must be True or False, not {getattr(self, name)!r}")
@@ -364,6 +409,8 @@ class EngineParams:
             ("liquidation", self.liquidation, LIQUIDATIONS),
             ("oi_timing", self.oi_timing, OI_TIMINGS),
             ("mix_basis", self.mix_basis, MIX_BASES),
+            ("turnover_activity", self.turnover_activity, TURNOVER_ACTIVITIES),
+            ("entry_profile", self.entry_profile, ENTRY_PROFILES),
         ):
             if value not in allowed:
                 raise InputError(f"{name} {value!r} is unknown: use one of {list(allowed)}")
@@ -390,6 +437,13 @@ class EngineParams:
                 rng = f"> {lo:g}" if lo is not None else ">= 0"
                 rng += f" and <= {hi:g}" if math.isfinite(hi) else ""
                 raise InputError(f"{name}={v!r} must be a number {rng}: use e.g. {example}")
+        r = self.grid_reach
+        if r is not None and (
+            isinstance(r, bool)
+            or not isinstance(r, int | float | np.number)
+            or not (math.isfinite(r) and 0 < r < 1)
+        ):
+            raise InputError(f"grid_reach={r!r} must be a fraction in (0, 1) or None: e.g. 0.5")
         if not isinstance(self.warm_start, bool | np.bool_):
             raise InputError(f"warm_start={self.warm_start!r} must be True or False")
         if self.price_edges is not None:
@@ -426,23 +480,11 @@ class EngineParams:
         # leverages above the bracket maximum fail here, naming the bracket; "turnover" reads
         # them as effective leverage (up to where the liquidation price meets the entry)
         effective = self.flow == "turnover"
-        k = lp_factors(
-            mix.leverages,
-            float(n),
-            symbol=self.bracket_symbol,
-            as_of=self.brackets_as_of,
-            brackets=self.brackets,
-            effective=effective,
-        )
+        lp_table = self._resolve_table()
+        object.__setattr__(self, "_table", lp_table)
+        k = lp_factors(mix.leverages, float(n), brackets=lp_table, effective=effective)
         if isinstance(self.mix, LeverageDensity):  # the cells' ends must be allowed too
-            ke = lp_factors(
-                self.mix.cell_edges(),
-                float(n),
-                symbol=self.bracket_symbol,
-                as_of=self.brackets_as_of,
-                brackets=self.brackets,
-                effective=effective,
-            )
+            ke = lp_factors(self.mix.cell_edges(), float(n), brackets=lp_table, effective=effective)
             k = np.hstack([k, ke])  # checked below with the tiers'
         if self.liquidation == "fixed-offset":
             lev = np.asarray(mix.leverages)
@@ -475,11 +517,23 @@ class EngineParams:
         """LP / entry per side (rows long, short) and tier (columns)."""
         return self._k.copy()
 
+    @property
+    def bracket_venue(self) -> str:
+        """The venue whose tiers and formula apply: ``venue``, else "binance"."""
+        return self.venue or "binance"
+
+    def _resolve_table(self) -> BracketTable:
+        from liqlib.estimate.brackets import _resolve_table
+
+        return _resolve_table(
+            self.bracket_symbol, self.brackets, self.brackets_as_of, self.bracket_venue
+        )
+
     def bracket_table(self) -> BracketTable:
-        """The bracket table in use."""
-        if self.brackets is not None:
-            return self.brackets
-        return get_bracket_table(self.bracket_symbol, self.brackets_as_of)
+        """The tier table in use (its ``venue`` says whose tiers and formula)."""
+        if self._table is not None:
+            return self._table
+        return self._resolve_table()
 
     def fade_factors(self) -> np.ndarray:
         """Per-candle survival factor of each tier (1.0 = no fading)."""

@@ -72,9 +72,12 @@ class Heatmap:
 
     @property
     def bin_centers(self) -> np.ndarray:
-        """Bin centres (USD/coin): geometric for a log grid, arithmetic otherwise."""
+        """Bin centres (USD/coin): geometric when the edges are evenly spaced in log price
+        (the default grid, or a venue summed on another venue's log grid), else arithmetic."""
+        from liqlib.estimate.book import is_log_grid
+
         e = self.price_edges
-        if self.params.grid == "log" and self.params.price_edges is None:
+        if is_log_grid(np.asarray(e, dtype=float)):
             return np.sqrt(e[:-1] * e[1:])
         return 0.5 * (e[:-1] + e[1:])
 
@@ -210,6 +213,7 @@ class Heatmap:
             "title": "liqlib estimated liquidation heatmap",
             "model": self.model,
             "bracket_symbol": self.params.bracket_symbol,
+            "bracket_venue": self.params.bracket_venue,
             "brackets": self.brackets_note,
             "calibrated": int(self.params.calibrate),
             "time_zone": "UTC",
@@ -263,7 +267,7 @@ class Heatmap:
 
     @property
     def brackets_note(self) -> str:
-        """Which maintenance-margin table placed the levels, and where it comes from.
+        """Which venue's maintenance-margin table placed the levels, its date and its source.
 
         Examples
         --------
@@ -272,13 +276,24 @@ class Heatmap:
         >>> hm.brackets_note.split(" (")[0]
         'BTCUSDT brackets in force 2025-08-19/'
         """
+        if self.venues:  # a heatmap summed over venues: each venue's own table
+            return " | ".join(f"{name}: {hm.brackets_note}" for name, hm in self.venues.items())
         try:
             table = self.params.bracket_table()
         except LiqlibError:  # a custom table that no longer resolves: say what we know
             return f"{self.params.bracket_symbol} brackets"
         origin = table.source.split(" (")[0].split(":")[0][:60] if table.source else "user table"
         own = self.params.symbol is not None
-        note = f"{table.symbol} brackets in force {table.in_force} ({origin})"
+        if table.venue == "binance":
+            note = f"{table.symbol} brackets in force {table.in_force} ({origin})"
+        else:
+            names = {"bybit": "Bybit risk limits", "okx": "OKX position tiers"}
+            note = f"{names[table.venue]} of {table.symbol} in force {table.in_force} ({origin})"
+            if "converted to USD" in table.note:
+                note += "; " + table.note.split("; ")[-1]
+        venue = self.params.bracket_venue
+        if venue != table.venue:
+            note += f"; no {venue} table for {table.symbol}, so Binance's brackets and formula"
         return note if own else note + "; the market names no symbol, so BTCUSDT's are used"
 
     def totals(self) -> pd.DataFrame:

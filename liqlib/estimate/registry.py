@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
@@ -35,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from liqlib.errors import InputError, LiqlibError
-from liqlib.estimate.brackets import get_bracket_table, real_symbol
+from liqlib.estimate.brackets import FORMULAS, real_symbol
 from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix
 from liqlib.estimate.heatmap import Heatmap
 from liqlib.estimate.inputs import check_volumes
@@ -54,6 +55,7 @@ __all__ = [
     "ModelSpec",
     "estimate_heatmap",
     "market_symbol",
+    "market_venue",
     "resolve_params",
 ]
 
@@ -96,7 +98,7 @@ TURNOVER_LOGNORMAL_MIX = LeverageDensity(
 #: Fields only the "turnover" model reads.
 _TURNOVER_ONLY = frozenset(
     {"hold_hours", "hold_leverage_exponent", "leveraged_share", "warm_start", "oi_timing",
-     "intrabar_exposure", "mix_basis"}
+     "intrabar_exposure", "mix_basis", "turnover_activity", "entry_profile", "grid_reach"}
 )  # fmt: skip
 #: Fields only the inventory-flow models ("oi-flow", "volume", "fixed-offset") read.
 _FLOW_ONLY = frozenset({"split", "ratio_column", "calibrate", "fade_half_life_candles"})
@@ -245,6 +247,86 @@ def market_symbol(market) -> str | None:
     return sym.strip().upper()
 
 
+def market_venue(market) -> str | None:
+    """The market's venue (``attrs["venue"]``, lower case), or None when it names none.
+
+    Examples
+    --------
+    >>> import liqlib as lq
+    >>> m = lq.make_synthetic_market(10)
+    >>> m.attrs["venue"] = "Bybit"
+    >>> market_venue(m)
+    'bybit'
+    """
+    attrs = getattr(market, "attrs", None) or {}
+    v = attrs.get("venue")
+    if not isinstance(v, str) or not v.strip():
+        return None
+    v = v.strip().lower()
+    if v not in FORMULAS:
+        raise InputError(
+            f"market.attrs['venue'] = {attrs['venue']!r} is unknown: set it to one of "
+            f"{list(FORMULAS)}, or delete it (Binance's tiers are used)"
+        )
+    return v
+
+
+def _own_settings(market, base: EngineParams, overrides: dict) -> dict:
+    """``symbol`` and ``venue`` from the market, refusing an explicit one that differs."""
+    out = {}
+    for name, own in (("symbol", market_symbol(market)), ("venue", market_venue(market))):
+        given = overrides.get(name, getattr(base, name))
+        if own is None:
+            continue
+        if given is None:
+            out[name] = own
+            continue
+        same = (
+            real_symbol(given) == real_symbol(own)
+            if name == "symbol"
+            else str(given).strip().lower() == own
+        )
+        if not same:
+            raise InputError(
+                f"{name}={given!r} but the market is {own}'s: its tiers would be {given}'s; "
+                f"drop {name}= (the market's own is used) or load {given}'s market"
+            )
+    return out
+
+
+def _median_close(market) -> float:
+    """The market's median close (USD/coin), NaN when it has none."""
+    if not isinstance(market, pd.DataFrame) or "close" not in market or market.empty:
+        return float("nan")
+    with warnings.catch_warnings():  # an all-NaN column is reported as NaN, not warned
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.nanmedian(market["close"].to_numpy(float)))
+
+
+def _coin_tiers_in_usd(market, base: EngineParams, merged: dict) -> dict:
+    """``brackets=`` for a venue table bounded in coins (OKX): converted to USD at the market's
+    median close; {} when the table is in USD, given, or not a venue table."""
+    get = lambda name: merged.get(name, getattr(base, name))  # noqa: E731
+    venue = str(get("venue") or "binance").strip().lower()
+    if get("brackets") is not None or venue not in ("bybit", "okx"):
+        return {}
+    from liqlib.estimate.venue_tiers import get_tier_table
+
+    sym = get("symbol") or "BTCUSDT"
+    with warnings.catch_warnings():  # a fallback warns when the params are made
+        warnings.simplefilter("ignore")
+        table = get_tier_table(venue, sym, get("brackets_as_of"))
+    if table.unit == "usd":
+        return {}
+    price = _median_close(market)
+    if not np.isfinite(price) or price <= 0:
+        raise InputError(
+            f"the {venue} {sym} tiers are bounded in coins and the market has no close price to "
+            "convert them at: give a market with 'close', or brackets=table.in_usd(price)"
+        )
+    return {"brackets": table.in_usd(price)}
+
+
 def resolve_params(
     market: pd.DataFrame | None,
     model: str = DEFAULT_MODEL,
@@ -329,16 +411,11 @@ def resolve_params(
     prior = _level_prior(spec, base, overrides)
     if prior is not None:
         settings["leveraged_share"] = prior.share
-    p = replace(base, **{**overrides, **settings})
-    own = market_symbol(market)
-    if own is not None:
-        if p.symbol is None:
-            p = replace(p, symbol=own)
-        elif real_symbol(p.symbol) != real_symbol(own):
-            raise InputError(
-                f"symbol={p.symbol!r} but the market is {own}: its brackets would be "
-                f"{p.symbol}'s; drop symbol= (the market's own is used) or load {p.symbol}'s market"
-            )
+    settings.update(_own_settings(market, base, overrides))
+    merged = {**overrides, **settings}
+    if "brackets" not in merged:
+        merged.update(_coin_tiers_in_usd(market, base, merged))
+    p = replace(base, **merged)
     if isinstance(market, pd.DataFrame):
         check_volumes(market)
     return p
@@ -356,10 +433,18 @@ def _default_mix_for(mix, market, base: EngineParams, overrides: dict):
     try:
         table = overrides.get("brackets", base.brackets)
         if table is None:
+            from liqlib.estimate.brackets import _resolve_table
+
             sym = overrides.get("symbol", base.symbol) or market_symbol(market) or "BTCUSDT"
-            table = get_bracket_table(
-                real_symbol(sym), overrides.get("brackets_as_of", base.brackets_as_of)
-            )
+            venue = overrides.get("venue", base.venue) or market_venue(market) or "binance"
+            with warnings.catch_warnings():  # the fallback warns once, when the params are made
+                warnings.simplefilter("ignore")
+                table = _resolve_table(
+                    real_symbol(sym), None, overrides.get("brackets_as_of", base.brackets_as_of),
+                    str(venue).lower(),
+                )  # fmt: skip
+            if table.unit != "usd":  # OKX coin bounds: as the engine will, at the median close
+                table = table.in_usd(_median_close(market))
         n = overrides.get("position_notional_usd", base.position_notional_usd)
         mmr = float(np.asarray(table.mmr)[table.bracket_index(np.array([float(n)]))][0])
     except (LiqlibError, TypeError, ValueError):

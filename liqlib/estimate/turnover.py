@@ -20,7 +20,9 @@ continuum of leverages. This model follows all three:
 
 Per candle ``i``, for each side and tier, in this order:
 
-1. **hazard closes**: the tier keeps ``exp(-dt / hold)`` of its USD (``faded`` flow);
+1. **hazard closes**: the tier keeps ``exp(-a_i dt / hold)`` of its USD (``faded`` flow), with
+   ``a_i`` the candle's traded volume over its trailing mean (:func:`turnover_activity`; 1
+   without volume), so busy candles replace more of the book at their own prices;
 2. **sweep**: levels the candle reached are liquidated and removed at their exact price: a
    long when the low reaches its LP (``LP >= low``), a short when the high does (``LP <=
    high``), mark-price low/high when present, else trade price. A level that shares a price
@@ -29,7 +31,7 @@ Per candle ``i``, for each side and tier, in this order:
    :mod:`liqlib.estimate.book`);
 3. **back to target**: the difference ``leveraged_share * w_t * OI_i - inventory`` is opened
    (``opened``) when positive, spread uniformly over the LPs ``[k_a low, k_b high]`` of the
-   candle's trade range, or closed proportionally (``closed``) when negative. A share
+   candle's trade range (or of the middle of its OHLC path, :func:`entry_range`), or closed proportionally (``closed``) when negative. A share
    ``intrabar_exposure`` of the new USD is opened *before* the candle's extremes, and the
    part of it whose LP the extreme reaches is liquidated at once (an entry at the high with
    100x is liquidated by a 1 % fall inside the same candle); the rest after them. ``OI_i``
@@ -84,6 +86,8 @@ from liqlib.data.columns import (
     MARK_CLOSE,
     OI_COIN,
     OI_USD,
+    QUOTE_VOLUME,
+    VOLUME,
 )
 from liqlib.estimate.book import (
     _clear,
@@ -108,6 +112,8 @@ __all__ = [
     "prepare_turnover",
     "run_turnover",
     "stationary_inventory",
+    "turnover_activity",
+    "entry_range",
 ]
 
 #: Candles of the first day (at least this many) used for the warm start's volatility.
@@ -121,8 +127,10 @@ class TurnoverInputs:
     """Validated arrays of one "turnover" run. Prices USD/coin, amounts USD.
 
     ``ka``, ``kb`` (2, T): smallest and largest ``LP / entry`` of each side's tier (equal for
-    point tiers); ``stock`` (2, T): target USD per USD of open interest; ``survive`` (T,):
-    share kept per candle by the hazard (``hazard_per_candle`` = lambda); ``target_usd`` (n,):
+    point tiers); ``stock`` (2, T): target USD per USD of open interest; ``survive`` (n, T):
+    share kept in each candle by the hazard (``hazard_per_candle`` = lambda, the mean, times
+    :func:`turnover_activity`); ``entry_lo``, ``entry_hi`` (n,): the prices a candle's new
+    positions are spread over (:func:`entry_range`); ``target_usd`` (n,):
     open interest after each candle (USD); ``init_*``: the warm-start inventory, which lies
     beyond ``anchor`` (the first candle's open, USD/coin: longs below it, shorts above).
     """
@@ -157,7 +165,7 @@ class TurnoverInputs:
 
     @property
     def n_tiers(self) -> int:
-        return int(self.survive.size)
+        return int(self.survive.shape[1])
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,6 +269,118 @@ def _sigma_per_candle(h: np.ndarray, lo: np.ndarray, c: np.ndarray, per_day: int
     d = np.diff(np.log(c[: m + 1]))
     s = float(np.std(d)) if d.size else 0.0
     return s if s > 0 else 1e-4
+
+
+#: Candles of the trailing mean that a candle's volume is compared with (30 days of 1h).
+ACTIVITY_WINDOW = 720
+#: Largest pace of churn one candle may get (times the trailing mean's).
+MAX_ACTIVITY = 20.0
+
+
+def turnover_activity(market: pd.DataFrame, how: str = "volume") -> np.ndarray:
+    """Each candle's pace of churn: its traded volume over the trailing mean (1 = average).
+
+    Gross opening and closing is what trading volume counts, so a candle that trades twice
+    the usual volume replaces twice the usual share of the book at its own prices (the
+    hazard of closes is multiplied by this, and the target refills what they free). The
+    trailing mean covers up to :data:`ACTIVITY_WINDOW` candles (fewer at the start), so a
+    slow change in volume does not change the mean holding time; values are clipped to
+    ``[0, MAX_ACTIVITY]``.
+
+    Parameters
+    ----------
+    market : pandas.DataFrame
+        With ``quote_volume`` (USD) or ``volume`` (coins; times the close).
+    how : {"volume", "flat"}
+        "flat" (or a market with no usable volume): all ones.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        Pace per candle (>= 0).
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2025-01-01", periods=4, freq="1h", tz="UTC")
+    >>> m = pd.DataFrame({"close": 1.0, "quote_volume": [1.0, 1.0, 4.0, 0.0]}, index=idx)
+    >>> turnover_activity(m).round(2).tolist()
+    [1.0, 1.0, 2.0, 0.0]
+    """
+    n = len(market)
+    flat = np.ones(n)
+    if how == "flat":
+        return flat
+    v = None
+    if QUOTE_VOLUME in market.columns:
+        v = market[QUOTE_VOLUME].to_numpy(dtype=float)
+    elif VOLUME in market.columns:
+        v = market[VOLUME].to_numpy(dtype=float) * market[CLOSE].to_numpy(dtype=float)
+    if v is None:
+        return flat
+    v = np.where(np.isfinite(v) & (v >= 0), v, np.nan)
+    if not np.any(v > 0) or np.mean(np.isnan(v)) > 0.5:
+        return flat  # no volume (mark-price or Coinglass candles): the same pace everywhere
+    s = pd.Series(v)
+    mean = s.rolling(ACTIVITY_WINDOW, min_periods=1).mean().to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        act = np.where(mean > 0, v / mean, 1.0)
+    act = np.where(np.isfinite(act), act, 1.0)
+    return np.clip(act, 0.0, MAX_ACTIVITY)
+
+
+def entry_range(o, h, lo, c, how: str = "range") -> tuple[np.ndarray, np.ndarray]:
+    """The prices (USD/coin) a candle's new positions are spread over, uniformly.
+
+    "range": the candle's low to high. "path": the middle half (quartiles) of the time the
+    OHLC path spends at each price (open to the nearer extreme, to the other extreme, to
+    the close; each leg a third of the time, uniform along it): the body, crossed by all
+    three legs, is where most is traded; the wicks, crossed once, are thin.
+
+    Parameters
+    ----------
+    o, h, lo, c : numpy.ndarray, shape (n,)
+        Each candle's open, high, low and close (USD/coin).
+    how : {"range", "path"}
+        The profile (``EngineParams.entry_profile``).
+
+    Returns
+    -------
+    (low, high) : tuple of numpy.ndarray
+        The range of each candle's new positions (USD/coin), inside its low-high range.
+
+    Examples
+    --------
+    >>> a, b = entry_range(np.array([100.0]), np.array([110.0]), np.array([90.0]),
+    ...                    np.array([100.0]), "path")
+    >>> a.round(6).tolist(), b.round(6).tolist()
+    ([95.0], [105.0])
+    """
+    if how == "range":
+        return lo, h
+    first = np.where(np.abs(o - lo) <= np.abs(h - o), lo, h)  # the nearer extreme first
+    second = np.where(first == lo, h, lo)
+    legs = [
+        (np.minimum(x, y), np.maximum(x, y)) for x, y in ((o, first), (first, second), (second, c))
+    ]
+
+    def cdf(x):
+        f = np.zeros_like(x)
+        for a, b in legs:
+            w = b - a
+            with np.errstate(invalid="ignore", divide="ignore"):
+                f += np.where(w > 0, np.clip((x - a) / w, 0.0, 1.0), (x >= a).astype(float))
+        return f / 3.0
+
+    out = []
+    for q in (0.25, 0.75):
+        a, b = lo.astype(float).copy(), h.astype(float).copy()
+        for _ in range(40):  # bisection: a 1e-12 share of the range
+            mid = 0.5 * (a + b)
+            below = cdf(mid) < q
+            a = np.where(below, mid, a)
+            b = np.where(below, b, mid)
+        out.append(0.5 * (a + b))
+    return np.minimum(out[0], out[1]), np.maximum(out[0], out[1])
 
 
 def _stationary_g(u: np.ndarray, dist, a: float) -> np.ndarray:
@@ -379,17 +499,22 @@ def _k_ranges(params: EngineParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     if cells is None:
         k = params.lp_factors()
         return lev, k.copy(), k.copy()
-    ke = lp_factors(
-        cells,
-        float(params.position_notional_usd),
-        symbol=params.bracket_symbol,
-        as_of=params.brackets_as_of,
-        brackets=params.brackets,
-        effective=True,
+    ke = lp_factors(  # the venue's own tiers and formula (EngineParams.bracket_table)
+        cells, float(params.position_notional_usd), brackets=params.bracket_table(), effective=True
     )
     ka = np.vstack([ke[0, :-1], ke[1, 1:]])
     kb = np.vstack([ke[0, 1:], ke[1, :-1]])
     return lev, ka, kb
+
+
+def _grid_factors(ka: np.ndarray, kb: np.ndarray, reach: float | None) -> np.ndarray:
+    """The grid's lowest and highest ``LP / price``: the leverage range's, or ``1 -/+ reach``
+    when that is nearer (what lies beyond is each side's overflow, counted in every total)."""
+    k = np.array([[float(ka[0].min())], [float(kb[1].max())]])
+    if reach is not None:
+        k[0, 0] = max(k[0, 0], 1.0 - float(reach))
+        k[1, 0] = min(k[1, 0], 1.0 + float(reach))
+    return k
 
 
 def prepare_turnover(
@@ -417,7 +542,9 @@ def prepare_turnover(
     hours = _candle_hours(times, market)
     hold = params.hold_hours * (10.0 / lev) ** params.hold_leverage_exponent
     lam = hours / hold
-    survive = np.exp(-lam)
+    act = turnover_activity(market, params.turnover_activity)
+    survive = np.exp(-np.outer(act, lam))  # (n, T): the hazard paced by each candle's volume
+    elo, ehi = entry_range(o, h, lo, c, params.entry_profile)
     sigma = _sigma_per_candle(h, lo, c, int(round(24.0 / hours)))
     a = np.sqrt(2.0 * lam) / sigma
     w = np.asarray(params.resolved_mix().weights, dtype=float)
@@ -431,7 +558,7 @@ def prepare_turnover(
     share = 1.0 if params.leveraged_share is None else float(params.leveraged_share)
     stock = np.vstack([w, w]) * share
 
-    edges = _grid(params, np.vstack([ka[0], kb[1]]), lo, h, sweep_lo, sweep_hi)
+    edges = _grid(params, _grid_factors(ka, kb, params.grid_reach), lo, h, sweep_lo, sweep_hi)
     nb = edges.size - 1
     if params.warm_start:
         oi0 = _oi_before_first(market)
@@ -452,8 +579,8 @@ def prepare_turnover(
         kb=np.ascontiguousarray(kb),
         stock=np.ascontiguousarray(stock),
         survive=np.ascontiguousarray(survive),
-        entry_lo=np.ascontiguousarray(lo),
-        entry_hi=np.ascontiguousarray(h),
+        entry_lo=np.ascontiguousarray(elo),
+        entry_hi=np.ascontiguousarray(ehi),
         sweep_lo=np.ascontiguousarray(sweep_lo, dtype=float),
         sweep_hi=np.ascontiguousarray(sweep_hi, dtype=float),
         close=np.ascontiguousarray(c),
@@ -534,7 +661,7 @@ def _turnover_kernel(
     """
     use_log, c0, inv = grid
     nb = edges.size - 1
-    nt = survive.size
+    nt = survive.shape[1]
     n = entry_lo.size
     e0 = edges[0]
     en = edges[nb]
@@ -570,8 +697,8 @@ def _turnover_kernel(
             f_close = 0.0
             f_fade = 0.0
             for t in range(nt):
-                # 1. hazard closes (the tier's lazy scale)
-                f = survive[t]
+                # 1. hazard closes (the tier's lazy scale); survive is (n, T): per candle
+                f = survive[i, t]
                 sc = scale[s, t]
                 m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
                 if f < 1.0 and m > 0.0:

@@ -8,17 +8,22 @@ shows the same numbers as ``lq.estimate_heatmap`` with the same model and argume
 
 Leverage *bands* are what a user toggles: the tiers of a discrete mix, or, for a continuous
 density ("turnover"), its cells grouped by the nearest band leverage (log scale).
+
+Several venues (:func:`prepare_venue_windows`) are each validated once on the first venue's
+price grid; each window is estimated per venue, and :func:`sum_venues` adds any subset of
+them, so toggling a venue costs a sum, not an estimate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
 
 from liqlib.errors import InputError
+from liqlib.estimate import brackets
 from liqlib.estimate.config import EngineParams
 from liqlib.estimate.heatmap import Heatmap, build_heatmap
 from liqlib.estimate.inputs import EngineInputs, prepare_inputs
@@ -26,7 +31,7 @@ from liqlib.estimate.oi_flow import run_inputs
 from liqlib.estimate.registry import resolve_params
 from liqlib.estimate.turnover import TurnoverInputs, prepare_turnover, run_turnover
 
-__all__ = ["WindowRun", "prepare_window", "run_window"]
+__all__ = ["WindowRun", "prepare_venue_windows", "prepare_window", "run_window", "sum_venues"]
 
 #: Per-candle fields of each kind of prepared inputs (sliced to a window's end).
 _PER_CANDLE = {
@@ -34,7 +39,7 @@ _PER_CANDLE = {
         "times", "entry_lo", "entry_hi", "sweep_lo", "sweep_hi", "close", "open_usd",
         "long_frac", "close_req", "oi_prev_usd",
     ),
-    TurnoverInputs: ("times", "entry_lo", "entry_hi", "sweep_lo", "sweep_hi", "close", "target_usd"),
+    TurnoverInputs: ("times", "entry_lo", "entry_hi", "sweep_lo", "sweep_hi", "close", "target_usd", "survive"),
 }  # fmt: skip
 
 
@@ -218,4 +223,119 @@ def run_window(
         leverages=run.band_leverages,
         long_usd_by_tier=by_band(hm.long_usd_by_tier),
         short_usd_by_tier=by_band(hm.short_usd_by_tier),
+    )
+
+
+def prepare_venue_windows(
+    markets: Mapping[str, pd.DataFrame],
+    model: str,
+    params: EngineParams | None = None,
+    *,
+    bands: Sequence[float] | None = None,
+    **overrides,
+) -> dict[str, WindowRun]:
+    """:func:`prepare_window` for each venue, all on the first venue's price grid and bands.
+
+    Parameters
+    ----------
+    markets : mapping of str to pandas.DataFrame
+        Venue -> market frame, all on one time index (``lq.load_market(..., venues=...)``).
+    model, params, bands, **overrides
+        As :func:`prepare_window` (the bands default to the first venue's tiers).
+
+    Returns
+    -------
+    dict of str to WindowRun
+        In the order of ``markets``; every run has the same price edges and bands.
+
+    Examples
+    --------
+    >>> import liqlib as lq
+    >>> m = lq.make_synthetic_market(300)
+    >>> runs = prepare_venue_windows({"a": m, "b": m}, "oi-flow", n_bins=50)
+    >>> hm = sum_venues({k: run_window(r, 300, [299]) for k, r in runs.items()})
+    >>> list(hm.venues), hm.long_usd.shape
+    (['a', 'b'], (1, 50))
+    """
+    if not markets:
+        raise InputError("markets is empty: pass {'binance': frame, 'bybit': frame, ...}")
+    names = list(markets)
+    index = markets[names[0]].index
+    for name in names[1:]:
+        if not markets[name].index.equals(index):
+            raise InputError(
+                f"the {name} market is not on the {names[0]} time axis: load both with the same "
+                "start, end and interval (lq.load_market(..., venues=...) aligns them)"
+            )
+    first = prepare_window(
+        markets[names[0]], model, params, bands=bands, **overrides, **_venue_of(names[0])
+    )
+    edges = tuple(float(e) for e in first.inputs.edges)
+    runs = {names[0]: first}
+    for name in names[1:]:
+        runs[name] = prepare_window(
+            markets[name], model, params, bands=first.band_leverages,
+            **{**overrides, "price_edges": edges, **_venue_of(name)},
+        )  # fmt: skip
+    return runs
+
+
+def _venue_of(name) -> dict:
+    """``{"venue": name}`` when the engine holds per-venue tiers and ``name`` is a venue it
+    knows: the keys name the venues, as ``lq.estimate_heatmap({venue: frame})`` reads them
+    (an engine without per-venue tiers estimates every venue with the symbol's table)."""
+    if "venue" not in {f.name for f in fields(EngineParams)}:
+        return {}
+    key = str(name).strip().lower()
+    return {"venue": key} if key in getattr(brackets, "FORMULAS", {}) else {}
+
+
+def _add(arrays: list):
+    if any(a is None for a in arrays):
+        return None
+    out = np.array(arrays[0], dtype=float, copy=True)
+    for a in arrays[1:]:
+        out += a
+    return out
+
+
+def sum_venues(parts: Mapping[str, Heatmap]) -> Heatmap:
+    """The sum of per-venue heatmaps of one window (same columns, grid and bands).
+
+    Parameters
+    ----------
+    parts : mapping of str to Heatmap
+        Venue -> its heatmap (from :func:`run_window` on :func:`prepare_venue_windows` runs).
+        The first venue gives the price path.
+
+    Returns
+    -------
+    Heatmap
+        USD (per tier too) and predicted liquidations added venue by venue, in order;
+        ``venues`` holds ``parts``.
+    """
+    if not parts:
+        raise InputError("no venue is selected: tick at least one venue")
+    hms = list(parts.values())
+    first = hms[0]
+    for name, h in parts.items():
+        if not h.times.equals(first.times) or h.long_usd.shape != first.long_usd.shape:
+            raise InputError(f"venue {name!r} has other columns or bins: estimate one window")
+    if len(hms) == 1:
+        return replace(first, venues=dict(parts))
+    return replace(
+        first,
+        long_usd=_add([h.long_usd for h in hms]),
+        short_usd=_add([h.short_usd for h in hms]),
+        overflow_long_usd=_add([h.overflow_long_usd for h in hms]),
+        overflow_short_usd=_add([h.overflow_short_usd for h in hms]),
+        predicted_long_usd=sum((h.predicted_long_usd for h in hms[1:]), first.predicted_long_usd),
+        predicted_short_usd=sum(
+            (h.predicted_short_usd for h in hms[1:]), first.predicted_short_usd
+        ),
+        flows=sum((h.flows for h in hms[1:]), first.flows),
+        long_usd_by_tier=_add([h.long_usd_by_tier for h in hms]),
+        short_usd_by_tier=_add([h.short_usd_by_tier for h in hms]),
+        source={**first.source, "venues": tuple(parts)},
+        venues=dict(parts),
     )

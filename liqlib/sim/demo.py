@@ -52,7 +52,7 @@ from liqlib.data.sources.binance.writer import (
     write_archive_zip,
 )
 from liqlib.data.store import align_market, interval_offset
-from liqlib.data.time import parse_interval
+from liqlib.data.time import parse_interval, to_utc
 from liqlib.errors import CorruptDataError, InputError
 from liqlib.sim.market import SimConfig, describe_config, simulate_market
 from liqlib.sim.truth import MarketTruth
@@ -62,6 +62,7 @@ __all__ = [
     "DEMO_SEED",
     "DEMO_SYMBOL",
     "demo_days",
+    "demo_liquidations",
     "demo_dir",
     "use_demo_mirror",
     "load_demo",
@@ -340,6 +341,68 @@ def load_demo(
     if truth:
         return market, _read_truth(blobs, dict(market.attrs))
     return market
+
+
+#: What every realized-liquidation frame of the demo says of itself.
+DEMO_LIQUIDATIONS_NOTE = (
+    "SIMULATED realized liquidations of the demo market (not real): the simulator's USD "
+    "liquidated per minute and side, one event per minute at that minute's mark low (longs) "
+    "or mark high (shorts)."
+)
+
+
+def demo_liquidations(start=None, end=None, *, root: str | Path | None = None) -> pd.DataFrame:
+    """The demo's **SIMULATED** realized liquidations, in the shape of ``lq.load_liquidations``.
+
+    The simulator records the USD liquidated per minute and side, not single fills; each
+    minute with liquidations becomes one event per side, priced at that minute's mark low
+    (longs: liquidated on the way down) or mark high (shorts), the extreme the mark reached.
+
+    Parameters
+    ----------
+    start, end : str or pandas.Timestamp, optional
+        Keep events in ``[start, end)`` (UTC).
+    root : path, optional
+        The demo folder; default :func:`demo_dir`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``time`` (UTC, the minute's open); columns ``venue`` ("demo"), ``symbol``,
+        ``side`` ("long" / "short"), ``price`` (USD/coin), ``qty`` (coins), ``usd``;
+        ``attrs["synthetic"]`` is True and ``attrs["note"]`` says what they are.
+
+    Examples
+    --------
+    >>> liqs = demo_liquidations("2025-03-14", "2025-03-15")  # doctest: +SKIP
+    >>> liqs.attrs["synthetic"]  # doctest: +SKIP
+    True
+    """
+    market, truth = load_demo(truth=True, root=root)
+    liq = truth.liquidations
+    low = market[C.MARK_LOW].fillna(market[C.LOW]).reindex(liq.index)
+    high = market[C.MARK_HIGH].fillna(market[C.HIGH]).reindex(liq.index)
+    parts = []
+    for side, usd, price in (("long", liq["long_usd"], low), ("short", liq["short_usd"], high)):
+        keep = (usd > 0) & price.notna()
+        parts.append(
+            pd.DataFrame(
+                {"side": side, "price": price[keep], "usd": usd[keep].astype(float)},
+                index=liq.index[keep],
+            )
+        )
+    out = pd.concat(parts).sort_index(kind="stable")
+    if start is not None:
+        out = out.loc[out.index >= to_utc(start, "start")]
+    if end is not None:
+        out = out.loc[out.index < to_utc(end, "end")]
+    out.insert(0, "venue", "demo")
+    out.insert(1, "symbol", DEMO_SYMBOL)
+    out["qty"] = out["usd"] / out["price"]
+    out = out[["venue", "symbol", "side", "price", "qty", "usd"]]
+    out.index.name = C.TIME
+    out.attrs = {"synthetic": True, "note": DEMO_LIQUIDATIONS_NOTE, "source": LABEL}
+    return out
 
 
 @contextlib.contextmanager

@@ -17,13 +17,24 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from liqlib.data.record.read import load_liquidations
 from liqlib.data.time import to_utc
 from liqlib.errors import InputError
 from liqlib.estimate.heatmap import Heatmap
 from liqlib.estimate.registry import MODELS
 from liqlib.sim.datasource import DATA_SOURCES, load_data
+from liqlib.sim.demo import DEMO_SYMBOL, demo_liquidations
+from liqlib.viz.units import format_usd
 
-__all__ = ["EXCHANGES", "MODEL_NEEDS", "ReportConfig", "load_report_market", "slice_heatmap"]
+__all__ = [
+    "EXCHANGES",
+    "MODEL_NEEDS",
+    "ReportConfig",
+    "load_report_market",
+    "load_report_realized",
+    "realized_summary",
+    "slice_heatmap",
+]
 
 EXCHANGES = ("binance",)
 
@@ -169,3 +180,66 @@ def slice_heatmap(hm: Heatmap, start) -> Heatmap:
         flows=hm.flows.loc[hm.flows.index >= ts],
         **cut,
     )
+
+
+def load_report_realized(realized, market: pd.DataFrame, symbol: str) -> pd.DataFrame | None:
+    """The realized liquidations a report draws over its window (its ``REALIZED`` parameter).
+
+    Parameters
+    ----------
+    realized : str or None
+        ``""`` / None: none; ``"auto"``: the demo's **SIMULATED** ones when the report runs
+        on the demo market (offline, or real data fell back to it), none on real data;
+        ``"demo"``: the demo's (only on the demo market); anything else: the folder of a
+        ``liqlib record`` recording (``lq.load_liquidations``), ``symbol``'s events only.
+    market : pandas.DataFrame
+        The report's window (its first and last candle bound the events).
+    symbol : str
+        The symbol of a recording to read.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per event (``lq.load_liquidations``'s columns and ``attrs``), maybe empty;
+        None when no realized liquidations are asked for.
+
+    Raises
+    ------
+    InputError
+        ``"demo"`` on a real market (the demo's events are of another market).
+    """
+    if realized is None or str(realized).strip() == "":
+        return None
+    on_demo = market.attrs.get("symbol") == DEMO_SYMBOL
+    step = market.index[1] - market.index[0]
+    start, end = market.index[0], market.index[-1] + step
+    if realized == "auto":
+        return demo_liquidations(start, end) if on_demo else None
+    if realized == "demo":
+        if not on_demo:
+            raise InputError(
+                "REALIZED='demo' draws the demo's SIMULATED liquidations, which belong to the "
+                "demo market, not this one: give a recording folder (liqlib record --out DIR)"
+            )
+        return demo_liquidations(start, end)
+    return load_liquidations(str(realized), symbol=symbol, start=start, end=end)
+
+
+def realized_summary(liqs: pd.DataFrame) -> str:
+    """One Markdown line: how many realized liquidations, USD by side, and what they are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> liqs = pd.DataFrame({"side": ["long", "short"], "usd": [2e6, 5e5]})
+    >>> realized_summary(liqs)
+    '2 realized liquidations in the window: longs 2M USD, shorts 500k USD.'
+    """
+    usd = liqs.groupby("side")["usd"].sum()
+    text = (
+        f"{len(liqs):,} realized liquidations in the window: longs "
+        f"{format_usd(float(usd.get('long', 0.0)))} USD, shorts "
+        f"{format_usd(float(usd.get('short', 0.0)))} USD."
+    )
+    note = liqs.attrs.get("note")
+    return f"{text} {note}" if note else text

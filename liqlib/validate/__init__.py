@@ -50,7 +50,7 @@ from liqlib.validate.metrics import (
     summarize_density,
     to_bars,
 )
-from liqlib.validate.zones import wilson_interval, zone_hits, zone_scores
+from liqlib.validate.zones import structure_lift, wilson_interval, zone_hits, zone_scores
 
 __all__ = [
     "BAR_COLUMNS",
@@ -71,6 +71,7 @@ __all__ = [
     "scorecard",
     "summarize_density",
     "to_bars",
+    "structure_lift",
     "wilson_interval",
     "zone_hits",
     "zone_scores",

@@ -43,6 +43,7 @@ def evaluate_foreign_scenarios(
     n_bins: int = 1000,
     max_columns: int = 400,
     n_boot: int = 200,
+    **estimate_kw,
 ) -> pd.DataFrame:
     """Density, per-bar and level scores of every model on every scenario and seed.
 
@@ -58,6 +59,9 @@ def evaluate_foreign_scenarios(
         Models, each at its defaults (``symbol`` the market's, ``n_bins``, ``max_columns``).
     bar, n_bins, max_columns, n_boot
         As :func:`liqlib.validate.evaluate.evaluate_market`.
+    **estimate_kw
+        More model settings (e.g. ``turnover_activity="flat"``), the same for every scenario:
+        never a scenario's own mix.
 
     Returns
     -------
@@ -81,7 +85,7 @@ def evaluate_foreign_scenarios(
             ev = evaluate_market(
                 market, truth.liquidations, truth=truth, models=models, bar=bar, n_boot=n_boot,
                 seed=int(seed), keep_heatmaps=True, n_bins=n_bins, max_columns=max_columns,
-                symbol=market.attrs["symbol"],
+                symbol=market.attrs["symbol"], **estimate_kw,
             )  # fmt: skip
             rows.append(
                 {

@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from liqlib.errors import InputError
+from liqlib.estimate.level import fit_level_curve
+from liqlib.estimate.priors import DEFAULT_LEVEL
 from liqlib.validate.bootstrap import block_bootstrap_ci
 
-__all__ = ["level_ratio"]
+__all__ = ["level_ratio", "rolling_level_scores", "summarize_level_scores"]
 
 
 def level_ratio(
@@ -57,3 +59,103 @@ def level_ratio(
         "hi": float(row["ci_high"]),
         "bars": len(real),
     }
+
+
+def rolling_level_scores(
+    unit: pd.Series, realized: pd.Series, freq: str = "MS", *, min_bars: int = 20
+) -> pd.DataFrame:
+    """Calibrations scored strictly out of sample: fit on one period, score the next.
+
+    For each pair of consecutive periods (months by default) with at least ``min_bars``
+    bars each, three levels are fitted on the first and their predicted / realized USD
+    read on the second: ``share`` (one leveraged share, ``lq.implied_share``), ``curve``
+    (``lq.fit_level_curve``: its effective share for the second period needs only that
+    period's unit predictions) and ``prior`` (``lq.DEFAULT_LEVEL``, nothing fitted).
+
+    Parameters
+    ----------
+    unit : pandas.Series
+        Predicted liquidations per bar at ``leveraged_share=1`` (USD, ``lq.unit_predictions``).
+    realized : pandas.Series
+        Realized liquidations per bar (USD, both sides).
+    freq : str
+        Periods (a pandas frequency: "MS" months, "W" weeks, "D" days).
+    min_bars : int
+        Periods with fewer bars (or no realized USD) are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scored period (index: its start, UTC): ``fitted_on`` (the period
+        before), ``share``, ``curve``, ``prior`` (predicted / realized), ``exponent`` (the
+        curve's). ``attrs["summary"]``: per method, the median ratio, the share of periods
+        within 0.8-1.25 and within 0.5-2, and the mean absolute log ratio.
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2025-01-01", periods=24 * 90, freq="1h", tz="UTC")
+    >>> u = pd.Series(np.random.default_rng(0).exponential(1.0, idx.size), index=idx)
+    >>> t = rolling_level_scores(u, 0.05 * u**0.8)
+    >>> len(t), bool((t["curve"].sub(1).abs() < 0.05).all())
+    (2, True)
+    """
+    if not isinstance(unit, pd.Series) or not isinstance(realized, pd.Series):
+        raise InputError("unit and realized must be pandas Series of USD per bar")
+    j = pd.concat([unit.rename("u"), realized.rename("r")], axis=1, join="inner").dropna()
+    groups = [
+        (k, g) for k, g in j.groupby(pd.Grouper(freq=freq)) if len(g) >= min_bars and g.r.sum() > 0
+    ]
+    rows = {}
+    for (k1, a), (k2, b) in zip(groups[:-1], groups[1:], strict=False):
+        if a.u.sum() <= 0 or b.u.sum() <= 0:
+            continue
+        curve = fit_level_curve(a.u, a.r)
+        real = float(b.r.sum())
+        rows[k2] = {
+            "fitted_on": k1,
+            "share": float(a.r.sum() / a.u.sum()) * float(b.u.sum()) / real,
+            "curve": float(curve.predict(b.u).sum()) / real,
+            "prior": DEFAULT_LEVEL.share * float(b.u.sum()) / real,
+            "exponent": curve.exponent,
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.attrs["summary"] = summarize_level_scores(out)
+    return out
+
+
+def summarize_level_scores(table: pd.DataFrame) -> dict:
+    """Per method of a :func:`rolling_level_scores` table (or several concatenated): the
+    median predicted / realized, the share of periods within 0.8-1.25 and within 0.5-2, the
+    mean absolute log ratio, and the number of periods.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``share``, ``curve``, ``prior`` (predicted / realized per period); missing
+        columns are left out.
+
+    Returns
+    -------
+    dict
+        Method -> ``median``, ``within_0.8_1.25``, ``within_2x``, ``mean_abs_log``,
+        ``periods``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"share": [1.0, 2.0], "curve": [1.0, 1.1], "prior": [3.0, 4.0]})
+    >>> summarize_level_scores(t)["curve"]["within_0.8_1.25"]
+    1.0
+    """
+    summary = {}
+    for c in ("share", "curve", "prior"):
+        if c not in table or table.empty:
+            continue
+        x = table[c].to_numpy(float)
+        summary[c] = {
+            "median": float(np.median(x)),
+            "within_0.8_1.25": float(np.mean((x >= 0.8) & (x <= 1.25))),
+            "within_2x": float(np.mean((x >= 0.5) & (x <= 2.0))),
+            "mean_abs_log": float(np.mean(np.abs(np.log(x)))),
+            "periods": int(x.size),
+        }
+    return summary

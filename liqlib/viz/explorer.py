@@ -35,6 +35,7 @@ import json
 import math
 import secrets
 import time
+from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import dataclass, replace
 from functools import cache
@@ -49,7 +50,7 @@ from liqlib.data import columns as C
 from liqlib.errors import InputError, LiqlibError
 from liqlib.estimate.config import EngineParams, LeverageMix
 from liqlib.estimate.registry import DEFAULT_MODEL, MODELS, resolve_params
-from liqlib.estimate.window import WindowRun, prepare_window, run_window
+from liqlib.estimate.window import WindowRun, prepare_venue_windows, run_window, sum_venues
 from liqlib.viz.plot import (
     HEAT_CMAPS,
     LONG_COLOR,
@@ -59,7 +60,9 @@ from liqlib.viz.plot import (
     heat_cmap,
     synthetic_label,
     tier_colors,
+    venue_colors,
 )
+from liqlib.viz.realized import SIDE_COLORS, check_realized
 from liqlib.viz.units import usd_tick
 
 __all__ = [
@@ -88,6 +91,9 @@ MAX_BARS = 200  # predicted-liquidation bars under the heat, per window
 MAP_BARS = 125  # liquidation-map bars per tier at most (every SVG bar costs browser redraw time)
 FIGURE_CSS = ".liqlib-figure { width: 100%; min-width: 0; max-width: 1400px; }"
 MAX_LINE_POINTS = 2_000  # price-line points per window (a min/max envelope beyond that)
+MAX_DOTS = 2_000  # realized-liquidation dots per window at most (the largest by USD)
+DOT_MAX_PX = 22.0  # diameter (px) of the largest realized dot; area grows with USD
+MAP_STACKS = ("leverage", "venue")  # what the explorer's liquidation map is stacked by
 
 
 def _f8(a) -> np.ndarray:
@@ -291,12 +297,18 @@ class HeatmapExplorer(W.VBox):
     figure : plotly.graph_objects.FigureWidget
         The one figure, updated in place. Traces: 0 heat, 1 price line, 2-3 predicted long /
         short liquidations, then one liquidation-map bar trace per tier, then the cumulative
-        long and short curves.
+        long and short curves, then one map bar trace per venue, then the realized long and
+        short liquidation dots.
     controls : dict of str to ipywidgets.Widget
         ``timeframe``, ``end``, ``price``, ``side``, ``model``, ``threshold``, ``cmap``,
-        ``scale``, ``tier_<i>`` (toggle) and ``mix_<i>`` (weight slider) per tier.
+        ``scale``, ``tier_<i>`` (toggle) and ``mix_<i>`` (weight slider) per tier; with
+        several venues ``venue_<i>`` (checkbox) per venue and ``map_stack``; with realized
+        liquidations ``realized`` (toggle).
+    venues : list of str
+        The venues' names (empty for a single market frame).
     hm : liqlib.Heatmap
-        The current estimate (columns over the window only, per tier).
+        The current estimate (columns over the window only, per tier), summed over the ticked
+        venues (``hm.venues``: each ticked venue's own).
     timings_ms : dict of str to list of float
         Python-side duration of every update, by kind (``estimate``, ``display``,
         ``colour``): read by the benchmark.
@@ -316,11 +328,28 @@ class HeatmapExplorer(W.VBox):
         scale: str = "percentile",
         threshold_pct: float = 0.0,
         height_px: int = 640,
+        realized: pd.DataFrame | None = None,
     ) -> None:
-        if not isinstance(market, pd.DataFrame):
+        if isinstance(market, Mapping):
+            if not market or not all(isinstance(m, pd.DataFrame) for m in market.values()):
+                raise InputError(
+                    "venues must map names to market frames: {'binance': frame, 'bybit': frame}"
+                )
+            self._markets = {str(k): v for k, v in market.items()}
+            self.venues = list(self._markets)
+            market = next(iter(self._markets.values()))
+        elif isinstance(market, pd.DataFrame):
+            self._markets = {"": market}
+            self.venues = []
+        else:
             raise InputError(
-                "the explorer needs a market DataFrame (lq.load_market, lq.load_demo), not "
-                f"{type(market).__name__}"
+                "the explorer needs a market DataFrame (lq.load_market, lq.load_demo) or a dict "
+                f"of them by venue, not {type(market).__name__}"
+            )
+        self._realized = None if realized is None else check_realized(realized)
+        if self._realized is not None:  # the dots' times as the axis reads them, once
+            self._realized = self._realized.assign(
+                _x=self._realized.index.strftime("%Y-%m-%d %H:%M:%S")
             )
         if model not in MODELS:
             raise InputError(f"model {model!r} is unknown: use one of {sorted(MODELS)}")
@@ -340,15 +369,18 @@ class HeatmapExplorer(W.VBox):
         self._base = replace(
             base, grid="linear", n_bins=int(n_bins), max_columns=int(max_columns), per_tier=True
         )
-        self.market = market
+        self.market = market  # the first venue's: its price line and its label
         self._source = dict(market.attrs)
+        if len(self.venues) > 1:
+            self._source["venues"] = tuple(self.venues)
         # the bands a user toggles and re-weights: the symbol's discrete tiers; a density's
         # cells ("turnover") are grouped into them (liqlib.estimate.window)
         self._mix: LeverageMix = resolve_params(market, "oi-flow", self._base).resolved_mix()
-        self._runs: dict[str, WindowRun] = {}
+        self._runs: dict[str, dict[str, WindowRun]] = {}
+        self._parts: dict[str, object] = {}  # venue -> its Heatmap of the current window
         self.timings_ms: dict[str, list[float]] = {"estimate": [], "display": [], "colour": []}
         self._busy = False
-        run = self._prepared(model)  # validates the market once (InputError on bad data)
+        run = self._first(model)  # validates the markets once (InputError on bad data)
         self._times = run.times
         self._t_ms = _epoch_ms(self._times)
         n = len(self._times)
@@ -409,13 +441,33 @@ class HeatmapExplorer(W.VBox):
         return super()._repr_mimebundle_(**kwargs)
 
     # ------------------------------------------------------------------ estimate
-    def _prepared(self, model: str) -> WindowRun:
-        """The model's run, prepared once: the same resolution as ``lq.estimate_heatmap``."""
+    def _prepared(self, model: str) -> dict[str, WindowRun]:
+        """The model's runs per venue, prepared once (on the first venue's price grid): the
+        same resolution as ``lq.estimate_heatmap``."""
         if model not in self._runs:
-            self._runs[model] = prepare_window(
-                self.market, model, self._base, bands=self._mix.leverages
+            self._runs[model] = prepare_venue_windows(
+                self._markets, model, self._base, bands=self._mix.leverages
             )
         return self._runs[model]
+
+    def _first(self, model: str) -> WindowRun:
+        return next(iter(self._prepared(model).values()))
+
+    def shown_venues(self) -> list[str]:
+        """The ticked venues (all of them for a single market frame)."""
+        if len(self.venues) < 2:
+            return list(self._markets)
+        return [v for i, v in enumerate(self.venues) if self.controls[f"venue_{i}"].value]
+
+    def _combine(self) -> None:
+        """``hm``: the ticked venues' heatmaps of the window, added (no re-estimate)."""
+        if len(self._parts) == 1:
+            self.hm = next(iter(self._parts.values()))
+            return
+        shown = self.shown_venues()
+        if not shown:
+            raise InputError("every venue is hidden: tick at least one venue")
+        self.hm = sum_venues({v: self._parts[v] for v in shown})
 
     def window(self) -> tuple[int, int, int]:
         """``(first candle, last candle, candles per column)`` of the current window."""
@@ -436,7 +488,8 @@ class HeatmapExplorer(W.VBox):
         """Re-estimate the window (columns only inside it) and update the whole figure."""
         t0 = time.perf_counter()
         model = self.controls["model"].value
-        run = self._prepared(model)
+        runs = self._prepared(model)
+        run = next(iter(runs.values()))
         if model != self._model_shown:  # the sliders start at the new model's own shares
             self._model_shown = model
             for t, w in enumerate(run.band_weights):
@@ -445,7 +498,11 @@ class HeatmapExplorer(W.VBox):
         col_end = np.arange(i_end, i_start - 1, -block)[::-1]
         weights = self._weights()
         same = np.allclose(weights, run.band_weights, atol=0.006)  # sliders round to 0.01
-        self.hm = run_window(run, i_end + 1, col_end, None if same else weights, self._source)
+        self._parts = {  # untouched sliders: each venue keeps its own model shares
+            v: run_window(r, i_end + 1, col_end, None if same else weights, self._source)
+            for v, r in runs.items()
+        }
+        self._combine()
         self._col_block = block
         t1 = time.perf_counter()
         self._update_display(full=True)
@@ -482,7 +539,9 @@ class HeatmapExplorer(W.VBox):
         e = self.hm.price_edges
         return slice(int(np.searchsorted(e, lo, side="right")) - 1, int(np.searchsorted(e, hi)))
 
-    def _update_display(self, full: bool = False) -> None:
+    def _update_display(self, full: bool = False, traces: bool = False) -> None:
+        """Send the drawn z; ``full`` (a new window): also the readout's distances, and with
+        ``traces`` (new window or venues) the price line, predicted bars and dots."""
         t0 = time.perf_counter()
         hm = self.hm
         zc = self._values_by_column()
@@ -504,7 +563,9 @@ class HeatmapExplorer(W.VBox):
                 inv = (1.0 / np.asarray(hm.price, dtype=np.float32))[:, None]
                 dist = centers.astype(np.float32)[None, :] * inv - np.float32(1.0)
                 self._set_rows(0, customdata=dist.T)
-                self._update_window_traces(col_ms, dx)
+            if full or traces:
+                self._update_window_traces(col_ms, dx, window=full)
+                self._update_dots()
             self._update_map()
             self._update_colour()
         self.timings_ms["display"].append((time.perf_counter() - t0) * 1e3)
@@ -528,11 +589,14 @@ class HeatmapExplorer(W.VBox):
             msg[name] = [value]
         fig._send_restyle_msg(msg, trace_indexes=[trace])
 
-    def _update_window_traces(self, col_ms: np.ndarray, dx: float) -> None:
+    def _update_window_traces(self, col_ms: np.ndarray, dx: float, window: bool = True) -> None:
+        """Price line, predicted bars and axis ranges of the window; ``window=False`` (same
+        window, other venues): the bars' USD only."""
         fig, hm = self.figure, self.hm
         i_start, i_end, _ = self.window()
         sl = slice(i_start, i_end + 1)
-        fig.data[1].x, fig.data[1].y = _envelope(self._t_ms[sl], self._price[sl])
+        if window:
+            fig.data[1].x, fig.data[1].y = _envelope(self._t_ms[sl], self._price[sl])
         longs = hm.predicted_long_usd.to_numpy()[sl]
         shorts = hm.predicted_short_usd.to_numpy()[sl]
         k = max(1, math.ceil(longs.size / MAX_BARS))
@@ -540,6 +604,9 @@ class HeatmapExplorer(W.VBox):
         start = longs.size - m  # whole blocks ending at the last candle
         lb = longs[start:].reshape(-1, k).sum(axis=1)
         sb = shorts[start:].reshape(-1, k).sum(axis=1)
+        if not window:
+            fig.data[2].y, fig.data[3].y = _f8(-lb), _f8(sb)
+            return
         t_ms = self._t_ms[sl][start:].reshape(-1, k)[:, 0]
         width = float(k * self._step / pd.Timedelta(milliseconds=1))
         bar_x = list(pd.to_datetime(t_ms + width / 2, unit="ms").strftime("%Y-%m-%d %H:%M:%S"))
@@ -555,29 +622,57 @@ class HeatmapExplorer(W.VBox):
         lo, hi = self.controls["price"].value
         fig.layout.yaxis.range = [lo, hi]
 
+    def _side_tiers(self, h, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Long and short USD per (tier, bin) of heatmap ``h`` at column ``j``, for the side
+        shown (zeros for the other side)."""
+        side = self.controls["side"].value
+        lt, st = h.long_usd_by_tier[j], h.short_usd_by_tier[j]
+        return (
+            lt if side in ("both", "long") else 0 * lt,
+            st if side in ("both", "short") else 0 * st,
+        )
+
+    def map_stack(self) -> str:
+        """What the map panel is stacked by: ``"leverage"`` or ``"venue"``."""
+        c = self.controls.get("map_stack")
+        return "leverage" if c is None else c.value
+
     def _update_map(self) -> None:
-        """Liquidation map at the window's end: USD per bin stacked by tier, cumulative curves."""
+        """Liquidation map at the window's end: USD per bin stacked by tier (or venue),
+        cumulative curves."""
         fig, hm = self.figure, self.hm
         j = len(hm.times) - 1
-        side = self.controls["side"].value
         px = float(hm.price[j])
         edges = hm.price_edges
         centers = 0.5 * (edges[:-1] + edges[1:])
         first = 4
-        long_t = hm.long_usd_by_tier[j] if side in ("both", "long") else 0 * hm.long_usd_by_tier[j]
-        short_t = (
-            hm.short_usd_by_tier[j] if side in ("both", "short") else 0 * hm.short_usd_by_tier[j]
-        )
+        long_t, short_t = self._side_tiers(hm, j)
         g = max(1, math.ceil(centers.size / MAP_BARS))  # bins per bar
         nb = centers.size // g * g
-        bar_y = edges[0] + (np.arange(nb // g) + 0.5) * g * (edges[1] - edges[0])
+        bar_y = _f8(edges[0] + (np.arange(nb // g) + 0.5) * g * (edges[1] - edges[0]))
+        mask = np.array([self.controls[f"tier_{t}"].value for t in range(len(hm.leverages))])
+        by_venue = self.map_stack() == "venue"
         for t in range(len(hm.leverages)):
             on = self.controls[f"tier_{t}"].value
             bars = fig.data[first + t]
+            if by_venue:
+                bars.visible = False
+                continue
             bars.x = _f8((long_t[t] + short_t[t])[:nb].reshape(-1, g).sum(axis=1))
-            bars.y = _f8(bar_y)
+            bars.y = bar_y
             bars.visible = True if on else "legendonly"
-        mask = np.array([self.controls[f"tier_{t}"].value for t in range(len(hm.leverages))])
+        if len(self.venues) > 1:
+            shown = set(self.shown_venues())
+            for i, v in enumerate(self.venues):
+                bars = fig.data[self._i_venue0 + i]
+                if not by_venue:
+                    bars.visible = False
+                    continue
+                lv, sv = self._side_tiers(self._parts[v], j)
+                usd = (mask[:, None] * (lv + sv)).sum(axis=0)  # the tiers shown
+                bars.x = _f8(usd[:nb].reshape(-1, g).sum(axis=1))
+                bars.y = bar_y
+                bars.visible = True if v in shown else "legendonly"
         lg = (mask[:, None] * long_t).sum(axis=0)
         sh = (mask[:, None] * short_t).sum(axis=0)
         below, above = centers < px, centers > px
@@ -593,6 +688,62 @@ class HeatmapExplorer(W.VBox):
             f"liquidation map<br>{when} UTC<br>USD per ${g * (edges[1] - edges[0]):,.0f}"
         )
         fig.layout.shapes[0].y0 = fig.layout.shapes[0].y1 = px
+
+    def realized_in_window(self) -> pd.DataFrame:
+        """The realized liquidations drawn now: inside the window's time span, of the ticked
+        venues (when their ``venue`` column names the explorer's venues), at most
+        :data:`MAX_DOTS` (the largest by USD). Empty when none were given or they are hidden."""
+        liqs = self._realized
+        if liqs is None:
+            return pd.DataFrame(
+                columns=["side", "price", "usd"], index=pd.DatetimeIndex([], tz="UTC", name="time")
+            )
+        if not self.controls["realized"].value:
+            return liqs.iloc[:0]
+        i_start, i_end, _ = self.window()
+        t0 = self._times[i_start]
+        t1 = self._times[i_end] + self._step
+        lo, hi = liqs.index.searchsorted(t0), liqs.index.searchsorted(t1)
+        shown = liqs.iloc[lo:hi]
+        if len(self.venues) > 1 and "venue" in shown and shown["venue"].isin(self.venues).any():
+            shown = shown[shown["venue"].isin(self.shown_venues())]
+        if len(shown) > MAX_DOTS:
+            shown = shown.iloc[np.sort(np.argsort(-shown["usd"].to_numpy())[:MAX_DOTS])]
+        return shown
+
+    def _update_dots(self) -> None:
+        """Realized-liquidation dots of the window: colour by side, area by USD.
+
+        Sent only when what they show changed (window, ticked venues, toggle), and past
+        plotly's validators (as :meth:`_set_rows`): ~1 ms instead of ~10 ms for 1,000 dots.
+        """
+        if self._realized is None:
+            return
+        shown = self.realized_in_window()
+        key = (len(shown), shown.index[0], shown.index[-1]) if len(shown) else (0,)
+        key = (*self.window()[:2], tuple(self.shown_venues()), key)
+        if key == getattr(self, "_dots_key", None):
+            return
+        self._dots_key = key
+        top = float(shown["usd"].max()) if len(shown) else 1.0
+        fig = self.figure
+        for k, side in enumerate(("long", "short")):
+            part = shown[shown["side"] == side]
+            usd = part["usd"].to_numpy(dtype=float)
+            trace = self._i_dots + k
+            props = {
+                # date strings, as every trace on the time axis (see _update_window_traces)
+                "x": part["_x"].tolist(),
+                "y": _f8(part["price"].to_numpy(dtype=float)),
+                "customdata": _f8(usd),
+            }
+            size = _f8(3.0 + DOT_MAX_PX * np.sqrt(usd / top))
+            data = fig._data[trace]
+            data.update(props)
+            data["marker"] = {**data.get("marker", {}), "size": size}
+            msg = {name: [v] for name, v in props.items()}
+            msg["marker.size"] = [size]
+            fig._send_restyle_msg(msg, trace_indexes=[trace])
 
     def _colour_props(self, vis: np.ndarray) -> dict:
         """zmax, colour scale and colour-bar ticks for the visible cells ``vis`` (USD) under
@@ -748,7 +899,7 @@ class HeatmapExplorer(W.VBox):
             continuous_update=False, layout=W.Layout(flex="1 1 300px", max_width="420px", min_width="260px"), style=style,
         )  # fmt: skip
         c["end_label"] = W.Label()
-        edges = self._runs[model].inputs.edges
+        edges = self._first(model).inputs.edges
         lo, hi = float(edges[0]), float(edges[-1])
         c["price"] = W.FloatRangeSlider(
             value=(lo, hi), min=lo, max=hi, step=(hi - lo) / 1000, description="price (USD)",
@@ -786,6 +937,22 @@ class HeatmapExplorer(W.VBox):
                 continuous_update=False, readout_format=".2f", style=style,
                 layout=W.Layout(flex="1 1 190px", max_width="210px", min_width="180px"),
             )  # fmt: skip
+        if len(self.venues) > 1:  # one venue: nothing to toggle
+            for i, v in enumerate(self.venues):
+                c[f"venue_{i}"] = W.Checkbox(
+                    value=True, description=v, indent=False,
+                    layout=W.Layout(width="auto", margin="0 12px 0 0"),
+                )  # fmt: skip
+            c["map_stack"] = W.ToggleButtons(
+                options=list(MAP_STACKS), value="leverage", description="map stacked by",
+                style={**style, "button_width": "auto"},
+            )  # fmt: skip
+        if self._realized is not None:
+            c["realized"] = W.ToggleButton(
+                value=True, description="realized liquidations",
+                tooltip="show the recorded liquidations as dots (colour: side, area: USD)",
+                layout=W.Layout(width="auto"),
+            )  # fmt: skip
         for name, widget in c.items():  # stable CSS hooks for browser tests and styling
             widget.add_class(f"liqlib-{name.replace('_', '-')}")
         return c
@@ -804,7 +971,16 @@ class HeatmapExplorer(W.VBox):
         mix = W.HBox(
             [W.Label("mix (re-estimates):")] + [c[f"mix_{t}"] for t in range(nt)], layout=wrap
         )
-        return W.VBox([row1, row2, row3, tiers, mix], layout=W.Layout(width="100%"))
+        rows = [row1, row2, row3, tiers, mix]
+        extra = []
+        if len(self.venues) > 1:
+            extra += [W.Label("venues (summed; untick to leave one out):")]
+            extra += [c[f"venue_{i}"] for i in range(len(self.venues))] + [c["map_stack"]]
+        if self._realized is not None:
+            extra.append(c["realized"])
+        if extra:
+            rows.append(W.HBox(extra, layout=wrap))
+        return W.VBox(rows, layout=W.Layout(width="100%"))
 
     def _make_figure(self, height_px: int) -> go.FigureWidget:
         hover = (
@@ -882,7 +1058,34 @@ class HeatmapExplorer(W.VBox):
                     xaxis="x4", yaxis="y", hovertemplate=name + " %{x:$,.3s}<extra></extra>",
                 )
             )  # fmt: skip
+        self._i_venue0 = len(traces)
+        if len(self.venues) > 1:
+            for v, colour in zip(self.venues, venue_colors(len(self.venues)), strict=True):
+                traces.append(
+                    go.Scatter(
+                        x=[], y=[], orientation="h", stackgroup="venues", mode="lines",
+                        fillcolor=colour, line={"color": colour, "width": 0, "shape": "vhv"},
+                        name=v, xaxis="x3", yaxis="y", visible=False,
+                        hovertemplate=f"{v}: %{{x:$,.3s}} at %{{y:$,.0f}}<extra></extra>",
+                    )
+                )  # fmt: skip
+        self._i_dots = len(traces)
+        if self._realized is not None:
+            tag = " (SIMULATED)" if self._realized.attrs.get("synthetic") else ""
+            for side in ("long", "short"):
+                traces.append(
+                    go.Scatter(
+                        x=[], y=[], mode="markers", name=f"realized {side}s liquidated{tag}",
+                        xaxis="x", yaxis="y",
+                        marker={"color": SIDE_COLORS[side], "sizemode": "diameter",
+                                "line": {"color": "white", "width": 0.6}, "opacity": 0.9},
+                        hovertemplate=f"realized {side} liquidation{tag}<br>"
+                        "<b>%{customdata:$,.4s}</b> at %{y:$,.2f}<br>%{x} UTC<extra></extra>",
+                    )
+                )  # fmt: skip
         label = _source_label(self._source)
+        if len(self.venues) > 1:
+            label = f"{label} · venues: {' + '.join(self.venues)}"
         watermark = synthetic_label(self._source)
         layout = go.Layout(
             height=height_px,
@@ -932,6 +1135,12 @@ class HeatmapExplorer(W.VBox):
             c[f"mix_{t}"].observe(self._on_window, "value")
             c[f"tier_{t}"].observe(self._on_display, "value")
         c["side"].observe(self._on_display, "value")
+        for i in range(len(self.venues) if len(self.venues) > 1 else 0):
+            c[f"venue_{i}"].observe(self._on_venues, "value")
+        if "map_stack" in c:
+            c["map_stack"].observe(self._on_map, "value")
+        if "realized" in c:
+            c["realized"].observe(self._on_dots, "value")
         for name in ("threshold", "cmap", "scale", "price"):
             c[name].observe(self._on_colour, "value")
 
@@ -955,6 +1164,27 @@ class HeatmapExplorer(W.VBox):
 
     def _on_display(self, _change=None) -> None:
         self._guarded(lambda: (self._update_display(), self._status("")))
+
+    def _on_venues(self, _change=None) -> None:
+        def run():
+            t0 = time.perf_counter()
+            self._combine()
+            self._update_display(traces=True)
+            self.timings_ms.setdefault("venues", []).append((time.perf_counter() - t0) * 1e3)
+            self._status("")
+
+        self._guarded(run)
+
+    def _batched(self, fn) -> None:
+        with self.figure.batch_update():
+            fn()
+        self._status("")
+
+    def _on_map(self, _change=None) -> None:
+        self._guarded(lambda: self._batched(self._update_map))
+
+    def _on_dots(self, _change=None) -> None:
+        self._guarded(lambda: self._batched(self._update_dots))
 
     def _on_colour(self, _change=None) -> None:
         self._guarded(lambda: (self._update_colour(), self._status("")))
@@ -983,7 +1213,7 @@ class HeatmapExplorer(W.VBox):
 
 
 def make_heatmap_explorer(
-    market: pd.DataFrame,
+    market: pd.DataFrame | Mapping[str, pd.DataFrame],
     *,
     model: str = DEFAULT_MODEL,
     params: EngineParams | None = None,
@@ -995,6 +1225,7 @@ def make_heatmap_explorer(
     scale: str = "percentile",
     threshold_pct: float = 0.0,
     height_px: int = 640,
+    realized: pd.DataFrame | None = None,
 ) -> HeatmapExplorer:
     """The interactive liquidation-heatmap explorer of ``market``.
 
@@ -1006,10 +1237,18 @@ def make_heatmap_explorer(
     liquidation map at the end time (bars stacked by tier, cumulative curves) beside it.
     Hover reads a cell at the cursor; drag to zoom, double-click to reset.
 
+    With several venues (a dict of frames) each venue is estimated on the first venue's price
+    grid and the figure shows their sum; a checkbox per venue leaves one out (the venues'
+    estimates are re-added, not re-estimated) and the map can be stacked by venue. With
+    ``realized`` (recorded liquidations) the window's events are drawn over the heat as dots
+    (colour: side liquidated, area: USD), behind a toggle.
+
     Parameters
     ----------
-    market : pandas.DataFrame
-        A frame from ``lq.load_market`` or ``lq.make_synthetic_market``.
+    market : pandas.DataFrame or mapping of str to pandas.DataFrame
+        A frame from ``lq.load_market`` or ``lq.make_synthetic_market``, or venue -> frame
+        on one time axis (``lq.load_market(..., venues=...)``); the first venue's price is
+        drawn.
     model : str
         Initial model (``lq.MODELS``).
     params : EngineParams, optional
@@ -1027,6 +1266,9 @@ def make_heatmap_explorer(
         Hide cells below this share (%) of the visible maximum.
     height_px : int
         Figure height in pixels.
+    realized : pandas.DataFrame, optional
+        Recorded liquidations (``lq.load_liquidations``: time index UTC, columns side, price
+        USD, usd; ``venue`` filters them with the venue checkboxes when it names the venues).
 
     Returns
     -------
@@ -1041,5 +1283,5 @@ def make_heatmap_explorer(
     return HeatmapExplorer(
         market, model=model, params=params, n_bins=n_bins, max_columns=max_columns,
         timeframe=timeframe, side=side, cmap=cmap, scale=scale, threshold_pct=threshold_pct,
-        height_px=height_px,
+        height_px=height_px, realized=realized,
     )  # fmt: skip

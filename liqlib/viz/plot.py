@@ -224,6 +224,20 @@ TIER_COLORS = (
 )
 
 
+#: Venue colours (qualitative, none of them the long red / short green), in the venues' order.
+VENUE_COLORS = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+#: How the liquidation map's bars can be stacked (see :func:`plot_liquidation_map`).
+MAP_STACKS = ("auto", "leverage", "venue", None)
+
+
+def venue_colors(n: int) -> list[str]:
+    """``n`` colours for venues (more than 7: from a colormap)."""
+    if n <= len(VENUE_COLORS):
+        return list(VENUE_COLORS[:n])
+    cm = colormaps["tab20"]
+    return [to_hex(cm(x)) for x in np.linspace(0, 1, n, endpoint=False)]
+
+
 def tier_colors(n: int) -> list[str]:
     """``n`` colours for leverage tiers, low to high leverage (more than 8: from a colormap)."""
     if n <= len(TIER_COLORS):
@@ -418,7 +432,13 @@ def _model_label(hm) -> str:
     band = hm.source.get("level_prior") if isinstance(hm.source, dict) else None
     if isinstance(band, dict) and "low" in band and "high" in band:
         extra += f" · USD level estimated, ×{band['low']:.2g}–{band['high']:.2g} (prior band)"
-    return f"model {hm.model} · {hm.params.bracket_symbol} brackets{extra}"
+    if getattr(hm, "venues", None):  # a sum over venues, each with its own tiers
+        tiers = f"{hm.params.bracket_symbol} tiers of {', '.join(hm.venues)}"
+    elif hm.params.bracket_venue != "binance":
+        tiers = f"{hm.params.bracket_venue} {hm.params.bracket_symbol} tiers"
+    else:
+        tiers = f"{hm.params.bracket_symbol} brackets"
+    return f"model {hm.model} · {tiers}{extra}"
 
 
 def heat_cmap(name: str | None = None):
@@ -524,7 +544,28 @@ def plot_heatmap_grid(
     return fig
 
 
-def liquidation_map_by_tier(hm, at=None) -> pd.DataFrame:
+def _column(hm, at) -> int:
+    return len(hm.times) - 1 if at is None else hm.column_at(at)
+
+
+def _band_labels(leverages, bands) -> tuple[np.ndarray, list[str]]:
+    """The band of each tier and the bands' labels, for band upper edges ``bands`` (x)."""
+    edges = np.asarray(sorted(float(b) for b in bands), dtype=float)
+    if edges.ndim != 1 or edges.size == 0 or np.any(~(edges > 0)):
+        raise InputError("bands must be positive leverages, e.g. (5, 10, 25, 50, 100)")
+    which = np.searchsorted(edges, np.asarray(leverages, dtype=float), side="left")
+    names = [f"<={edges[0]:g}x"]
+    names += [f"{lo:g}-{hi:g}x" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    names += [f">{edges[-1]:g}x"]
+    used = np.unique(which)
+    return np.searchsorted(used, which), [names[i] for i in used]
+
+
+#: Leverage bands (upper edges, x) the map uses when venues with different tiers are added up.
+DEFAULT_BANDS = (5, 10, 25, 50, 100)
+
+
+def liquidation_map_by_tier(hm, at=None, bands=None) -> pd.DataFrame:
     """USD per price bin and leverage tier at one time (longs + shorts): the map's bars.
 
     Parameters
@@ -533,29 +574,114 @@ def liquidation_map_by_tier(hm, at=None) -> pd.DataFrame:
         Estimated with ``per_tier=True``.
     at : str or pandas.Timestamp, optional
         Time (UTC); the last column at or before it. None = the last column.
+    bands : sequence of float, optional
+        Upper leverage edges of bands to group the tiers into, e.g. ``(5, 10, 25, 50, 100)``
+        gives ``"<=5x"``, ``"5-10x"`` ... ``">100x"`` (only the bands holding a tier). None =
+        one column per tier; for a heatmap summed over venues whose tiers differ (each its
+        own table), :data:`DEFAULT_BANDS`.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by bin centre (``price``, USD/coin), one column per tier (``"10x"``...), USD.
+        Indexed by bin centre (``price``, USD/coin), one column per tier (``"10x"``...) or
+        band, USD. The columns add up to ``long_usd + short_usd`` of
+        :meth:`liqlib.Heatmap.liquidation_map`.
 
     Raises
     ------
     InputError
-        When the heatmap holds no per-tier arrays.
+        When the heatmap (or one of its venues) holds no per-tier arrays.
     """
+    j = _column(hm, at)
     if hm.long_usd_by_tier is None or hm.short_usd_by_tier is None:
+        parts = list(hm.venues.values())
+        if parts and all(v.long_usd_by_tier is not None for v in parts):
+            # venues with tiers of their own: added up in common leverage bands
+            edges = DEFAULT_BANDS if bands is None else bands
+            frames = [liquidation_map_by_tier(v, hm.times[j], edges) for v in parts]
+            names = _band_labels(_all_levels(edges), edges)[1]
+            names = [n for n in names if any(n in f.columns for f in frames)]
+            usd = sum(f.reindex(columns=names, fill_value=0.0).to_numpy() for f in frames)
+            # positions, not labels: each venue's bins are the total's (centres may be
+            # computed differently for the venue that set the grid)
+            return pd.DataFrame(usd, index=pd.Index(hm.bin_centers, name="price"), columns=names)
         raise InputError(
             "this heatmap has no per-tier USD: estimate it with "
             "lq.estimate_heatmap(market, per_tier=True)"
         )
-    j = len(hm.times) - 1 if at is None else hm.column_at(at)
     both = hm.long_usd_by_tier[j] + hm.short_usd_by_tier[j]  # (tiers, bins)
-    return pd.DataFrame(
-        both.T,
-        index=pd.Index(hm.bin_centers, name="price"),
-        columns=[f"{lev:g}x" for lev in hm.leverages],
-    )
+    names = [f"{lev:g}x" for lev in hm.leverages]
+    if bands is not None:
+        band_of_tier, names = _band_labels(hm.leverages, bands)
+        grouped = np.zeros((len(names), both.shape[1]))
+        np.add.at(grouped, band_of_tier, both)
+        both = grouped
+    return pd.DataFrame(both.T, index=pd.Index(hm.bin_centers, name="price"), columns=names)
+
+
+def _all_levels(bands) -> list[float]:
+    """One leverage inside every band of ``bands`` (its edges and one beyond the last)."""
+    edges = sorted(float(b) for b in bands)
+    return [*edges, 2 * edges[-1]]
+
+
+def liquidation_map_by_venue(hm, at=None) -> pd.DataFrame:
+    """USD per price bin and venue at one time (longs + shorts): the map's bars by venue.
+
+    Parameters
+    ----------
+    hm : liqlib.Heatmap
+        A heatmap summed over venues (``lq.estimate_heatmap({"binance": m1, "bybit": m2})``).
+    at : str or pandas.Timestamp, optional
+        Time (UTC); the last column at or before it. None = the last column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by bin centre (``price``, USD/coin), one column per venue, USD. The columns
+        add up to ``long_usd + short_usd`` of :meth:`liqlib.Heatmap.liquidation_map`.
+
+    Raises
+    ------
+    InputError
+        When the heatmap does not sum venues, or a venue's columns are not the heatmap's.
+
+    Examples
+    --------
+    >>> import liqlib as lq
+    >>> m = lq.make_synthetic_market(500)
+    >>> hm = lq.estimate_heatmap({"a": m, "b": m}, n_bins=50)
+    >>> list(liquidation_map_by_venue(hm).columns)
+    ['a', 'b']
+    """
+    if not hm.venues:
+        raise InputError(
+            "this heatmap sums no venues: estimate it with lq.estimate_heatmap({'binance': "
+            "frame, 'bybit': frame}), or draw it with stack='leverage'"
+        )
+    j = _column(hm, at)
+    t = hm.times[j]
+    cols = {}
+    for name, v in hm.venues.items():
+        jv = int(v.times.searchsorted(t))
+        if jv >= len(v.times) or v.times[jv] != t or v.long_usd.shape[1] != hm.long_usd.shape[1]:
+            raise InputError(
+                f"venue {name!r} has no column at {t} on this price grid: slice the venues "
+                "with the total (estimate them together)"
+            )
+        cols[name] = v.long_usd[jv] + v.short_usd[jv]
+    return pd.DataFrame(cols, index=pd.Index(hm.bin_centers, name="price"))
+
+
+def _resolve_stack(hm, stack) -> str | None:
+    if stack not in MAP_STACKS:
+        raise InputError(f"stack {stack!r} is unknown: use one of {list(MAP_STACKS)}")
+    if stack == "auto":
+        tiers = hm.long_usd_by_tier is not None or (
+            bool(hm.venues) and all(v.long_usd_by_tier is not None for v in hm.venues.values())
+        )
+        return "leverage" if tiers else None
+    return stack
 
 
 @_checks_first("heatmap")
@@ -564,16 +690,20 @@ def plot_liquidation_map(
     at=None,
     *,
     market: pd.DataFrame | None = None,
+    stack: str | None = "auto",
+    bands=None,
     title: str | None = None,
     ax=None,
 ) -> Figure:
     """The liquidation map at one time, in the Coinglass form: price on x, USD per price bin.
 
-    Bars: USD whose liquidation price lies in each price bin, **stacked and coloured by
-    leverage tier** when the heatmap was estimated with ``per_tier=True`` (else longs red and
-    shorts green). Lines (right axis): cumulative USD of longs liquidated if the price falls
-    from the current price to a level (left of the price), and of shorts if it rises to it
-    (right of the price): ``cum_long_usd`` / ``cum_short_usd`` of
+    Bars: USD whose liquidation price lies in each price bin (longs below the price, shorts
+    above it for a sweeping model), **stacked and coloured** by leverage tier
+    (``stack="leverage"``), by venue (``stack="venue"``, for a heatmap summed over venues), or
+    not stacked (``stack=None``: longs red, shorts green). The stacks add up to the unstacked
+    total. Lines (right axis): cumulative USD of longs liquidated if the price falls from the
+    current price to a level (left of the price), and of shorts if it rises to it (right of
+    the price): ``cum_long_usd`` / ``cum_short_usd`` of
     :meth:`liqlib.Heatmap.liquidation_map`. The current price is the dashed vertical line.
     A sweeping model holds no long above and no short below the price; a non-sweeping one
     (``fixed-offset``) may.
@@ -585,6 +715,12 @@ def plot_liquidation_map(
         Time (UTC); the last column at or before it. None = the last column.
     market : pandas.DataFrame, optional
         The frame the heatmap came from: names the data in the title (``SYNTHETIC``...).
+    stack : {"auto", "leverage", "venue", None}
+        What the bars are stacked by; ``"auto"``: by leverage tier when the heatmap was
+        estimated with ``per_tier=True``, else not stacked.
+    bands : sequence of float, optional
+        With ``stack="leverage"``: upper leverage edges of bands to group the tiers into,
+        e.g. ``(5, 10, 25, 50, 100)`` (see :func:`liquidation_map_by_tier`).
     title : str, optional
     ax : matplotlib.axes.Axes, optional
         Draw into this axes (a twin axes is added for the cumulative curves).
@@ -595,6 +731,12 @@ def plot_liquidation_map(
         Axes 0: bars (x liquidation price in USD, y USD per bin); axes 1: its twin with the
         cumulative curves (y cumulative USD).
 
+    Raises
+    ------
+    InputError
+        An unknown ``stack``; ``"leverage"`` without per-tier USD; ``"venue"`` on a heatmap
+        of one venue.
+
     Examples
     --------
     >>> import liqlib as lq
@@ -602,19 +744,29 @@ def plot_liquidation_map(
     >>> fig = plot_liquidation_map(lq.estimate_heatmap(m, n_bins=50, per_tier=True), market=m)
     >>> fig.axes[0].get_xlabel()
     'liquidation price (USD)'
+    >>> hm = lq.estimate_heatmap({"binance": m, "bybit": m}, n_bins=50)
+    >>> fig = plot_liquidation_map(hm, stack="venue")
+    >>> [t.get_text().split(":")[0] for t in fig.axes[0].get_legend().get_texts()][:2]
+    ['binance', 'bybit']
     """
+    how = _resolve_stack(hm, stack)
     lm = hm.liquidation_map(at)
     px = lm.attrs["price"]
     edges = hm.price_edges
     own = ax is None
     fig, ax = _axes(ax, (11, 5.2))
-    if hm.long_usd_by_tier is not None:
-        tiers = liquidation_map_by_tier(hm, at)
-        bottom = np.zeros(len(tiers))
-        for name, color in zip(tiers.columns, tier_colors(tiers.shape[1]), strict=True):
-            top_ = bottom + tiers[name].to_numpy()
+    if how is not None:
+        if how == "venue":
+            parts = liquidation_map_by_venue(hm, at)
+            colours = venue_colors(parts.shape[1])
+        else:
+            parts = liquidation_map_by_tier(hm, at, bands)
+            colours = tier_colors(parts.shape[1])
+        bottom = np.zeros(len(parts))
+        for name, color in zip(parts.columns, colours, strict=True):
+            top_ = bottom + parts[name].to_numpy()
             ax.stairs(top_, edges, baseline=bottom, fill=True, color=color, lw=0,
-                      label=f"{name}: {_usd(tiers[name].sum())} USD")  # fmt: skip
+                      label=f"{name}: {_usd(parts[name].sum())} USD")  # fmt: skip
             bottom = top_
         occupied_usd = bottom
     else:
@@ -652,11 +804,12 @@ def plot_liquidation_map(
     cum.set_ylim(top=cum.get_ylim()[1] * 1.35)
     _mark_synthetic(ax, hm, market)
     when = pd.Timestamp(lm.attrs["time"]).strftime("%Y-%m-%d %H:%M UTC")
+    by = "bars by venue · " if how == "venue" else ""
     _set_title(
         fig,
         ax,
         own,
-        title or f"Liquidation map at {when} · {_model_label(hm)}\n{_data_label(market, hm)}",
+        title or f"Liquidation map at {when} · {_model_label(hm)}\n{by}{_data_label(market, hm)}",
     )
     return fig
 

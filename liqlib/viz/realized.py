@@ -15,16 +15,48 @@ from liqlib.viz.plot import _axes, _date_nums, _set_title, _time_axis, usd_label
 SIDE_COLORS = {"long": "#ff4d6d", "short": "#4dd2ff"}
 
 
-def draw_realized(ax, liqs: pd.DataFrame, *, max_size: float = 160.0, min_usd: float = 0.0):
-    """Draw ``liqs`` (from ``lq.load_liquidations``) on ``ax`` at (time, price); returns the
-    number of dots. Dot area grows with USD (square root, largest = ``max_size`` pt^2);
-    events below ``min_usd`` are left out."""
+def check_realized(liqs) -> pd.DataFrame:
+    """``liqs`` checked (a time index, columns side, price, usd) and sorted by time.
+
+    Raises
+    ------
+    InputError
+        Not a frame of realized liquidations (one line, naming what is missing).
+    """
+    if not isinstance(liqs, pd.DataFrame):
+        raise InputError(
+            f"realized liquidations must be a DataFrame, not {type(liqs).__name__}: pass "
+            "lq.load_liquidations(DIR)"
+        )
     missing = {"side", "price", "usd"} - set(liqs.columns)
     if missing or not isinstance(liqs.index, pd.DatetimeIndex):
         raise InputError(
             f"realized liquidations need a time index and columns side, price, usd (missing "
             f"{sorted(missing)}): pass lq.load_liquidations(DIR)"
         )
+    if liqs.index.tz is None:
+        raise InputError(
+            "realized liquidations need UTC times: use liqs.tz_localize('UTC') (or "
+            "lq.load_liquidations, which gives them)"
+        )
+    bad = sorted(set(liqs["side"].unique()) - set(SIDE_COLORS))
+    if bad:
+        raise InputError(
+            f"realized liquidations have side values {bad[:3]}: use 'long' (a long position "
+            "was liquidated) or 'short', as lq.load_liquidations gives them"
+        )
+    if liqs.index.is_monotonic_increasing:
+        return liqs
+    out = liqs.sort_index(kind="stable")
+    out.attrs = dict(liqs.attrs)
+    return out
+
+
+def draw_realized(ax, liqs: pd.DataFrame, *, max_size: float = 160.0, min_usd: float = 0.0):
+    """Draw ``liqs`` (from ``lq.load_liquidations``) on ``ax`` at (time, price); returns the
+    number of dots. Dot area grows with USD (square root, largest = ``max_size`` pt^2);
+    events below ``min_usd`` are left out."""
+    liqs = check_realized(liqs)
     shown = liqs[liqs["usd"] >= min_usd]
     if shown.empty:
         return 0

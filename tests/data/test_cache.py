@@ -253,3 +253,28 @@ def test_an_edit_hidden_behind_an_equal_stamp_is_found_by_verify_cache(
     report = lq.verify_cache(cache)  # the full sha256 is verify_cache's job
     assert list(report["status"]) == ["corrupt"]
     assert "does not match the recorded" in report["detail"].iloc[0]
+
+
+def test_verify_and_clear_cover_refreshed_tier_tables(tmp_path):
+    """``liqlib cache refresh-tiers`` files are checked by verify (a bad one deleted by repair)
+    and removed by clear, for one symbol or all."""
+    import json
+
+    import liqlib as lq
+    from liqlib.data.venue_tiers import bundled_tier_document
+
+    folder = tmp_path / "tiers" / "bybit"
+    folder.mkdir(parents=True)
+    table = {**bundled_tier_document("bybit")["tables"][0], "unit": "usd"}
+    (folder / "BTCUSDT-2026-12-01.json").write_text(json.dumps(table))
+    (folder / "ETHUSDT-2026-12-01.json").write_text("{not json")
+    report = lq.verify_cache(tmp_path).set_index("path")
+    assert report.loc["tiers/bybit/BTCUSDT-2026-12-01.json", "status"] == "ok"
+    assert report.loc["tiers/bybit/ETHUSDT-2026-12-01.json", "status"] == "corrupt"
+    assert report.attrs["problems"] == 1
+    repaired = lq.verify_cache(tmp_path, repair=True)
+    assert repaired.attrs["problems"] == 0
+    assert not (folder / "ETHUSDT-2026-12-01.json").exists()
+    assert lq.clear_cache("ETHUSDT", tmp_path) == 0
+    assert lq.clear_cache("BTCUSDT", tmp_path, venue="bybit") == 1
+    assert not any(folder.iterdir())

@@ -26,7 +26,9 @@ def test_sum_over_venues_on_one_grid():
     markets = _venues()
     kw = dict(n_bins=80, max_columns=40)
     hm = lq.estimate_heatmap(markets, "oi-flow", **kw)
-    one = lq.estimate_heatmap(markets["bybit"], "oi-flow", price_edges=tuple(hm.price_edges), **kw)
+    one = lq.estimate_heatmap(
+        markets["bybit"], "oi-flow", price_edges=tuple(hm.price_edges), venue="bybit", **kw
+    )  # the "bybit" key estimates with Bybit's risk limits and formula
     assert list(hm.venues) == ["binance", "bybit"]
     assert np.allclose(hm.venues["bybit"].long_usd, one.long_usd)
     assert np.allclose(hm.long_usd, hm.venues["binance"].long_usd + hm.venues["bybit"].long_usd)
@@ -46,3 +48,17 @@ def test_venues_must_share_a_time_axis():
     markets["bybit"] = markets["bybit"].iloc[1:]
     with pytest.raises(InputError, match="time axis"):
         lq.estimate_heatmap(markets, "oi-flow", n_bins=50, max_columns=20)
+
+
+def test_every_venue_shares_the_sum_s_bin_centres():
+    """Venues estimated on the first venue's log grid label their bins as the sum does."""
+    import warnings
+
+    m = lq.make_synthetic_market(600, seed=5)
+    other = m.copy()
+    other.attrs = dict(m.attrs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lq.VenueTiersWarning)
+        hm = lq.estimate_heatmap({"binance": m, "bybit": other}, n_bins=120)
+    for part in hm.venues.values():
+        np.testing.assert_array_equal(part.bin_centers, hm.bin_centers)

@@ -214,3 +214,13 @@ def test_unsorted_or_duplicated_realized_bars_are_one_line_errors(damage):
     with pytest.raises(lq.InputError, match="not sorted|duplicated bars") as exc:
         lq.calibrate_leverage_mix(market, bad, n_bins=100)
     assert "\n" not in str(exc.value)
+
+
+def test_a_fit_never_returns_more_liquidatable_usd_than_the_open_interest():
+    """Counts 1e4 times too large (e.g. a unit slip) fail in words instead of a share > 1."""
+    m, truth = lq.simulate_market(1, days=1.0, live_positions=3_000, burn_in_days=1.0)
+    real = truth.realized("1h")
+    cal = lq.calibrate_leverage_mix(m, real, n_bins=300, fit="both")
+    assert 0 < cal.overrides()["leveraged_share"] <= 1.0
+    with pytest.raises(lq.InputError, match="above 1"):
+        lq.calibrate_leverage_mix(m, real * 1e4, n_bins=300, fit="both")

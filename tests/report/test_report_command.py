@@ -110,6 +110,31 @@ def test_report_page_reads_as_a_morning_page(symbol_report):
 
 @pytest.mark.slow
 @pytest.mark.notebook
+def test_report_draws_the_demos_simulated_realized_liquidations(symbol_report):
+    """REALIZED="auto" on the demo: the simulator's liquidations of the window, as dots over
+    the heatmap, labelled SIMULATED; their USD is the demo truth's over the same minutes."""
+    from liqlib.sim.demo import load_demo
+
+    out, proc = symbol_report
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    page = out / "20-report-BTCUSDT-12h.html"
+    rec = read_records(page.with_suffix(".ipynb"))
+    assert rec["realized_synthetic"] is True and rec["realized_events"] > 0
+    _, truth = load_demo(truth=True)
+    last = pd.Timestamp(rec["data_last"])
+    minutes = truth.liquidations.loc[
+        (truth.liquidations.index >= last - pd.Timedelta("12h")) & (truth.liquidations.index < last)
+    ]
+    assert rec["realized_usd"]["long"] == pytest.approx(minutes["long_usd"].sum(), rel=1e-6)
+    assert rec["realized_usd"]["short"] == pytest.approx(minutes["short_usd"].sum(), rel=1e-6)
+    text = _text(page.read_text())
+    assert f"{rec['realized_events']:,} realized liquidations in the window" in text
+    assert "SIMULATED realized liquidations of the demo market (not real)" in text
+    assert "with the realized liquidations (SIMULATED)" not in text  # a figure title, an image
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_a_secret_in_the_environment_never_lands_in_a_report(symbol_report):
     out, proc = symbol_report
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -12,6 +12,11 @@ the explorer on 300 price bins x at most 400 columns), then:
 (c) hides the leverage tier that holds most of that cell and checks its USD left the cell and
     the liquidation map; and that no cell or callback printed an error.
 
+A fourth test serves notebook 04 (two venues, SIMULATED realized liquidations) in Voila,
+unticks each venue and checks the browser's heat is re-summed (venue A alone + venue B alone
+= both, B's share as its open interest), stacks the map by venue (same USD as by tier), and
+draws then hides the realized dots.
+
 Screenshots and the timings go to ``reports/test-artifacts/browser/`` (or
 ``$LIQLIB_ARTIFACTS_DIR``). The slider-to-pixels median is printed (a benchmark figure, not an
 assertion; target <= 150 ms).
@@ -631,3 +636,171 @@ def test_snapshot_draws_offline_with_hover_and_zoom(chromium, tmp_path, artifact
     # the page needs nothing from the network (the MathJax/require CDN of nbconvert aside)
     assert not requested, requested
     assert snap.size_bytes < 5_000_000
+
+
+# ------------------------------------------------------------------------------------------
+# venues and realized liquidations: notebook 04's explorer in Voila
+# ------------------------------------------------------------------------------------------
+
+VENUES_NOTEBOOK = "04-venues-and-realized.ipynb"
+#: notebook 04 on a small grid (papermill writes the parameters in; Voila runs it)
+VENUES_PARAMS = {"LAST_DAYS": 1, "N_BINS": 150, "MAX_COLUMNS": 60, "EXPLORER_BINS": 150,
+                 "EXPLORER_COLUMNS": 150, "SECOND_VENUE_OI_SHARE": 0.4,
+                 "SECOND_VENUE_BASIS": 0.01}  # fmt: skip
+#: (venue B is venue A scaled, with its prices 1 % higher: without the basis, dropping it would
+#: scale the heat, and the percentile colour scale would draw nearly the same picture)
+
+_Z_SUM = f"(() => {{ const z = {_GD}.data[0].z; let s = 0;"
+_Z_SUM += " for (const row of z) for (let i = 0; i < row.length; i++) s += row[i]; return s; })()"
+
+
+def _trace_x_sum(page, test: str) -> float:
+    """Sum of the x of the traces for which the JS expression ``test`` (of ``t``) holds."""
+    return page.evaluate(
+        f"(() => {{ let s = 0; for (const t of {_GD}.data) if ({test})"
+        " for (let i = 0; i < t.x.length; i++) s += t.x[i] || 0; return s; })()"
+    )
+
+
+def _wait_z_change(page, before: float, timeout_ms: int = 30_000) -> float:
+    page.wait_for_function(
+        f"Math.abs({_Z_SUM} - {before!r}) > 1e-4 * Math.abs({before!r})", timeout=timeout_ms
+    )
+    time.sleep(0.3)  # a second restyle of the same change may follow
+    return page.evaluate(_Z_SUM)
+
+
+_WATCH_Z = (
+    "(() => { window.__zt = null; const s0 = ZSUM; const t0 = performance.now();"
+    " const tick = () => { const s = ZSUM;"
+    " if (Math.abs(s - s0) > 1e-4 * Math.abs(s0)) { window.__zt = performance.now() - t0; }"
+    " else if (performance.now() - t0 < 30000) { requestAnimationFrame(tick); } };"
+    " requestAnimationFrame(tick); })()"
+)
+
+
+def _click_timed(page, selector: str) -> float:
+    """Click ``selector``; ms until the browser's heat z changed (the re-summed venues)."""
+    page.evaluate(_WATCH_Z.replace("ZSUM", _Z_SUM))
+    page.locator(selector).first.click()
+    page.wait_for_function("window.__zt !== null", timeout=30_000)
+    return page.evaluate("window.__zt")
+
+
+def test_venue_toggles_and_realized_dots_in_voila(chromium, tmp_path, artifacts):
+    """Notebook 04's explorer over two venues in Voila: unticking a venue takes its USD off
+    the heat (the browser's z re-summed: venue A alone + venue B alone = both), the map
+    stacks by venue with the same total, and the SIMULATED realized dots draw and hide."""
+    import papermill
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "root"
+    (root / "notebooks").mkdir(parents=True)
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / VENUES_NOTEBOOK), str(root / "notebooks" / VENUES_NOTEBOOK),
+        parameters={**VENUES_PARAMS, "RECORD_DIR": str(tmp_path / "rec")}, prepare_only=True,
+        progress_bar=False,
+    )  # fmt: skip
+    port, token = _free_port(), secrets.token_hex(16)
+    log = tmp_path / "voila.log"
+    cmd = [
+        str(BIN / "voila"), f"notebooks/{VENUES_NOTEBOOK}", "--no-browser",
+        "--Voila.ip=127.0.0.1", f"--Voila.port={port}", "--Voila.port_retries=0",
+        f"--Voila.token={token}",
+    ]  # fmt: skip
+    env = {**_env(tmp_path), "LIQLIB_CACHE_DIR": str(tmp_path / "cache")}
+    with log.open("w") as fh:
+        proc = subprocess.Popen(
+            cmd, cwd=root, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    share = VENUES_PARAMS["SECOND_VENUE_OI_SHARE"]
+    try:
+        _wait_http(f"{base}/voila/static/voila.js", proc, log)  # never GET / to probe
+        with sync_playwright() as pw:
+            browser = _launch(pw, chromium)
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            errors = _console_errors(page)
+            page.goto(f"{base}/?token={token}", timeout=300_000)
+            page.wait_for_selector(_HEAT_IMAGE, state="attached", timeout=180_000)
+            page.wait_for_function(
+                "document.querySelector('.liqlib-status') && "
+                "document.querySelector('.liqlib-status').textContent.includes('columns')",
+                timeout=60_000,
+            )
+            time.sleep(1.0)
+            page.locator(".liqlib-figure").first.scroll_into_view_if_needed()
+            assert "SIMULATED" in page.locator(".liqlib-figure").first.text_content()
+            page.screenshot(path=artifacts / "venues-0-loaded.png")
+            both = page.evaluate(_Z_SUM)
+            assert both > 0
+            png0 = _heat_png(page)
+
+            # untick venue B: its USD leaves the heat, without a new estimate
+            t0 = time.monotonic()
+            page.locator(".liqlib-venue-1 input").first.click()
+            only_a = _wait_z_change(page, both)
+            toggle_ms = (time.monotonic() - t0) * 1e3
+            assert only_a < both
+            assert _changed(png0, _heat_png(page)) > 0.01, "the heat did not change"
+            page.screenshot(path=artifacts / "venues-1-venue-B-hidden.png")
+            page.locator(".liqlib-venue-1 input").first.click()
+            assert _wait_z_change(page, only_a) == pytest.approx(both, rel=1e-5)
+            page.locator(".liqlib-venue-0 input").first.click()
+            only_b = _wait_z_change(page, both)
+            # the browser holds each venue's own part: they add up to both venues
+            assert only_a + only_b == pytest.approx(both, rel=1e-4)
+            assert only_b / both == pytest.approx(share / (1 + share), abs=0.05)
+            page.locator(".liqlib-venue-0 input").first.click()
+            assert _wait_z_change(page, only_b) == pytest.approx(both, rel=1e-5)
+
+            # the map stacked by venue: the same USD as the tiers' stack
+            by_tier = _trace_x_sum(page, "t.stackgroup === 'tiers' && t.visible === true")
+            page.locator(".liqlib-map-stack button", has_text="venue").first.click()
+            page.wait_for_function(
+                f"{_GD}.data.filter(t => t.stackgroup === 'venues').every(t => t.visible === true)",
+                timeout=30_000,
+            )
+            by_venue = _trace_x_sum(page, "t.stackgroup === 'venues'")
+            assert by_tier > 0 and by_venue == pytest.approx(by_tier, rel=1e-6)
+            page.screenshot(path=artifacts / "venues-2-map-by-venue.png")
+
+            # the SIMULATED realized dots: drawn, then hidden by their toggle
+            n_dots = page.evaluate(
+                f"{_GD}.data.filter(t => (t.name || '').startsWith('realized'))"
+                ".reduce((n, t) => n + t.x.length, 0)"
+            )
+            assert n_dots > 0
+            assert page.locator(".liqlib-figure .scatterlayer .point").count() >= n_dots
+            names = page.evaluate(f"{_GD}.data.map(t => t.name)")
+            assert "realized longs liquidated (SIMULATED)" in names
+            page.locator(".liqlib-realized").first.click()
+            page.wait_for_function(
+                f"{_GD}.data.filter(t => (t.name || '').startsWith('realized'))"
+                ".every(t => t.x.length === 0)",
+                timeout=30_000,
+            )
+            # timed (a benchmark figure, printed, not asserted): checkbox click -> new z drawn
+            timings = {}
+            for label in ("dots hidden", "dots shown"):
+                timings[label] = []
+                for _ in range(4):
+                    timings[label].append(_click_timed(page, ".liqlib-venue-1 input"))
+                    time.sleep(0.4)
+                page.locator(".liqlib-realized").first.click()
+                time.sleep(0.8)
+            text = page.locator("body").text_content()
+            assert "Traceback" not in text and "every venue is hidden" not in text
+            assert not errors, errors
+            browser.close()
+        summary = {k: round(statistics.median(v), 1) for k, v in timings.items()}
+        (artifacts / "voila-venues-timings.json").write_text(
+            json.dumps({"first_toggle_ms": round(toggle_ms, 1), "median_ms": summary}, indent=1)
+        )
+        print(
+            f"\nvoila, notebook 04: venue checkbox -> re-summed heat in the browser, median "
+            f"{summary['dots hidden']:.0f} ms with the realized dots hidden, "
+            f"{summary['dots shown']:.0f} ms shown (4 clicks each)"
+        )
+    finally:
+        _stop(proc)

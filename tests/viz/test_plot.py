@@ -278,3 +278,18 @@ def test_heatmap_remembers_its_data_so_figures_say_synthetic_without_market():
     assert hm.source["synthetic"] is True
     for fig in (P.plot_heatmap(hm), P.plot_liquidation_map(hm), P.plot_predicted_liquidations(hm)):
         assert "SYNTHETIC" in fig._suptitle.get_text()
+
+
+def test_titles_name_whose_tiers_placed_the_levels(market):
+    """One venue's own tiers, or every venue's when the map sums venues, never 'brackets' alone."""
+    import warnings
+
+    small = market.iloc[:300]
+    assert "BTCUSDT brackets" in P._model_label(lq.estimate_heatmap(small, n_bins=100))
+    other = small.copy()
+    other.attrs = dict(small.attrs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lq.VenueTiersWarning)
+        both = lq.estimate_heatmap({"binance": small, "bybit": other}, n_bins=100)
+    label = P._model_label(both)
+    assert "tiers of binance, bybit" in label and "brackets" not in label

@@ -10,7 +10,9 @@
 ``okx``              OKX USDT swaps: the same, sizes converted from contracts to coins once
                      (its liquidation price is derived, UNVERIFIED).
 ``restjson``         the checked JSON GET and the newest-first pager Bybit and OKX share.
-``venue_market``     a venue's REST pieces on one bar grid, in ``lq.load_market``'s columns.
+``venue_market``     a venue's REST pieces on one bar grid, in ``lq.load_market``'s columns
+                     (the day cache and contract checks are :mod:`liqlib.data.venue_cache`;
+                     one symbol to each venue's instrument and unit, :mod:`liqlib.data.instruments`).
 ``csvtable``         venue-neutral CSV reading, time parsing and one-line diagnostics.
 ``coinglass``        Coinglass realized liquidations (API, CSV/JSON exports, the 30-minute
                      regime export with price and open interest).

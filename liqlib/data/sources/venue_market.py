@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from liqlib.data import columns as C
-from liqlib.errors import DataNotFoundError, InputError
+from liqlib.errors import DataNotFoundError
 
 
 def assemble_market(
@@ -17,7 +17,8 @@ def assemble_market(
 
     Candles match bar open times exactly; open interest is the latest value at or before the
     bar open within ``oi_step``; funding is the latest settled rate, in force until the next
-    settlement. ``oi_usd`` is ``oi_coin`` x ``mark_close`` where the venue does not give it.
+    settlement. ``oi_usd`` is ``oi_coin`` x ``mark_close`` where the venue does not give it
+    (Bybit; NaN in its cached open interest).
     Columns the venue does not publish (trades, taker volumes, long/short ratios) are NaN.
 
     Raises
@@ -41,14 +42,14 @@ def assemble_market(
             .sort_index()
             .reindex(grid, method="ffill", tolerance=oi_step - pd.Timedelta(1, "ms"))
         )
-    if C.OI_USD in oi.columns and not oi.empty:
-        out[C.OI_USD] = (
+    out[C.OI_USD] = out[C.OI_COIN] * out[C.MARK_CLOSE]
+    if C.OI_USD in oi.columns and not oi.empty:  # the venue's own USD value where it gives one
+        given = (
             oi[C.OI_USD]
             .sort_index()
             .reindex(grid, method="ffill", tolerance=oi_step - pd.Timedelta(1, "ms"))
         )
-    else:
-        out[C.OI_USD] = out[C.OI_COIN] * out[C.MARK_CLOSE]
+        out[C.OI_USD] = given.fillna(out[C.OI_USD])
     if funding.empty:
         out[C.FUNDING_RATE] = float("nan")
         out[C.FUNDING_INTERVAL_HOURS] = float("nan")
@@ -77,57 +78,35 @@ def assemble_market(
     return out
 
 
-#: Bar lengths both Bybit's and OKX's candle endpoints publish (canonical names).
-VENUE_INTERVALS = ("1m", "5m", "15m", "30m", "1h", "4h", "1d")
-
-
 def fetch_venue_market(
     rest, venue: str, symbol: str, start, end, interval: str = "5m", *, session=None,
     url: str | None = None,
 ) -> pd.DataFrame:  # fmt: skip
-    """One aligned market frame of a REST venue (Bybit, OKX), in ``lq.load_market``'s columns.
+    """One aligned market frame of a REST venue (Bybit, OKX), in ``lq.load_market``'s columns,
+    fetched for the window only, checked against the contract and **not cached** (the cached
+    path is :func:`liqlib.data.venue_cache.load_venue_market`, used by ``lq.load_market(...,
+    venues=...)``).
 
     Parameters
     ----------
     rest : module
-        The venue's REST module: ``fetch_klines``, ``fetch_open_interest``, ``fetch_funding``.
+        The venue's REST module (only its name is used: kept for the callers).
     venue, symbol : str
-        Names written into ``attrs``.
+        The venue and a symbol (:func:`liqlib.data.instruments.resolve_instrument` maps it to
+        the venue's instrument: ``1000PEPEUSDT`` on Bybit, ``PEPE-USDT-SWAP`` on OKX).
     start, end : str or datetime-like
         Half-open UTC window.
     interval : str
-        Bar length (``"5m"`` or ``"5min"``; one of :data:`VENUE_INTERVALS`).
+        Bar length (``"5m"`` or ``"5min"``).
 
     Returns
     -------
     pandas.DataFrame
-        Candles and mark candles at ``interval``, open interest at 5 minutes (1 hour for bars
-        of an hour or more), funding settlements; columns the venue does not publish are NaN.
+        In the venue's unit (see :mod:`liqlib.data.instruments`); columns the venue does not
+        publish are NaN.
     """
-    from liqlib.data.http import make_session
-    from liqlib.data.sources.restjson import window_ms
-    from liqlib.data.time import parse_interval
+    from liqlib.data.instruments import resolve_instrument
+    from liqlib.data.venue_cache import load_venue_market
 
-    step, interval = parse_interval(interval)
-    if interval not in VENUE_INTERVALS:
-        raise InputError(
-            f"interval {interval!r} is not one of {', '.join(VENUE_INTERVALS)}: use e.g. '5m'"
-        )
-    session = session or make_session()
-    t0, t1 = window_ms(start, end)
-    oi_interval = "5m" if step < pd.Timedelta("1h") else "1h"
-    kw = dict(session=session, url=url)
-    klines = rest.fetch_klines(symbol, start, end, interval, **kw)
-    mark = rest.fetch_klines(symbol, start, end, interval, mark=True, **kw)
-    day_before = pd.Timestamp(t0 - 86_400_000, unit="ms", tz="UTC")
-    hour_before = pd.Timestamp(t0 - 3_600_000, unit="ms", tz="UTC")
-    oi = rest.fetch_open_interest(symbol, hour_before, end, oi_interval, **kw)
-    funding = rest.fetch_funding(symbol, day_before, end, **kw)
-    t_end = pd.Timestamp(t1, unit="ms", tz="UTC")
-    grid = pd.date_range(pd.Timestamp(t0, unit="ms", tz="UTC"), t_end, freq=step,
-                         inclusive="left", name="time").as_unit("ns")  # fmt: skip
-    market = assemble_market(klines, mark, oi, funding, grid, oi_step=pd.Timedelta(oi_interval),
-                             venue=venue, symbol=symbol.upper())  # fmt: skip
-    market.attrs.update(start=str(grid[0]), end=str(t_end),
-                        oi_field=oi.attrs.get("oi_field", "oiCcy"))  # fmt: skip
-    return market
+    inst = resolve_instrument(symbol, venue)
+    return load_venue_market(inst, start, end, interval, cache=False, session=session, url=url)

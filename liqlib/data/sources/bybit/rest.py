@@ -2,12 +2,21 @@
 risk-limit tiers. ``fetch_*`` page through ``$LIQLIB_BYBIT_REST_URL`` (default
 https://api.bybit.com) and end by calling the pure ``parse_*`` of one response.
 
-Units: sizes are **coins** (base coin) on every endpoint, prices USD (USDT), so no contract
-conversion is needed. ``openInterest`` is documented as "sum of both sides" and, since
-2026-06-11, ``singleOpenInterest`` as one side: liqlib's ``oi_coin`` counts one side, so
-:func:`parse_open_interest` uses ``singleOpenInterest`` when present and otherwise
-``openInterest`` as is, recording which in ``attrs["oi_field"]`` (whether older values count
-both sides is an open question, VENUES.md pitfall 6).
+Units: sizes are **coins** of the instrument's unit on every endpoint (base coin; 1,000
+tokens for ``1000PEPEUSDT``, converted to tokens once by
+:func:`liqlib.data.instruments.to_base_units`), prices USD (USDT), so no contract conversion
+is needed.
+
+Open interest, the one documented choice: liqlib's ``oi_coin`` counts **one side** (as
+Binance's ``sumOpenInterest``). Bybit documents ``openInterest`` as the sum of both sides; its
+own example, and live answers quoted by third parties (e.g. ETHUSDT ``openInterest``
+52,664.642 with ``singleOpenInterest`` 26,332.321), show exactly twice
+``singleOpenInterest`` (a field added 2026-06-11). So :func:`parse_open_interest` takes
+``singleOpenInterest`` where a row has it and **half of** ``openInterest`` where it does not,
+and records which in ``attrs["oi_field"]`` (``"singleOpenInterest"``, ``"openInterest/2"`` or
+``"mixed"``). Whether Bybit's values before 2026 really counted both sides is not proven
+(VENUES.md pitfall 6); the choice follows the documentation, and a Bybit frame's share of an
+aggregated open interest would be twice too large if it did not.
 """
 
 from __future__ import annotations
@@ -77,18 +86,34 @@ def parse_klines(body, *, mark: bool = False) -> pd.DataFrame:
 
 
 def parse_open_interest(body) -> pd.DataFrame:
-    """``oi_coin`` (coins, one side: see the module note) of one ``/v5/market/open-interest``
-    answer, oldest first."""
+    """``oi_coin`` (coins, **one side**: see the module note) of one
+    ``/v5/market/open-interest`` answer, oldest first.
+
+    Examples
+    --------
+    >>> body = {"retCode": 0, "result": {"list": [
+    ...     {"openInterest": "20", "singleOpenInterest": "10", "timestamp": "1700000300000"},
+    ...     {"openInterest": "30", "timestamp": "1700000000000"}]}}
+    >>> oi = parse_open_interest(body)
+    >>> oi.oi_coin.tolist(), oi.attrs["oi_field"]
+    ([15.0, 10.0], 'mixed')
+    """
     rows = _result(body, "open-interest")["list"]
-    single = bool(rows) and all("singleOpenInterest" in r for r in rows)
-    field = "singleOpenInterest" if single else "openInterest"
+    if any(not isinstance(r, dict) or "timestamp" not in r for r in rows):
+        raise CorruptDataError("Bybit open-interest: a row has no timestamp")
+    single = [r.get("singleOpenInterest") not in (None, "") for r in rows]
     frame = pd.DataFrame(
-        {C.OI_COIN: [r.get(field) for r in rows]},
+        {C.OI_COIN: [r["singleOpenInterest"] if s else r.get("openInterest")
+                     for r, s in zip(rows, single, strict=True)]},
         index=utc_index(int(r["timestamp"]) for r in rows),
-    )
-    out = _numbers(frame, "open-interest").sort_index()
+    )  # fmt: skip
+    out = _numbers(frame, "open-interest")
+    halve = [not s for s in single]
+    out.loc[out.index[halve], C.OI_COIN] = out[C.OI_COIN].to_numpy()[halve] / 2.0
+    out = out.sort_index()
     if rows:  # an empty page says nothing about the field
-        out.attrs["oi_field"] = field
+        field = "singleOpenInterest" if all(single) else "openInterest/2"
+        out.attrs["oi_field"] = field if all(single) or not any(single) else "mixed"
     return out
 
 

@@ -11,6 +11,7 @@ use OKX's ``...utc`` bars (its plain ``1D`` bar is aligned to UTC+8).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from liqlib.data import columns as C
@@ -26,14 +27,17 @@ OI_PERIODS = {"5m": "5m", "1h": "1H", "1d": "1Dutc"}
 
 
 def inst_id(symbol: str) -> str:
-    """``BTCUSDT`` -> ``BTC-USDT-SWAP`` (a USDT perpetual).
+    """``BTCUSDT`` -> ``BTC-USDT-SWAP`` (a USDT perpetual; an OKX name is returned as is).
+    Scaled names (``1000PEPEUSDT``) are resolved by :mod:`liqlib.data.instruments`.
 
     Examples
     --------
     >>> inst_id("ethusdt")
     'ETH-USDT-SWAP'
     """
-    symbol = symbol.upper()
+    symbol = symbol.strip().upper()
+    if symbol.endswith("-USDT-SWAP") and len(symbol) > 10:  # already OKX's name
+        return symbol
     if not symbol.endswith("USDT") or len(symbol) <= 4:
         raise InputError(f"{symbol!r} is not a USDT perpetual such as BTCUSDT")
     return f"{symbol[:-4]}-USDT-SWAP"
@@ -65,6 +69,37 @@ def contracts_to_coins(contracts, ct_val: float):
     return contracts * ct_val
 
 
+def check_contract_units(contracts, coins, what: str) -> None:
+    """Raise unless ``coins`` is ``contracts`` times one fixed contract value in every row.
+
+    OKX gives sizes both in contracts (``vol``, ``oi``) and in coins (``volCcy``, ``oiCcy``);
+    liqlib reads the coins. A contract's size is fixed per instrument, so rows whose coins per
+    contract differ by more than 1 % (among rows of at least 100 contracts, beyond the
+    rounding of small ones) mean the answer does not hold coins where liqlib reads them.
+
+    Examples
+    --------
+    >>> check_contract_units([1000, 2000], [10, 20], "candles")
+    >>> check_contract_units([1000, 2000], [10, 2000 * 60_000], "candles")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    liqlib.errors.CorruptDataError: OKX candles: coins per contract vary from 0.01 to 60000 ...
+    """
+    n = np.asarray(contracts, dtype=float)
+    c = np.asarray(coins, dtype=float)
+    big = np.isfinite(n) & np.isfinite(c) & (n >= 100)
+    if big.sum() < 2:
+        return
+    ratio = c[big] / n[big]
+    mid = float(np.median(ratio))
+    if not mid > 0 or np.any(np.abs(ratio / mid - 1) > 0.01):
+        raise CorruptDataError(
+            f"OKX {what}: coins per contract vary from {ratio.min():g} to {ratio.max():g} across "
+            f"rows, but a contract's size is fixed: the answer does not hold coins where liqlib "
+            f"reads them (volCcy / oiCcy); nothing was cached; check {REST_URL_ENV}"
+        )
+
+
 def parse_klines(body, *, mark: bool = False) -> pd.DataFrame:
     """Trade (``open``..``close`` USD, ``volume`` coins from ``volCcy``, ``quote_volume`` USD
     from ``volCcyQuote``) or mark-price candles of one answer, oldest first.
@@ -86,7 +121,11 @@ def parse_klines(body, *, mark: bool = False) -> pd.DataFrame:
     frame = pd.DataFrame(
         [[r[i] for i in take] for r in rows], columns=cols, index=utc_index(int(r[0]) for r in rows)
     )
-    return _numbers(frame, "candles").sort_index()
+    out = _numbers(frame, "candles")
+    if not mark:  # volume is volCcy (coins), checked against vol (contracts)
+        contracts = _numbers(pd.DataFrame({"vol": [r[5] for r in rows]}), "candles")["vol"]
+        check_contract_units(contracts.to_numpy(), out[C.VOLUME].to_numpy(), "candles")
+    return out.sort_index()
 
 
 def parse_open_interest(body) -> pd.DataFrame:
@@ -96,10 +135,13 @@ def parse_open_interest(body) -> pd.DataFrame:
     if any(not isinstance(r, list) or len(r) < 4 for r in rows):
         raise CorruptDataError("OKX open-interest-history: a row has too few fields")
     frame = pd.DataFrame(
-        {C.OI_COIN: [r[2] for r in rows], C.OI_USD: [r[3] for r in rows]},
+        {"oi": [r[1] for r in rows], C.OI_COIN: [r[2] for r in rows],
+         C.OI_USD: [r[3] for r in rows]},
         index=utc_index(int(r[0]) for r in rows),
-    )
-    return _numbers(frame, "open-interest-history").sort_index()
+    )  # fmt: skip
+    out = _numbers(frame, "open-interest-history")
+    check_contract_units(out["oi"].to_numpy(), out[C.OI_COIN].to_numpy(), "open-interest-history")
+    return out.drop(columns="oi").sort_index()
 
 
 def parse_funding(body) -> pd.DataFrame:
