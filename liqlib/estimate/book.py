@@ -313,13 +313,6 @@ def _sweep(edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, fro
 
 
 @njit(cache=True)
-def _add_scaled(dst, src, sc, b0, b1):
-    """``dst[b0:b1] += sc * src[b0:b1]`` (1-D, contiguous: a loop LLVM vectorises)."""
-    for b in range(b0, b1):
-        dst[b] += src[b] * sc
-
-
-@njit(cache=True)
 def _snapshot(
     edges, raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j, per_tier, tr, td
 ):
@@ -333,39 +326,31 @@ def _snapshot(
     for s in range(2):
         blo = nb
         bhi = -1
-        ov = 0.0
         for t in range(raw.shape[1]):
             sc = scale[s, t]
             l0 = lo[s, t]
             h0 = hi[s, t]
-            ov += (ovf_lo[s, t] + ovf_hi[s, t]) * sc
+            overflow[s, j] += (ovf_lo[s, t] + ovf_hi[s, t]) * sc
             if h0 < l0:
                 continue
             blo = min(blo, l0)
             bhi = max(bhi, h0)
-            _add_scaled(tr, raw[s, t], sc, l0, h0 + 1)
-            _add_scaled(td, dd[s, t], sc, l0, h0 + 1)
+            rr = raw[s, t]
+            qq = dd[s, t]
+            for b in range(l0, h0 + 1):
+                tr[b] += rr[b] * sc
+                td[b] += qq[b] * sc
             if per_tier:
-                rr = raw[s, t]
-                qq = dd[s, t]
                 c = 0.0
                 for k in range(h0 - l0 + 1):
                     b = h0 - k if s == 0 else l0 + k
                     c += qq[b]
                     out_tier[s, j, t, b] = (rr[b] + (edges[b + 1] - edges[b]) * c) * sc
-        overflow[s, j] += ov
-        col = out[s, j]
         c = 0.0
-        if s == 0:
-            for b in range(bhi, blo - 1, -1):
-                c += td[b]
-                v = tr[b] + (edges[b + 1] - edges[b]) * c
-                col[b] = v if v > 0.0 else 0.0
-        else:
-            for b in range(blo, bhi + 1):
-                c += td[b]
-                v = tr[b] + (edges[b + 1] - edges[b]) * c
-                col[b] = v if v > 0.0 else 0.0
-        if bhi >= blo:
-            tr[blo : bhi + 1] = 0.0
-            td[blo : bhi + 1] = 0.0
+        for k in range(bhi - blo + 1):
+            b = bhi - k if s == 0 else blo + k
+            c += td[b]
+            v = tr[b] + (edges[b + 1] - edges[b]) * c
+            out[s, j, b] = v if v > 0.0 else 0.0
+            tr[b] = 0.0
+            td[b] = 0.0

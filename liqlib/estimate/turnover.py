@@ -669,7 +669,7 @@ def _turnover_kernel(
     cka = np.log(ka) if use_log else ka.copy()
     ckb = np.log(kb) if use_log else kb.copy()
     dd = np.zeros_like(raw)
-    dn = np.zeros(raw.shape, dtype=np.int64)
+    dn = np.zeros(raw.shape, dtype=np.int32)
     xlo = np.full_like(raw, np.inf)
     xhi = np.full_like(raw, -np.inf)
     tot = np.zeros((2, nt))
