@@ -105,6 +105,7 @@ class Book:
         """Remove the levels ``p`` reached; returns the USD removed."""
         nb = len(edges) - 1
         ip = _bin_of(edges, p)
+        book = sum(self.full) + sum(self.part)  # the grid's USD before the sweep
         if side == 0:
             removed, self.ovf_hi = self.ovf_hi, 0.0
         else:
@@ -116,10 +117,10 @@ class Book:
                 self.full[b] = self.part[b] = 0.0
                 self.x0[b], self.x1[b] = INF, -INF
             elif b == ip and (self.full[b] > 0.0 or self.part[b] > 0.0):
-                removed += self._cut(edges, side, b, p)
+                removed += self._cut(edges, side, b, p, book)
         return removed
 
-    def _cut(self, edges: list[float], side: int, b: int, p: float) -> float:
+    def _cut(self, edges: list[float], side: int, b: int, p: float, book: float) -> float:
         e_lo, e_hi = edges[b], edges[b + 1]
         full, r, x0, x1 = self.full[b], self.part[b], self.x0[b], self.x1[b]
         if side == 0:  # keep LP < p
@@ -127,16 +128,20 @@ class Book:
             kr = r if x1 < p else (min(r, r * (p - x0) / (x1 - x0)) if x0 < p else 0.0)
             if 0.0 < kr < r:
                 x1 = p
-            if keep > 1e-9 * kr:
+            floor = max(1e-9 * kr, 1e-10 * book)
+            if keep > floor:
                 x0, x1 = min(x0, e_lo), p
         else:  # keep LP > p
             keep = min(full, full * (e_hi - p) / (e_hi - e_lo))
             kr = r if x0 > p else (min(r, r * (x1 - p) / (x1 - x0)) if x1 > p else 0.0)
             if 0.0 < kr < r:
                 x0 = p
-            if keep > 1e-9 * kr:
+            floor = max(1e-9 * kr, 1e-10 * book)
+            if keep > floor:
                 x0, x1 = p, max(x1, e_hi)
-        if keep <= 1e-9 * kr:  # the kernel's rule for a rounding residue of its density sums
+        # the kernel's rule for a rounding residue of its density sums: a kept density below
+        # 1e-9 of the kept explicit part or 1e-10 of the book is liquidated with the rest
+        if keep <= floor:
             keep = 0.0
         self.full[b] = 0.0
         left = kr + keep

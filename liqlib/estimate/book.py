@@ -12,7 +12,9 @@ Each (side, tier) holds USD of open positions by liquidation price (LP) on the b
   counts the deposits the same way (+1 / -1 at the same two entries): a bin whose running
   count is 0 has no density, exactly, whatever rounding residue the running sum of ``dd``
   leaves there (a residue kept as density would widen the bin's extent when a sweep cuts
-  it; that was the rare mismatch with the reference of issue 14);
+  it; that was the rare mismatch with the reference of issue 14). A density a cut would
+  keep below 1e-10 of the book's USD (or 1e-9 of the bin's kept explicit part) is under
+  the sums' resolution and is liquidated with the rest (the reference does the same);
 - **explicit** (``raw`` over the extent ``[xlo, xhi]``): the pieces of deposits that cover a
   bin in part (their two end bins, or one bin) and what a sweep leaves of a bin, taken as
   uniform over that extent.
@@ -217,6 +219,7 @@ def _sweep(edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, fro
         front[s, t] = -np.inf if s == 0 else np.inf
         return removed * scale[s, t]
     grid_removed = 0.0
+    book = tot[s, t]  # the grid's USD before the sweep (unscaled): the scale of a residue
     c = 0.0  # the density carried by the walk (running sum of dd)
     k = 0  # how many deposits that density sums (running sum of dn): 0 means none, exactly
     step = -1 if s == 0 else 1
@@ -256,7 +259,8 @@ def _sweep(edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, fro
                 elif x0 < p:
                     kr = min(r, r * (p - x0) / (x1 - x0))
                     x1 = p
-            if keep > 1e-9 * kr:  # (not a rounding residue of the density sums)
+            floor = max(1e-9 * kr, 1e-10 * book)
+            if keep > floor:  # (not a rounding residue of the density sums)
                 x0 = min(x0, e_lo)
                 x1 = p
         else:
@@ -267,10 +271,11 @@ def _sweep(edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, fro
                 elif x1 > p:
                     kr = min(r, r * (x1 - p) / (x1 - x0))
                     x0 = p
-            if keep > 1e-9 * kr:
+            floor = max(1e-9 * kr, 1e-10 * book)
+            if keep > floor:
                 x0 = p
                 x1 = max(x1, e_hi)
-        if keep <= 1e-9 * kr:  # a residue: liquidated with the rest, not kept
+        if keep <= floor:  # a residue: liquidated with the rest, not kept
             keep = 0.0
         grid_removed += (full - keep) + (r - kr)
         if kr + keep > 0.0:
