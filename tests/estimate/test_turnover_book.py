@@ -176,7 +176,7 @@ def test_kernel_equals_the_reference_on_drawn_markets(case):
 @settings(max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(turnover_cases())
 def test_kernel_equals_the_reference_on_many_drawn_markets(case):
-    """Fresh draws each run (about 20 s): the kernel of 4d1c5dc failed about 1 in 1,000."""
+    """Fresh draws each run (about 30 s): the kernel of 4d1c5dc failed about 1 in 1,000."""
     market, params = case
     inp = prepare_turnover(market, params)
     assert_same(inp, *run_turnover(inp, record_tiers=True))
