@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from liqlib.errors import InputError
+from liqlib._compat import REMOVE_IN
+from liqlib.errors import InputError, LiqlibDeprecationWarning
 
 TimeLike = str | dt.date | dt.datetime | pd.Timestamp
 
@@ -183,3 +185,69 @@ def parse_interval(value: str | pd.Timedelta, name: str = "interval") -> tuple[p
         if s % size == 0:
             return td, f"{s // size}{unit}"
     raise AssertionError("unreachable")  # every whole number of seconds divides by 1
+
+
+def interval_arg(
+    interval: str | pd.Timedelta | None,
+    bar: str | pd.Timedelta | None = None,
+    *,
+    where: str,
+    default: str | None = None,
+    required: bool = False,
+) -> pd.Timedelta | None:
+    """A public function's ``interval=`` as a Timedelta, accepting its old name ``bar=`` for a while.
+
+    liqlib 0.2 calls a bar's length ``interval=`` everywhere; functions that took ``bar=`` keep it
+    until :data:`liqlib._compat.REMOVE_IN`, with a
+    :class:`~liqlib.errors.LiqlibDeprecationWarning`. Both are read by :func:`parse_interval`, so
+    ``"1h"``, ``"1H"`` and ``"60min"`` are the same bar.
+
+    Parameters
+    ----------
+    interval : str or pandas.Timedelta or None
+        The value passed as ``interval=``.
+    bar : str or pandas.Timedelta or None
+        The value passed as the deprecated ``bar=``.
+    where : str
+        The public function's name, for the warning and errors (``"lq.to_bars"``).
+    default : str, optional
+        The length when neither is given; None (the default) returns None then.
+    required : bool
+        Neither given (and no ``default``) is an InputError rather than None.
+
+    Returns
+    -------
+    pandas.Timedelta or None
+        The bar length, or None when neither argument nor ``default`` is given.
+
+    Raises
+    ------
+    InputError
+        Both ``interval=`` and ``bar=`` given, neither when ``required``, or a value that is not
+        a bar length.
+
+    Examples
+    --------
+    >>> interval_arg("60min", where="to_bars")
+    Timedelta('0 days 01:00:00')
+    >>> interval_arg(None, where="naive_baselines") is None
+    True
+    """
+    if bar is not None:
+        if interval is not None:
+            raise InputError(
+                f"{where} got both interval={interval!r} and bar={bar!r}: pass interval= only "
+                "(bar= is its old name)"
+            )
+        warnings.warn(
+            f"{where}(bar=...) is renamed interval= in liqlib 0.2 (same meaning, e.g. "
+            f"interval={bar!r}); bar= goes in liqlib {REMOVE_IN}",
+            LiqlibDeprecationWarning,
+            stacklevel=3,
+        )
+        interval = bar
+    if interval is None:
+        interval = default
+    if interval is None and required:
+        raise InputError(f"{where} needs interval=, the bar length: e.g. interval='1h'")
+    return None if interval is None else parse_interval(interval, "interval")[0]

@@ -54,7 +54,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from liqlib.data.realized import _bar_frame, check_bar_series
+from liqlib.data.realized import _alias, _bar_frame, check_bar_series
+from liqlib.data.time import interval_arg
 from liqlib.errors import InputError
 from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix
 from liqlib.estimate.registry import MODELS
@@ -164,15 +165,9 @@ def nnls(a: np.ndarray, b: np.ndarray, max_iter: int | None = None) -> np.ndarra
     return x / norms
 
 
-def _bar_step(realized: pd.DataFrame | None, bar: str | None) -> str:
+def _bar_step(realized: pd.DataFrame | None, bar: pd.Timedelta | None) -> str:
     if bar is not None:
-        try:
-            td = pd.Timedelta(bar)
-        except (ValueError, TypeError):
-            raise InputError(f"bar={bar!r} is not a time span: use e.g. '1h' or '30min'") from None
-        if td <= pd.Timedelta(0):
-            raise InputError(f"bar={bar!r} must be positive: use e.g. '1h'")
-        return bar
+        return _alias(bar)
     if realized is not None:
         b = realized.attrs.get("bar")
         if isinstance(b, str):
@@ -243,7 +238,7 @@ def _ols_fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return alpha, loss
 
 
-def _realized_bars(realized: pd.DataFrame, bar: str | None) -> pd.DataFrame:
+def _realized_bars(realized: pd.DataFrame, bar: pd.Timedelta | None) -> pd.DataFrame:
     """Bars of USD liquidated per side from what a user has: bar frames pass through (only
     their ``complete`` bars when :func:`liqlib.data.record.read.to_bars` flagged them), and
     recorded events (``lq.load_liquidations``) are summed per ``bar`` (default "1h") over
@@ -254,7 +249,7 @@ def _realized_bars(realized: pd.DataFrame, bar: str | None) -> pd.DataFrame:
     if {"side", "usd", "qty"} <= cols and not {"long_usd", "short_usd"} <= cols:
         from liqlib.data.record.read import to_bars
 
-        realized = to_bars(realized, bar or "1h")
+        realized = to_bars(realized, "1h" if bar is None else bar)
     if "complete" in realized.columns:  # bars a recorder gap or a pause may have emptied
         keep = realized["complete"].to_numpy(bool)
         if not keep.any():
@@ -277,10 +272,11 @@ def calibrate_leverage_mix(
     basis: str = "stock",
     leverages: tuple[float, ...] | None = None,
     density: LeverageDensity | None = None,
-    bar: str | None = None,
+    interval: str | pd.Timedelta | None = None,
     warmup: str = "1D",
     fit: str = "shape",
     params: EngineParams | None = None,
+    bar: str | pd.Timedelta | None = None,
     **overrides,
 ) -> MixCalibration:
     """Fit the "turnover" model's leverage mix to realized liquidations or to open interest.
@@ -294,7 +290,7 @@ def calibrate_leverage_mix(
         The market to fit on (OHLC and open interest; see ``lq.estimate_heatmap``).
     realized : pandas.DataFrame, optional
         Realized liquidations per bar (``long_usd``, ``short_usd``, USD, UTC bar index), or
-        recorded events (``lq.load_liquidations(DIR)``, summed per ``bar`` over their span;
+        recorded events (``lq.load_liquidations(DIR)``, summed per ``interval`` over their span;
         ``lq.to_bars(..., gaps=, coverage=)`` first keeps only complete bars, the others
         are left out of the fit); None fits to open interest alone (module docstring).
     family : {"density", "tiers"}
@@ -306,9 +302,9 @@ def calibrate_leverage_mix(
         ``family="tiers"``: the point tiers (x); default (2, 5, 10, 25, 50, 100).
     density : LeverageDensity, optional
         ``family="density"``: the cells (range and count) to fit on; default the model's.
-    bar : str, optional
-        Bars of the fit; default the bars of ``realized`` (``attrs["bar"]`` or the index
-        step), else "1h".
+    interval : str or pandas.Timedelta, optional
+        Bars of the fit (``"1h"``, ``"30m"``/``"30min"``...); default the bars of ``realized``
+        (``attrs["bar"]`` or the index step), else "1h".
     warmup : str
         Leading time left out of the loss (the book settles; "0h" for none). Ignored when it
         would leave fewer than half the bars.
@@ -323,6 +319,8 @@ def calibrate_leverage_mix(
         to tell a shape.
     params : EngineParams, optional
         Base parameters; ``overrides`` replace fields (``hold_hours``, ``n_bins``...).
+    bar : str, optional
+        Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
 
     Returns
     -------
@@ -332,9 +330,10 @@ def calibrate_leverage_mix(
     Raises
     ------
     InputError
-        On a bad family, basis, bar or frame (naming it), or when the fit has no signal (no
+        On a bad family, basis, interval or frame (naming it), or when the fit has no signal (no
         liquidation predicted in any bar).
     """
+    td = interval_arg(interval, bar, where="calibrate_leverage_mix")
     if fit not in FITS:
         raise InputError(f"fit {fit!r} is unknown: use one of {list(FITS)}")
     if fit == "share" and family != "density":
@@ -358,11 +357,11 @@ def calibrate_leverage_mix(
                 "family='density' needs a LeverageDensity mix: pass density=LeverageDensity()"
             )
     if realized is not None:
-        realized = _realized_bars(realized, bar)
+        realized = _realized_bars(realized, td)
     if realized is not None:  # checked before its bars' length is read from it
         _bar_frame(realized, "realized")
         check_bar_series(realized, "realized")
-    step = _bar_step(realized, bar)
+    step = _bar_step(realized, td)
     p_share = p.leveraged_share
     p = replace(p, leveraged_share=1.0)
     idx, x, inputs = _basis(market, p, step)  # x: (bars, 2, T)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from liqlib.data.time import interval_arg
 from liqlib.errors import InputError
 from liqlib.estimate.priors import LevelPrior
 from liqlib.estimate.registry import estimate_heatmap
@@ -270,15 +271,23 @@ def derive_level_prior(
     return LevelPrior(share=share, low=low, high=high, basis=basis or "derive_level_prior")
 
 
-def unit_predictions(market: pd.DataFrame, bar: str, **estimate_kw) -> pd.Series:
+def unit_predictions(
+    market: pd.DataFrame,
+    interval: str | pd.Timedelta | None = None,
+    *,
+    bar: str | pd.Timedelta | None = None,
+    **estimate_kw,
+) -> pd.Series:
     """Predicted liquidations per bar (USD, both sides) of the default model at share 1.
 
     Parameters
     ----------
     market : pandas.DataFrame
         A market frame with open interest.
-    bar : str
-        Bars to sum candles into ("4h", "30min"...), labelled by their open time.
+    interval : str or pandas.Timedelta
+        Bars to sum candles into ("4h", "30m"/"30min"...), labelled by their open time.
+    bar : str, optional
+        Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
     **estimate_kw
         More settings for ``lq.estimate_heatmap`` (``symbol``, ``split``, ``n_bins``...).
 
@@ -287,31 +296,40 @@ def unit_predictions(market: pd.DataFrame, bar: str, **estimate_kw) -> pd.Series
     pandas.Series
         USD per bar at ``leveraged_share=1``; any share ``s`` predicts ``s`` times it.
     """
+    td = interval_arg(interval, bar, where="unit_predictions", required=True)
     kw = {"max_columns": 20, **estimate_kw, "leveraged_share": 1.0}
     hm = estimate_heatmap(market, **kw)
     pred = hm.predicted_long_usd + hm.predicted_short_usd
-    return pred.resample(bar, label="left", closed="left").sum()
+    return pred.resample(td, label="left", closed="left").sum()
 
 
-def oi_drop_usd(market: pd.DataFrame, bar: str) -> pd.Series:
+def oi_drop_usd(
+    market: pd.DataFrame,
+    interval: str | pd.Timedelta | None = None,
+    *,
+    bar: str | pd.Timedelta | None = None,
+) -> pd.Series:
     """Fall in open interest per bar (USD at the close; positive = a fall).
 
     Parameters
     ----------
     market : pandas.DataFrame
         A market frame with ``oi_coin`` or ``oi_usd`` (timing as ``attrs["oi_timing"]``).
-    bar : str
-        Bars to sum candles into.
+    interval : str or pandas.Timedelta
+        Bars to sum candles into ("4h", "30m"/"30min"...), labelled by their open time.
+    bar : str, optional
+        Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
 
     Returns
     -------
     pandas.Series
         ``(OI before the candle - OI after it) x close``, summed per bar (USD).
     """
+    td = interval_arg(interval, bar, where="oi_drop_usd", required=True)
     oi = oi_after_candle(market)
     before = np.concatenate(([oi[0]], oi[:-1]))
     fall = pd.Series((before - oi) * market["close"].to_numpy(float), index=market.index)
-    return fall.resample(bar, label="left", closed="left").sum()
+    return fall.resample(td, label="left", closed="left").sum()
 
 
 def period_shares(

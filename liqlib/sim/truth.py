@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from liqlib.data.time import interval_arg
 from liqlib.errors import InputError
 
 __all__ = ["DEFAULT_LEVERAGE_EDGES", "MarketTruth"]
@@ -139,12 +140,18 @@ class MarketTruth:
             index=self.times,
         )
 
-    def realized(self, bar: str | None = None) -> pd.DataFrame:
-        """Realized liquidations (USD) per candle, or summed into bars of ``bar`` (e.g. "1h")."""
+    def realized(
+        self, interval: str | pd.Timedelta | None = None, *, bar: str | pd.Timedelta | None = None
+    ) -> pd.DataFrame:
+        """Realized liquidations (USD) per candle, or summed into bars of ``interval`` ("1h").
+
+        ``bar=`` is the deprecated old name of ``interval=`` (warns; goes in liqlib 0.3).
+        """
+        td = interval_arg(interval, bar, where="MarketTruth.realized")
         liq = self.liquidations[list(LIQUIDATION_COLUMNS)]
-        if bar is None:
+        if td is None:
             return liq
-        return liq.resample(bar, label="left", closed="left").sum()
+        return liq.resample(td, label="left", closed="left").sum()
 
     def to_xarray(self):
         """The truth as an :class:`xarray.Dataset`, shaped like

@@ -26,7 +26,7 @@ Examples
 >>> hm = lq.estimate_heatmap(market, n_bins=200, max_columns=50)
 >>> from liqlib.validate import *
 >>> preds = {"oi-flow": to_bars(heatmap_predicted(hm), "1h"),
-...          **naive_baselines(market, bar="1h")}
+...          **naive_baselines(market, interval="1h")}
 >>> realized = preds["OI fall"]  # stand-in: use truth.realized("1h") or Coinglass data
 >>> card = scorecard(preds, realized, n_boot=50)  # doctest: +SKIP
 """

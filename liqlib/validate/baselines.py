@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from liqlib.data.columns import CLOSE, HIGH, LOW, OI_COIN, OI_USD, OPEN, TIME
-from liqlib.data.realized import _alias, _fail, _sorted_index, _timedelta, _utc_index
+from liqlib.data.realized import _alias, _fail, _sorted_index, _utc_index
+from liqlib.data.time import interval_arg
 
 
 def _market_frame(market, name: str = "market") -> pd.DataFrame:
@@ -60,7 +61,12 @@ def _oi_usd(market: pd.DataFrame) -> pd.Series:
     return oi.ffill().bfill()
 
 
-def naive_baselines(market: pd.DataFrame, bar: str | None = None) -> dict[str, pd.DataFrame]:
+def naive_baselines(
+    market: pd.DataFrame,
+    interval: str | pd.Timedelta | None = None,
+    *,
+    bar: str | pd.Timedelta | None = None,
+) -> dict[str, pd.DataFrame]:
     """One-line predictions of USD liquidated per bar: the floor any model must beat.
 
     Each uses only the bar's OHLC and open interest; none knows where positions are. With
@@ -83,10 +89,12 @@ def naive_baselines(market: pd.DataFrame, bar: str | None = None) -> dict[str, p
     market : pandas.DataFrame
         ``open``, ``high``, ``low``, ``close`` (USD/coin) and ``oi_usd`` or ``oi_coin``; UTC
         index, sorted, unique.
+    interval : str or pandas.Timedelta, optional
+        When given (``"30m"``/``"30min"``, ``"1h"``...), candles are first resampled into bars
+        (open first, high max, low min, close last, open interest last) and the baselines
+        computed on the bars' OHLC; bars without candles predict 0. None: one row per candle.
     bar : str, optional
-        When given (``"30min"``, ``"1h"``...), candles are first resampled into bars (open
-        first, high max, low min, close last, open interest last) and the baselines computed
-        on the bars' OHLC; bars without candles predict 0. None: one row per candle.
+        Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
 
     Returns
     -------
@@ -101,6 +109,7 @@ def naive_baselines(market: pd.DataFrame, bar: str | None = None) -> dict[str, p
     >>> naive_baselines(m)["range x OI"]["long_usd"].tolist()
     [50.0, 100.0]
     """
+    td = interval_arg(interval, bar, where="naive_baselines")
     market = _market_frame(market)
     px = _prices(market, (OPEN, HIGH, LOW, CLOSE))
     oi_end = _oi_usd(market)
@@ -109,8 +118,7 @@ def naive_baselines(market: pd.DataFrame, bar: str | None = None) -> dict[str, p
     frame = pd.DataFrame({**px, "oi_start": oi_start.to_numpy(), "oi_end": oi_end.to_numpy()})
     frame.index = market.index.rename(TIME)
     label = "candle"
-    if bar is not None:
-        td = _timedelta(bar, "bar")
+    if td is not None:
         label = _alias(td)
         how = {OPEN: "first", HIGH: "max", LOW: "min", CLOSE: "last"}
         frame = frame.resample(td, label="left", closed="left").agg(

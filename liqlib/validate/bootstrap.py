@@ -267,7 +267,7 @@ def scorecard(
     ----------
     predictions : dict of str to pandas.DataFrame
         Bar frames, e.g. ``{"oi-flow": to_bars(heatmap_predicted(hm), "30min"),
-        **naive_baselines(market, bar="30min")}``, all on ``realized``'s bars.
+        **naive_baselines(market, interval="30min")}``, all on ``realized``'s bars.
     realized : pandas.DataFrame
         Realized liquidations per bar (``long_usd``, ``short_usd``, USD), sorted UTC index.
     baseline : str or None
@@ -295,7 +295,7 @@ def scorecard(
     if baseline is not None and baseline not in predictions:
         _fail(
             f"baseline {baseline!r} is not among predictions {list(predictions)}: add "
-            "**naive_baselines(market, bar) to predictions, or pass baseline=None"
+            "**naive_baselines(market, interval) to predictions, or pass baseline=None"
         )
     preds = {}
     for name, frame in predictions.items():

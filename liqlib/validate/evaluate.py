@@ -41,7 +41,8 @@ import pandas as pd
 
 from liqlib import validate as lv
 from liqlib.data.columns import QUOTE_VOLUME, TAKER_BUY_QUOTE_VOLUME, TAKER_BUY_VOLUME, VOLUME
-from liqlib.data.time import to_utc
+from liqlib.data.realized import _alias
+from liqlib.data.time import interval_arg, to_utc
 from liqlib.errors import InputError
 from liqlib.estimate.calibrate import MixCalibration, calibrate_leverage_mix
 from liqlib.estimate.config import LeverageDensity, LeverageMix
@@ -184,12 +185,13 @@ def evaluate_market(
     *,
     truth: MarketTruth | None = None,
     models: Iterable[str] = tuple(MODELS),
-    bar: str = "1h",
+    interval: str | pd.Timedelta | None = None,
     score_from: str | pd.Timestamp | None = None,
     n_boot: int = 500,
     seed: int = 0,
     keep_heatmaps: bool = False,
     model_kw: Mapping[str, dict] | None = None,
+    bar: str | pd.Timedelta | None = None,
     **estimate_kw,
 ) -> Evaluation:
     """Estimate with every model and score it against the truth, beside the naive baselines.
@@ -204,7 +206,7 @@ def evaluate_market(
         The live levels (simulated markets): adds the density scores.
     models : iterable of str
         Names from ``lq.MODELS``.
-    bar : str
+    interval : str or pandas.Timedelta, default "1h"
         Bars the per-bar scores use (predictions and realized are summed into them).
     score_from : time, optional
         Score only bars (and snapshots) from this time (UTC): a warm-up before it is
@@ -215,7 +217,10 @@ def evaluate_market(
         Settings for one model only, over ``estimate_kw`` (e.g. the turnover model's density).
     **estimate_kw
         Passed to :func:`liqlib.estimate_heatmap` (``mix``, ``n_bins``, ``split``...).
+    bar : str, optional
+        Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
     """
+    td = interval_arg(interval, bar, where="evaluate_market", default="1h")
     start = None if score_from is None else to_utc(score_from, "score_from")
     extra = dict(model_kw or {})
     heatmaps = {
@@ -224,9 +229,9 @@ def evaluate_market(
         )
         for name in models
     }
-    predictions = {name: lv.to_bars(lv.heatmap_predicted(hm), bar) for name, hm in heatmaps.items()}
-    predictions.update(lv.naive_baselines(market, bar))
-    real = lv.to_bars(realized[["long_usd", "short_usd"]], bar)
+    predictions = {name: lv.to_bars(lv.heatmap_predicted(hm), td) for name, hm in heatmaps.items()}
+    predictions.update(lv.naive_baselines(market, td))
+    real = lv.to_bars(realized[["long_usd", "short_usd"]], td)
     index = real.index if start is None else real.index[real.index >= start]
     predictions = {k: v.reindex(index, fill_value=0.0) for k, v in predictions.items()}
     per_bar = lv.scorecard(predictions, real.loc[index], n_boot=n_boot, seed=seed)
@@ -261,10 +266,11 @@ def evaluate_scenarios(
     days: float = 4.0,
     live_positions: int = 20_000,
     models: Iterable[str] = tuple(MODELS),
-    bar: str = "1h",
+    interval: str | pd.Timedelta | None = None,
     n_bins: int = 400,
     max_columns: int = 400,
     n_boot: int = 200,
+    bar: str | pd.Timedelta | None = None,
 ) -> pd.DataFrame:
     """Every model on every simulated scenario and seed, told the true leverage mix.
 
@@ -274,7 +280,10 @@ def evaluate_scenarios(
     Returns one row per (scenario, seed, model or baseline) with the density medians
     (models only), Spearman of the per-bar totals with its CI, the paired CI against the
     ``range x OI`` baseline, the share of bars predicted zero and predicted / realized.
+    ``interval`` (default "1h") is the bars of the per-bar scores; ``bar=`` is its deprecated
+    old name (warns; goes in liqlib 0.3).
     """
+    td = interval_arg(interval, bar, where="evaluate_scenarios", default="1h")
     rows = []
     models = tuple(models)
     for name, sc in scenarios.items():
@@ -283,7 +292,7 @@ def evaluate_scenarios(
                             burn_in_days=sc.burn_in_days)  # fmt: skip
             market, truth = simulate_market(int(seed), config=cfg)
             ev = evaluate_market(
-                market, truth.liquidations, truth=truth, models=models, bar=bar,
+                market, truth.liquidations, truth=truth, models=models, interval=td,
                 n_boot=n_boot, seed=int(seed), mix=told_mix(sc.leverage),
                 model_kw=told_kw(sc.leverage),
                 n_bins=n_bins, max_columns=max_columns, symbol=market.attrs["symbol"],
@@ -388,8 +397,9 @@ def model_predictions(
     market: pd.DataFrame,
     models: Iterable[str] | None = None,
     *,
-    bar: str,
+    interval: str | pd.Timedelta | None = None,
     configs: Mapping[str, dict] | None = None,
+    bar: str | pd.Timedelta | None = None,
     **common,
 ) -> dict[str, pd.DataFrame]:
     """Predicted liquidations per bar of named models and configured variants.
@@ -401,19 +411,22 @@ def model_predictions(
     models : iterable of str, optional
         Names from ``lq.MODELS`` (default: all of them, with their defaults, except "volume"
         on a market without volume columns).
-    bar : str
-        Bar length of the sums (``"30min"``, ``"1h"``...).
+    interval : str or pandas.Timedelta
+        Bar length of the sums (``"30m"``/``"30min"``, ``"1h"``...); required.
     configs : dict of str to dict, optional
         Extra variants: ``{label: dict(model=..., **overrides)}``.
     **common
         Overrides for every run (``n_bins``, ``max_columns``...). ``split="even"`` is added
         when the market has no taker columns and no ``split`` is given.
+    bar : str, optional
+        Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
 
     Returns
     -------
     dict of str to pandas.DataFrame
         Bar frames (``long_usd``, ``short_usd``, USD) per label, in run order.
     """
+    td = interval_arg(interval, bar, where="model_predictions", required=True)
     base = {**common}
     out = {}
     runs = _configs(_runnable(market, models), configs)
@@ -424,7 +437,7 @@ def model_predictions(
         split = {} if "split" in MODELS[model].ignores else _split_for(market)
         run = {**split, **_for_model(model, base, names), **kw}
         hm = estimate_heatmap(market, model, **run)
-        out[label] = to_bars(heatmap_predicted(hm), bar)
+        out[label] = to_bars(heatmap_predicted(hm), td)
     return out
 
 
@@ -471,8 +484,8 @@ def compare_on_realized(
             raise InputError("realized must be a bar frame with >= 2 bars or attrs['bar']")
         step = pd.Timedelta(int(np.median(np.diff(realized.index.as_unit("ns").asi8))), "ns")
         bar = f"{int(step.total_seconds())}s"
-    preds = model_predictions(market, models, bar=bar, configs=configs, **common)
-    preds.update(naive_baselines(market, bar=bar))
+    preds = model_predictions(market, models, interval=bar, configs=configs, **common)
+    preds.update(naive_baselines(market, interval=bar))
     idx = realized.index
     if score_from is not None:
         idx = idx[idx >= split_period(realized, at=score_from)]
@@ -516,7 +529,7 @@ def out_of_sample(
         What :func:`liqlib.estimate.calibrate.calibrate_leverage_mix` fits (default "both": the mix
         and the leveraged share; real open interest is not all liquidatable at these prices).
     calibrate_kwargs : dict, optional
-        More arguments for the calibration (``family``, ``bar``, ``warmup``...).
+        More arguments for the calibration (``family``, ``interval``, ``warmup``...
     n_boot, seed, **common
         As :func:`compare_on_realized`; ``common`` also reaches the calibration.
 
@@ -555,8 +568,9 @@ def compare_on_simulation(
     models: Iterable[str] | None = None,
     *,
     configs: Mapping[str, dict] | None = None,
-    bar: str = "1h",
+    interval: str | pd.Timedelta | None = None,
     score_from=None,
+    bar: str | pd.Timedelta | None = None,
     **common,
 ) -> pd.DataFrame:
     """Density and per-bar scores of every model on a **SIMULATED** market.
@@ -569,10 +583,12 @@ def compare_on_simulation(
         Its truth.
     models, configs, **common
         As :func:`model_predictions`.
-    bar : str
+    interval : str or pandas.Timedelta, default "1h"
         Bars of the per-bar scores.
     score_from : str or pandas.Timestamp, optional
         Snapshots and bars before it are not scored (e.g. a mix calibrated before it).
+    bar : str, optional
+        Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
 
     Returns
     -------
@@ -585,7 +601,8 @@ def compare_on_simulation(
     """
     if not isinstance(truth, MarketTruth):
         raise InputError(f"truth must be a MarketTruth (lq.simulate_market), not {type(truth)}")
-    realized = truth.realized(bar)
+    td = interval_arg(interval, bar, where="compare_on_simulation", default="1h")
+    realized = truth.realized(td)
     start = split_period(realized, at=score_from) if score_from is not None else None
     rows = {}
     base = {**_split_for(market), **common}
@@ -597,7 +614,7 @@ def compare_on_simulation(
         if start is not None:
             dens = dens[dens["time"] >= start]
         summary = summarize_density(dens)
-        pred = to_bars(heatmap_predicted(hm), bar).reindex(realized.index, fill_value=0.0)
+        pred = to_bars(heatmap_predicted(hm), td).reindex(realized.index, fill_value=0.0)
         keep = realized.index >= start if start is not None else slice(None)
         bars = per_bar_scores(pred[keep], realized[keep])
         rows[label] = {
@@ -618,5 +635,9 @@ def compare_on_simulation(
         }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "model"
-    out.attrs = {"synthetic": True, "source": truth.attrs.get("source", "SIMULATED"), "bar": bar}
+    out.attrs = {
+        "synthetic": True,
+        "source": truth.attrs.get("source", "SIMULATED"),
+        "bar": _alias(td),
+    }
     return out

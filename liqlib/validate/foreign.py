@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from liqlib.data.time import interval_arg
 from liqlib.errors import InputError
 from liqlib.estimate.registry import MODELS
 from liqlib.sim.scenarios import SCENARIOS, simulate_scenario
@@ -39,10 +40,11 @@ def evaluate_foreign_scenarios(
     burn_in_days: float = 4.0,
     live_positions: int = 20_000,
     models: Iterable[str] = tuple(MODELS),
-    bar: str = "1h",
+    interval: str | pd.Timedelta | None = None,
     n_bins: int = 1000,
     max_columns: int = 400,
     n_boot: int = 200,
+    bar: str | pd.Timedelta | None = None,
     **estimate_kw,
 ) -> pd.DataFrame:
     """Density, per-bar and level scores of every model on every scenario and seed.
@@ -57,11 +59,13 @@ def evaluate_foreign_scenarios(
         As :func:`liqlib.sim.scenarios.simulate_scenario`.
     models : iterable of str
         Models, each at its defaults (``symbol`` the market's, ``n_bins``, ``max_columns``).
-    bar, n_bins, max_columns, n_boot
-        As :func:`liqlib.validate.evaluate.evaluate_market`.
+    interval, n_bins, max_columns, n_boot
+        As :func:`liqlib.validate.evaluate.evaluate_market` (``interval`` default "1h").
     **estimate_kw
         More model settings (e.g. ``turnover_activity="flat"``), the same for every scenario:
         never a scenario's own mix.
+    bar : str, optional
+        Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
 
     Returns
     -------
@@ -72,6 +76,7 @@ def evaluate_foreign_scenarios(
         ``"truth"``), ``spearman_total`` with ``_lo``/``_hi``, ``d_spearman_vs_range`` with
         ``d_lo``/``d_hi``, ``pred_zero_share``, ``pred_real_ratio``. ``attrs["synthetic"]``.
     """
+    td = interval_arg(interval, bar, where="evaluate_foreign_scenarios", default="1h")
     models = tuple(models)
     rows = []
     for name in scenarios:
@@ -83,7 +88,7 @@ def evaluate_foreign_scenarios(
                 live_positions=live_positions,
             )  # fmt: skip
             ev = evaluate_market(
-                market, truth.liquidations, truth=truth, models=models, bar=bar, n_boot=n_boot,
+                market, truth.liquidations, truth=truth, models=models, interval=td, n_boot=n_boot,
                 seed=int(seed), keep_heatmaps=True, n_bins=n_bins, max_columns=max_columns,
                 symbol=market.attrs["symbol"], **estimate_kw,
             )  # fmt: skip

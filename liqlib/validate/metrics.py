@@ -16,9 +16,9 @@ from liqlib.data.realized import (
     _bar_frame,
     _fail,
     _same_bars,
-    _timedelta,
     _utc_index,
 )
+from liqlib.data.time import interval_arg
 from liqlib.estimate.heatmap import Heatmap
 from liqlib.sim.truth import MarketTruth
 from liqlib.validate._checks import (
@@ -287,17 +287,24 @@ def summarize_density(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_bars(series_or_frame: pd.Series | pd.DataFrame, bar: str) -> pd.Series | pd.DataFrame:
-    """Sum per-candle USD into bars: ``resample(bar, label="left", closed="left").sum()``.
+def to_bars(
+    series_or_frame: pd.Series | pd.DataFrame,
+    interval: str | pd.Timedelta | None = None,
+    *,
+    bar: str | pd.Timedelta | None = None,
+) -> pd.Series | pd.DataFrame:
+    """Sum per-candle USD into bars: ``resample(interval, label="left", closed="left").sum()``.
 
     Parameters
     ----------
     series_or_frame : pandas.Series or pandas.DataFrame
         USD per candle, indexed by candle open time (UTC).
-    bar : str
-        Bar length, e.g. ``"30min"``, ``"1h"``, ``"1D"``. Bars start at multiples of the bar
-        length from midnight UTC; a bar is labelled by its open time and holds the candles
-        that open in ``[open, open + bar)``. Bars without candles sum to 0.
+    interval : str or pandas.Timedelta
+        Bar length, e.g. ``"30m"``/``"30min"``, ``"1h"``, ``"1d"``. Bars start at multiples of
+        the bar length from midnight UTC; a bar is labelled by its open time and holds the
+        candles that open in ``[open, open + interval)``. Bars without candles sum to 0.
+    bar : str, optional
+        Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
 
     Returns
     -------
@@ -312,7 +319,7 @@ def to_bars(series_or_frame: pd.Series | pd.DataFrame, bar: str) -> pd.Series | 
     """
     if not isinstance(series_or_frame, pd.Series | pd.DataFrame):
         _fail(f"to_bars needs a pandas Series or DataFrame, not {type(series_or_frame).__name__}")
-    td = _timedelta(bar, "bar")
+    td = interval_arg(interval, bar, where="to_bars", required=True)
     _utc_index(series_or_frame, "series_or_frame")
     out = series_or_frame.resample(td, label="left", closed="left").sum()
     out.index.name = TIME

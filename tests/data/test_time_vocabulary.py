@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 import liqlib as lq
-from liqlib.data.time import parse_interval
+from liqlib.data.time import interval_arg, parse_interval
+from liqlib.errors import LiqlibDeprecationWarning
 
 
 @pytest.mark.parametrize(("a", "b"), [("1m", "1min"), ("5m", "5min"), ("1h", "1H"), ("1d", "1D")])
@@ -43,3 +44,18 @@ def test_a_market_in_another_timezone_is_estimated_in_utc():
     b = lq.estimate_heatmap(local, "oi-flow", n_bins=60, max_columns=10)
     assert str(b.times.tz) == "UTC" and b.times.equals(a.times)
     np.testing.assert_allclose(b.long_usd, a.long_usd)
+
+
+def test_interval_arg_reads_interval_and_for_a_while_its_old_name_bar():
+    assert interval_arg("1H", where="f") == interval_arg("60min", where="f") == pd.Timedelta("1h")
+    assert interval_arg(None, where="f") is None
+    assert interval_arg(None, where="f", default="1h") == pd.Timedelta("1h")
+    with pytest.warns(LiqlibDeprecationWarning, match=r"f\(bar=\.\.\.\) is renamed interval="):
+        assert interval_arg(None, "30m", where="f", default="1h") == pd.Timedelta("30min")
+    with pytest.raises(lq.InputError, match="both interval='1h' and bar='1h'") as exc:
+        interval_arg("1h", "1h", where="f")
+    assert "\n" not in str(exc.value)
+    with pytest.raises(lq.InputError, match="f needs interval="):
+        interval_arg(None, where="f", required=True)
+    with pytest.raises(lq.InputError, match="interval='soon' is not a bar length"):
+        interval_arg("soon", where="f")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import liqlib as lq
-from liqlib.errors import InputError
+from liqlib.errors import InputError, LiqlibDeprecationWarning
 from liqlib.estimate.calibrate import calibrate_leverage_mix, nnls
 from liqlib.estimate.config import LeverageDensity, LeverageMix
 from liqlib.sim.synthetic import make_synthetic_market
@@ -98,7 +98,7 @@ def test_open_interest_target_runs_and_keeps_the_share(market):
         ({"fit": "all"}, "fit"),
         ({"fit": "share", "family": "tiers"}, "needs family='density'"),
         ({"leverages": (5.0,)}, "family='tiers'"),
-        ({"bar": "soon"}, "bar"),
+        ({"interval": "soon"}, "interval"),
     ],
 )
 def test_bad_arguments_fail_in_one_line(market, kwargs, match):
@@ -224,3 +224,21 @@ def test_a_fit_never_returns_more_liquidatable_usd_than_the_open_interest():
     assert 0 < cal.overrides()["leveraged_share"] <= 1.0
     with pytest.raises(lq.InputError, match="above 1"):
         lq.calibrate_leverage_mix(m, real * 1e4, n_bins=300, fit="both")
+
+
+def test_calibrate_reads_the_old_bar_with_a_warning(market):
+    realized = _model_bars(market, leveraged_share=0.2)
+    kw = dict(fit="share", n_bins=200)
+    new = calibrate_leverage_mix(market, realized, interval="1H", **kw)
+    with pytest.warns(LiqlibDeprecationWarning, match="calibrate_leverage_mix.*interval=") as rec:
+        old = calibrate_leverage_mix(market, realized, bar="60min", **kw)
+    assert rec[0].filename == __file__
+    assert (old.leveraged_share, old.n_bars, old.loss) == (
+        new.leveraged_share,
+        new.n_bars,
+        new.loss,
+    )
+    assert new.bar == "1h"
+    with pytest.raises(InputError, match="both interval") as err:
+        calibrate_leverage_mix(market, realized, interval="1h", bar="1h", **kw)
+    assert "\n" not in str(err.value)

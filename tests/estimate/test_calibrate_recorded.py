@@ -24,19 +24,21 @@ def test_calibration_on_recorded_bars_reproduces_the_model_that_made_them(tmp_pa
     liqs = lq.load_liquidations(tmp_path)
     bars = lq.to_bars(liqs, "1h", start=m.index[0], end=m.index[-1] + pd.Timedelta("5min"))
     assert bars[["long_usd", "short_usd"]].sum().sum() == pytest.approx(ev["usd"].sum(), rel=1e-9)
-    cal = lq.calibrate_leverage_mix(m, bars, bar="1h", n_bins=200)
+    cal = lq.calibrate_leverage_mix(m, bars, interval="1h", n_bins=200)
     assert cal.target == "realized" and cal.n_bars == len(bars) - 24  # the default 1-day warm-up
     # the bars were made by the default's tabulated live-book density, which the calibration's
     # log-normal family can only approach: 0.986 with HYPERLIQUID_BOOK (0.99+ with the smoother
     # opening mixture)
     assert cal.r2 > 0.98
     # the events themselves: summed per bar over their span, the same fit
-    direct = lq.calibrate_leverage_mix(m, liqs, bar="1h", n_bins=200)
+    direct = lq.calibrate_leverage_mix(m, liqs, interval="1h", n_bins=200)
     spanned = lq.to_bars(liqs, "1h")
     assert direct.n_bars == len(spanned.index.intersection(bars.index)) - 24
     # bars a recorder gap may have emptied are left out of the fit
     flagged = bars.assign(complete=True)
     flagged.iloc[30:40, flagged.columns.get_loc("complete")] = False
-    assert lq.calibrate_leverage_mix(m, flagged, bar="1h", n_bins=200).n_bars == cal.n_bars - 10
+    assert (
+        lq.calibrate_leverage_mix(m, flagged, interval="1h", n_bins=200).n_bars == cal.n_bars - 10
+    )
     with pytest.raises(lq.InputError, match="no complete bar"):
-        lq.calibrate_leverage_mix(m, bars.assign(complete=False), bar="1h", n_bins=200)
+        lq.calibrate_leverage_mix(m, bars.assign(complete=False), interval="1h", n_bins=200)

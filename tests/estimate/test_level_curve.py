@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import liqlib as lq
-from liqlib.errors import InputError
+from liqlib.errors import InputError, LiqlibDeprecationWarning
 
 REGIME = "raw/btc-liquidations-analysis/data/coinglass_BTC_regime_30m_0.05y.csv"
 
@@ -66,3 +66,22 @@ def test_on_the_real_window_the_model_is_steeper_than_realized(shared_data):
     by_share = share * held_u.sum() / held_r.sum()
     by_curve = c.predict(held_u).sum() / held_r.sum()
     assert abs(np.log(by_curve)) < abs(np.log(by_share))
+
+
+def test_unit_predictions_and_oi_drop_read_the_old_bar_with_a_warning():
+    m = lq.make_synthetic_market(600, seed=2, interval="5m")
+    unit = lq.unit_predictions(m, interval="1h", n_bins=100)
+    with pytest.warns(LiqlibDeprecationWarning, match="unit_predictions.*interval="):
+        pd.testing.assert_series_equal(unit, lq.unit_predictions(m, bar="60min", n_bins=100))
+    drop = lq.oi_drop_usd(m, "1H")
+    with pytest.warns(LiqlibDeprecationWarning, match="oi_drop_usd.*interval="):
+        pd.testing.assert_series_equal(drop, lq.oi_drop_usd(m, bar="1h"))
+    assert len(unit) == len(drop) == 50  # 600 five-minute candles in hourly bars
+    for call in (
+        lambda: lq.unit_predictions(m, "1h", bar="1h"),
+        lambda: lq.oi_drop_usd(m, "1h", bar="1h"),
+    ):
+        with pytest.raises(InputError, match="both interval"):
+            call()
+    with pytest.raises(InputError, match="oi_drop_usd needs interval="):
+        lq.oi_drop_usd(m)

@@ -347,7 +347,7 @@ def test_ranking_on_the_real_window_does_not_depend_on_the_bin_count(shared_data
     held = real.index >= real.index[len(real) // 2]
     rho = {}
     for n_bins in (400, 2_000):
-        pred = model_predictions(market, ["turnover"], bar="30min", n_bins=n_bins)["turnover"]
+        pred = model_predictions(market, ["turnover"], interval="30min", n_bins=n_bins)["turnover"]
         total = pred[["long_usd", "short_usd"]].sum(axis=1).reindex(real.index).fillna(0.0)
         rho[n_bins] = total[held].rank().corr(real[held].rank())
     assert abs(rho[400] - rho[2_000]) <= 0.01, rho

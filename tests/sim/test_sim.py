@@ -9,7 +9,7 @@ import pytest
 
 import liqlib as lq
 from liqlib.data import columns as C
-from liqlib.errors import InputError
+from liqlib.errors import InputError, LiqlibDeprecationWarning
 from liqlib.estimate.config import LeverageMix
 from liqlib.estimate.inputs import prepare_inputs
 from liqlib.sim.market import LogNormalLeverage, SimConfig, simulate_market
@@ -161,3 +161,15 @@ def test_simconfig_is_frozen_and_validated_once():
     cfg = SimConfig(days=1.0)
     with pytest.raises(AttributeError):
         cfg.days = 2.0  # type: ignore[misc]
+
+
+def test_truth_realized_reads_the_old_bar_with_a_warning(small):
+    _, truth = small
+    new = truth.realized(interval="1H")
+    assert len(new) == 24 and new.sum().sum() == pytest.approx(truth.realized().sum().sum())
+    with pytest.warns(LiqlibDeprecationWarning, match=r"MarketTruth.realized\(bar=") as rec:
+        old = truth.realized(bar="60min")
+    assert rec[0].filename == __file__
+    pd.testing.assert_frame_equal(new, old)
+    with pytest.raises(InputError, match="both interval"):
+        truth.realized("1h", bar="1h")

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import liqlib as lq
+from liqlib.errors import LiqlibDeprecationWarning
 from liqlib.validate import evaluate as ev
 from liqlib.viz.accuracy import plot_density_comparison, plot_predicted_vs_realized
 
@@ -101,3 +102,40 @@ def test_truth_of_another_market_is_a_one_line_error(small):
             symbol=market.attrs["symbol"],
         )  # fmt: skip
     assert "\n" not in str(err.value)
+
+
+def test_the_evaluate_family_reads_the_old_bar_with_a_warning(small):
+    market, truth = small
+    kw = dict(n_bins=100, max_columns=50, symbol=market.attrs["symbol"])
+    new = ev.model_predictions(market, ["oi-flow"], interval="2h", **kw)
+    with pytest.warns(LiqlibDeprecationWarning, match="model_predictions.*interval="):
+        old = ev.model_predictions(market, ["oi-flow"], bar="2h", **kw)
+    pd.testing.assert_frame_equal(new["oi-flow"], old["oi-flow"])
+    with pytest.raises(lq.InputError, match="model_predictions needs interval="):
+        ev.model_predictions(market, ["oi-flow"], **kw)
+    e_kw = dict(truth=truth, models=["oi-flow"], n_boot=20, **kw)
+    e_new = ev.evaluate_market(market, truth.liquidations, interval="2h", **e_kw)
+    with pytest.warns(LiqlibDeprecationWarning, match="evaluate_market.*interval="):
+        e_old = ev.evaluate_market(market, truth.liquidations, bar="2h", **e_kw)
+    pd.testing.assert_frame_equal(e_new.per_bar, e_old.per_bar)
+    assert (e_new.per_bar["n_bars"] == 36).all()  # 3 days of 2h bars, not the default 1h
+    c_new = ev.compare_on_simulation(market, truth, ["oi-flow"], interval="2h", **kw)
+    with pytest.warns(LiqlibDeprecationWarning, match="compare_on_simulation.*interval="):
+        c_old = ev.compare_on_simulation(market, truth, ["oi-flow"], bar="2h", **kw)
+    pd.testing.assert_frame_equal(c_new, c_old)
+    assert c_new.attrs["bar"] == "2h"
+    # the scenario runners warn too (nothing to run: no scenario), and refuse both names
+    with pytest.warns(LiqlibDeprecationWarning, match="evaluate_scenarios.*interval="):
+        ev.evaluate_scenarios({}, [1], bar="2h")
+    with pytest.warns(LiqlibDeprecationWarning, match="evaluate_foreign_scenarios.*interval="):
+        lq.evaluate_foreign_scenarios([], [1], bar="2h")
+    for call in (
+        lambda: ev.evaluate_market(market, truth.liquidations, interval="1h", bar="1h"),
+        lambda: ev.model_predictions(market, ["oi-flow"], interval="1h", bar="1h"),
+        lambda: ev.compare_on_simulation(market, truth, interval="1h", bar="1h"),
+        lambda: ev.evaluate_scenarios({}, [1], interval="1h", bar="1h"),
+        lambda: lq.evaluate_foreign_scenarios([], [1], interval="1h", bar="1h"),
+    ):
+        with pytest.raises(lq.InputError, match="both interval") as exc:
+            call()
+        assert "\n" not in str(exc.value)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liqlib import validate as V
-from liqlib.errors import InputError
+from liqlib.errors import InputError, LiqlibDeprecationWarning
 from liqlib.estimate.config import EngineParams
 from liqlib.estimate.heatmap import Heatmap
 from liqlib.sim.synthetic import make_synthetic_market
@@ -344,7 +344,7 @@ def test_to_bars_sums_candles_into_left_labelled_bars():
     assert list(out.index) == [T0, T0 + pd.Timedelta("15min"), T0 + pd.Timedelta("30min")]
     assert out.tolist() == [3.0, 12.0, 6.0]
     assert out.attrs["bar"] == "15min" and out.index.name == "time"
-    with pytest.raises(InputError, match="not a time span") as exc:
+    with pytest.raises(InputError, match="interval=.fortnight. is not a bar length") as exc:
         V.to_bars(s, "fortnight")
     one_line(exc)
 
@@ -402,7 +402,7 @@ def test_baselines_on_a_hand_made_market(oi_col):
 
 def test_baselines_per_bar_use_the_bars_own_ohlc():
     m = hand_market()
-    b = V.naive_baselines(m, bar="2h")
+    b = V.naive_baselines(m, interval="2h")
     # bar 1 = candles 0 and 1: open 100, high 110, low 90, close 90; OI 1000 -> 800
     # bar 2 = candle 2 (the 2h grid starts at midnight)
     rng = b["range x OI"]
@@ -415,13 +415,13 @@ def test_baselines_per_bar_use_the_bars_own_ohlc():
 
 def test_baselines_predict_zero_for_bars_without_candles_and_need_open_interest():
     m = hand_market().drop(index=T0 + pd.Timedelta("1h"))
-    b = V.naive_baselines(m, bar="1h")
+    b = V.naive_baselines(m, interval="1h")
     assert len(b["range x OI"]) == 3 and b["range x OI"].iloc[1].sum() == 0.0
     with pytest.raises(InputError, match="no 'oi_usd' or 'oi_coin'") as exc:
         V.naive_baselines(m.drop(columns="oi_usd"))
     one_line(exc)
-    with pytest.raises(InputError, match="not a time span"):
-        V.naive_baselines(m, bar="soon")
+    with pytest.raises(InputError, match="interval=.soon. is not a bar length"):
+        V.naive_baselines(m, interval="soon")
 
 
 # --------------------------------------------------------------------------------------------
@@ -669,3 +669,24 @@ def test_a_bar_with_high_below_low_is_refused_by_the_baselines():
     with pytest.raises(InputError, match="high < low") as exc:
         V.naive_baselines(m)
     assert "\n" not in str(exc.value)
+
+
+def test_to_bars_and_baselines_read_the_old_bar_with_a_warning():
+    m = hand_market()
+    s = pd.Series(np.arange(7.0), index=pd.date_range(T0, periods=7, freq="5min"))
+    with pytest.warns(LiqlibDeprecationWarning, match="to_bars.*interval=") as rec:
+        old = V.to_bars(s, bar="15min")
+    assert rec[0].filename == __file__
+    pd.testing.assert_series_equal(old, V.to_bars(s, interval="15m"))
+    with pytest.warns(LiqlibDeprecationWarning, match="naive_baselines.*interval="):
+        old_b = V.naive_baselines(m, bar="2h")
+    new_b = V.naive_baselines(m, interval="2H")
+    for name in V.BASELINES:
+        pd.testing.assert_frame_equal(old_b[name], new_b[name])
+    with pytest.raises(InputError, match="both interval") as exc:
+        V.naive_baselines(m, "1h", bar="1h")
+    one_line(exc)
+    with pytest.raises(InputError, match="both interval"):
+        V.to_bars(s, "1h", bar="1h")
+    with pytest.raises(InputError, match="to_bars needs interval="):
+        V.to_bars(s)

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from liqlib.data.record.store import EVENT_SCHEMA, GAP_SCHEMA
+from liqlib.data.time import interval_arg
 from liqlib.errors import CorruptDataError, DataNotFoundError, InputError
 
 #: Columns of :func:`load_liquidations` (index ``time``: the venue's trade time, UTC).
@@ -174,7 +175,14 @@ def load_coverage(path, venue=None, symbol=None) -> pd.DataFrame:
 
 
 def to_bars(
-    liqs: pd.DataFrame, bar: str = "1h", start=None, end=None, gaps=None, coverage=None
+    liqs: pd.DataFrame,
+    interval: str | pd.Timedelta | None = None,
+    start=None,
+    end=None,
+    gaps=None,
+    coverage=None,
+    *,
+    bar: str | pd.Timedelta | None = None,
 ) -> pd.DataFrame:
     """Sum realized liquidations per bar and side.
 
@@ -183,9 +191,9 @@ def to_bars(
     liqs : pandas.DataFrame
         Events from :func:`load_liquidations` (filter venues / symbols first: every row is
         summed), or a bar frame (``long_usd``, ``short_usd``) to sum into longer bars.
-    bar : str
-        Bar length, e.g. ``"5min"``, ``"1h"``, ``"1D"``; bars start at multiples of it from
-        midnight UTC and are labelled by their open time.
+    interval : str or pandas.Timedelta, default "1h"
+        Bar length, e.g. ``"5m"``/``"5min"``, ``"1h"``, ``"1d"``; bars start at multiples of it
+        from midnight UTC and are labelled by their open time.
     start, end : time-like, optional
         Bars to cover (default: the span of ``liqs``); bars without events hold 0.
     gaps : pandas.DataFrame, optional
@@ -194,6 +202,8 @@ def to_bars(
     coverage : pandas.DataFrame, optional
         From :func:`load_coverage`: ``complete`` is then also False for a bar not wholly
         inside a recorder run (before the recorder started, between runs, after it stopped).
+    bar : str, optional
+        Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
 
     Returns
     -------
@@ -210,13 +220,13 @@ def to_bars(
     >>> to_bars(liqs, "1h")[["long_usd", "short_usd", "events"]].to_dict("list")
     {'long_usd': [100.0, 50.0], 'short_usd': [200.0, 0.0], 'events': [2, 1]}
     """
-    from liqlib.data.realized import _alias, _timedelta
+    from liqlib.data.realized import _alias
 
     if not isinstance(liqs, pd.DataFrame) or not isinstance(liqs.index, pd.DatetimeIndex):
         raise InputError(
             "to_bars needs a DataFrame indexed by time: pass lq.load_liquidations(DIR)"
         )
-    td = _timedelta(bar, "bar")
+    td = interval_arg(interval, bar, where="to_bars", default="1h")
     alias = _alias(td)
     t0, t1 = _utc(start, "start"), _utc(end, "end")
     idx = liqs.index.tz_convert("UTC") if liqs.index.tz else liqs.index.tz_localize("UTC")

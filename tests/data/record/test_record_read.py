@@ -8,7 +8,7 @@ import pytest
 import liqlib as lq
 from liqlib.data.record.events import make_event
 from liqlib.data.record.store import DAY_MS, EventSink
-from liqlib.errors import DataNotFoundError, InputError
+from liqlib.errors import DataNotFoundError, InputError, LiqlibDeprecationWarning
 
 T0 = 1_775_174_400_000  # 2026-04-03 00:00 UTC
 
@@ -129,3 +129,18 @@ def test_bars_outside_a_clean_run_are_not_complete(tmp_path):
     bars = lq.to_bars(lq.load_liquidations(tmp_path, venue="binance"), "1h",
                       end="2026-04-03 03:00", coverage=cover)  # fmt: skip
     assert bars.complete.tolist() == [True, False, False]  # zeros after the run are unknown
+
+
+def test_to_bars_reads_interval_and_the_old_bar_with_a_warning(tmp_path):
+    _store(tmp_path, ROWS[:4])
+    liqs = lq.load_liquidations(tmp_path, symbol="BTCUSDT")
+    new = lq.to_bars(liqs, interval="60min")
+    pd.testing.assert_frame_equal(new, lq.to_bars(liqs))  # "1h" by default
+    with pytest.warns(LiqlibDeprecationWarning, match="interval=") as rec:
+        old = lq.to_bars(liqs, bar="1h")
+    assert rec[0].filename == __file__  # the warning points at the caller's line
+    pd.testing.assert_frame_equal(new, old)
+    assert new.attrs["bar"] == "1h"  # attrs["bar"] is data and keeps its name
+    with pytest.raises(InputError, match="both interval") as exc:
+        lq.to_bars(liqs, interval="1h", bar="1h")
+    assert "\n" not in str(exc.value)
