@@ -124,17 +124,22 @@ def test_the_evaluate_family_reads_the_old_bar_with_a_warning(small):
         c_old = ev.compare_on_simulation(market, truth, ["oi-flow"], bar="2h", **kw)
     pd.testing.assert_frame_equal(c_new, c_old)
     assert c_new.attrs["bar"] == "2h"
-    # the scenario runners warn too (nothing to run: no scenario), and refuse both names
+    # the scenario runners warn too, and refuse both names
+    scen = {"low": ev.Scenario(lq.LeverageMix((2.0, 5.0), (0.5, 0.5)), burn_in_days=0.2)}
+    s_kw = dict(days=2.0, live_positions=500, models=["oi-flow"], n_boot=10, n_bins=50)
+    s_new = ev.evaluate_scenarios(scen, [1], interval="2h", max_columns=50, **s_kw)
     with pytest.warns(LiqlibDeprecationWarning, match="evaluate_scenarios.*interval="):
-        ev.evaluate_scenarios({}, [1], bar="2h")
+        s_old = ev.evaluate_scenarios(scen, [1], bar="2h", max_columns=50, **s_kw)
+    pd.testing.assert_frame_equal(s_new, s_old)
     with pytest.warns(LiqlibDeprecationWarning, match="evaluate_foreign_scenarios.*interval="):
-        lq.evaluate_foreign_scenarios([], [1], bar="2h")
+        with pytest.raises(lq.InputError, match="unknown"):  # warned before the name is read
+            lq.evaluate_foreign_scenarios(["no such"], [1], bar="2h")
     for call in (
         lambda: ev.evaluate_market(market, truth.liquidations, interval="1h", bar="1h"),
         lambda: ev.model_predictions(market, ["oi-flow"], interval="1h", bar="1h"),
         lambda: ev.compare_on_simulation(market, truth, interval="1h", bar="1h"),
-        lambda: ev.evaluate_scenarios({}, [1], interval="1h", bar="1h"),
-        lambda: lq.evaluate_foreign_scenarios([], [1], interval="1h", bar="1h"),
+        lambda: ev.evaluate_scenarios(scen, [1], interval="1h", bar="1h"),
+        lambda: lq.evaluate_foreign_scenarios(["low"], [1], interval="1h", bar="1h"),
     ):
         with pytest.raises(lq.InputError, match="both interval") as exc:
             call()

@@ -81,7 +81,7 @@ def test_bad_input_says_what_to_do(tmp_path):
         lq.load_liquidations(tmp_path, start="2026-04-04", end="2026-04-03")
     with pytest.raises(InputError, match="not a time"):
         lq.load_liquidations(tmp_path, start="yesterday-ish")
-    with pytest.raises(InputError, match="time span"):
+    with pytest.raises(InputError, match="interval=.often. is not a bar length"):
         lq.to_bars(lq.load_liquidations(tmp_path), "often")
     with pytest.raises(InputError, match="load_liquidations"):
         lq.to_bars(pd.DataFrame({"x": [1]}, index=pd.DatetimeIndex(["2026-01-01"], tz="UTC")))
