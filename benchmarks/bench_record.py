@@ -44,7 +44,7 @@ def main() -> None:
 
         t_rec = median_time(record, 5)
         t_read = median_time(
-            lambda _: lq.to_bars(lq.load_liquidations(Path(tmp) / "run0"), "1h"), 5
+            lambda _: lq.to_bars(lq.load_liquidations(Path(tmp) / "run0"), interval="1h"), 5
         )
     print(f"record (decode, parse, dedup, atomic Parquet): {N / t_rec:,.0f} events/s "
           f"(median {t_rec:.2f} s for {N:,})")  # fmt: skip
