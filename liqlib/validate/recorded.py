@@ -146,6 +146,11 @@ class RecordedScores:
     bar: str
     realized_usd: float
 
+    @property
+    def note(self) -> str:
+        """What the recorded totals are: lower bounds (:data:`LOWER_BOUND`)."""
+        return LOWER_BOUND
+
     def summary(self, baseline: str = "range x OI", label: str = "recorded") -> list[str]:
         """Plain-text lines, one finding each, built from the numbers.
 

@@ -1,4 +1,7 @@
-"""Notebook 05 runs headless on small SIMULATED markets; its records match direct computations."""
+"""Notebook 05 runs headless on small SIMULATED markets; its records match direct computations.
+
+The run also scores a SIMULATED recording (the demo's last days of liquidations, written in the
+recorder's format with ``lq.write_liquidations``), so the ``RECORDED`` section runs too."""
 
 from __future__ import annotations
 
@@ -20,7 +23,13 @@ PARAMS = {"SEEDS": [1], "SIM_DAYS": 1.5, "LIVE_POSITIONS": 4_000, "N_BOOT": 30, 
 @pytest.mark.slow
 def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     monkeypatch.setenv("LIQLIB_PROGRESS", "0")
-    executed = run_notebook(NOTEBOOK, tmp_path / "out", PARAMS, timeout_s=600)
+    from liqlib.sim.demo import demo_liquidations
+
+    recording = tmp_path / "recording"
+    liqs = demo_liquidations("2025-03-12", "2025-03-15")  # the demo's last 3 days
+    lq.write_liquidations(recording, liqs, synthetic=True)
+    params = {**PARAMS, "RECORDED": str(recording)}
+    executed = run_notebook(NOTEBOOK, tmp_path / "out", params, timeout_s=600)
     rec = read_records(executed)
     assert rec["synthetic"] is True and "SIMULATED" in rec["data_note"]
 
@@ -61,6 +70,22 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     assert not [o for o in outputs if o.get("name") == "stderr"], "warnings in the output"
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2
     assert pd.notna(rec["scenario_spearman"]["continuous (default)"]["oi-flow"])
+
+    # the SIMULATED recording: scored after the 2-day warm-up, labelled, its level recomputed here
+    got = rec["recorded"]
+    assert got["kind"] == "SIMULATED" and got["incomplete"] == 0 and got["bars"] == 72
+    assert "SIMULATED recording: " in text and "LOWER BOUNDS" in text
+    assert "SIMULATED recording level: turnover predicts" in text and "(CI " in text
+    bars = lq.to_bars(lq.load_liquidations(recording), "1h")
+    market = lq.recording_market("demo", "BTCUSDT", "2025-03-10", "2025-03-15", synthetic=True)
+    scores = lq.score_recording(
+        market, bars, n_boot=PARAMS["N_BOOT"], n_bins=PARAMS["N_BINS"], max_columns=400,
+        symbol="BTCUSDT",
+    )  # fmt: skip
+    level = got["level"]["turnover"]
+    assert level["ratio"] == pytest.approx(scores.level.loc["turnover", "ratio"], rel=1e-6)
+    assert level["lo"] <= level["ratio"] <= level["hi"]
+    assert got["realized_usd"] == pytest.approx(liqs["usd"].sum(), rel=1e-9)
 
     # the foreign-form scenarios (nothing told), recomputed here
     foreign = lq.evaluate_foreign_scenarios(
