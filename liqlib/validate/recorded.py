@@ -133,6 +133,8 @@ class RecordedScores:
         Bar length.
     realized_usd : float
         USD liquidated in the scored bars (a lower bound).
+    synthetic : bool
+        The recording is SIMULATED (``attrs["synthetic"]`` of the bars).
     """
 
     per_bar: pd.DataFrame
@@ -145,10 +147,15 @@ class RecordedScores:
     incomplete: pd.DatetimeIndex
     bar: str
     realized_usd: float
+    synthetic: bool = False
 
     @property
     def note(self) -> str:
-        """What the recorded totals are: lower bounds (:data:`LOWER_BOUND`)."""
+        """What the recorded totals are: lower bounds (:data:`LOWER_BOUND`), or SIMULATED."""
+        if self.synthetic:
+            return (
+                f"SIMULATED events, complete by construction (not real liquidations); {LOWER_BOUND}"
+            )
         return LOWER_BOUND
 
     def summary(self, baseline: str = "range x OI", label: str = "recorded") -> list[str]:
@@ -167,7 +174,7 @@ class RecordedScores:
         """
         lines = [f"- {label}: {len(self.scored)} complete {self.bar} bars scored, "
                  f"{len(self.incomplete)} incomplete left out; {self.realized_usd:,.0f} USD "
-                 f"realized ({LOWER_BOUND})"]  # fmt: skip
+                 f"realized ({self.note})"]  # fmt: skip
         for name, r in self.level.iterrows():
             lines.append(
                 f"- {label} level: {name} predicts {r['ratio']:.2f}x the recorded USD "
@@ -220,6 +227,12 @@ def _complete(bars: pd.DataFrame, market: pd.DataFrame, score_from) -> tuple[pd.
             f"{len(out)} complete {bar} bars with liquidations lie inside the market: record "
             "longer, use a shorter bar, or load the market over the recording's span"
         )
+    days = out.index.normalize().nunique()
+    if days < 3:
+        raise InputError(
+            f"the complete bars span {days} UTC days: day-block CIs of a calibration's "
+            "held-out half need at least 3: record longer, or score from earlier"
+        )
     return out, bar
 
 
@@ -263,7 +276,8 @@ def score_recording(
     Raises
     ------
     InputError
-        Fewer than 6 complete bars with liquidations inside the market.
+        Fewer than 6 complete bars with liquidations inside the market, or fewer than 3 UTC
+        days of them.
 
     Examples
     --------
@@ -311,4 +325,5 @@ def score_recording(
         incomplete=incomplete,
         bar=bar,
         realized_usd=float(total.sum()),
+        synthetic=bool(bars.attrs.get("synthetic", False)),
     )

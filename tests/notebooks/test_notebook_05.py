@@ -77,10 +77,12 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     assert "SIMULATED recording: " in text and "LOWER BOUNDS" in text
     assert "SIMULATED recording level: turnover predicts" in text and "(CI " in text
     bars = lq.to_bars(lq.load_liquidations(recording), "1h")
-    market = lq.recording_market("demo", "BTCUSDT", "2025-03-10", "2025-03-15", synthetic=True)
+    market = lq.recording_market(
+        "demo", liqs.symbol.iloc[0], "2025-03-10", "2025-03-15", synthetic=True
+    )
     scores = lq.score_recording(
         market, bars, n_boot=PARAMS["N_BOOT"], n_bins=PARAMS["N_BINS"], max_columns=400,
-        symbol="BTCUSDT",
+        symbol=liqs.symbol.iloc[0],
     )  # fmt: skip
     level = got["level"]["turnover"]
     assert level["ratio"] == pytest.approx(scores.level.loc["turnover", "ratio"], rel=1e-6)
@@ -120,3 +122,18 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     assert 0 <= rec["oi_only"]["within_2x"] <= 1 and rec["oi_only"]["periods"] >= 20
     assert rec["positions_table"]["all coins|cosine"]["real positions"] == 1.0
     assert set(rec["zone_table"]) >= {"turnover", "oi-flow"}
+
+
+def test_05_declares_the_recording_parameters_liqlib_report_forwards():
+    """``liqlib report -p RECORDED DIR`` reaches notebook 05: the report refuses any name a
+    notebook does not declare, and 05 declares RECORDED (default "": the section is skipped)."""
+    from liqlib.report.run import check_parameters, declared_parameters
+
+    declared = declared_parameters(NOTEBOOK)
+    assert declared["RECORDED"]["default"] in ('""', "''") and {
+        "RECORDED_VENUE",
+        "RECORDED_SYMBOL",
+    } <= set(declared)
+    check_parameters([NOTEBOOK], {"RECORDED": "/tmp/recording"})
+    with pytest.raises(lq.errors.LiqlibError, match="RECORDS"):
+        check_parameters([NOTEBOOK], {"RECORDS": "/tmp/recording"})
