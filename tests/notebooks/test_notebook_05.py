@@ -23,11 +23,18 @@ PARAMS = {"SEEDS": [1], "SIM_DAYS": 1.5, "LIVE_POSITIONS": 4_000, "N_BOOT": 30, 
 @pytest.mark.slow
 def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     monkeypatch.setenv("LIQLIB_PROGRESS", "0")
+    from liqlib.data.record.store import EventSink
     from liqlib.sim.demo import demo_liquidations
 
     recording = tmp_path / "recording"
     liqs = demo_liquidations("2025-03-12", "2025-03-15")  # the demo's last 3 days
     lq.write_liquidations(recording, liqs, synthetic=True)
+    # as a recorder stores it: one clean run over the span, one 40-minute disconnection
+    sink = EventSink(recording)
+    ms = pd.Timestamp("2025-03-12", tz="UTC").value // 1_000_000
+    sink.add_run("demo", [liqs.symbol.iloc[0]], ms, ms + 3 * 86_400_000)
+    gap = pd.Timestamp("2025-03-13 05:30", tz="UTC").value // 1_000_000
+    sink.add_gap("demo", [liqs.symbol.iloc[0]], gap, gap + 40 * 60_000, "dropped: test")
     params = {**PARAMS, "RECORDED": str(recording)}
     executed = run_notebook(NOTEBOOK, tmp_path / "out", params, timeout_s=600)
     rec = read_records(executed)
@@ -73,10 +80,12 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
 
     # the SIMULATED recording: scored after the 2-day warm-up, labelled, its level recomputed here
     got = rec["recorded"]
-    assert got["kind"] == "SIMULATED" and got["incomplete"] == 0 and got["bars"] == 72
+    assert got["kind"] == "SIMULATED" and got["incomplete"] == 2 and got["bars"] == 70
+    assert "incomplete bars left out: 2 (2025-03-13 05:00, 2025-03-13 06:00...)" in text
     assert "SIMULATED recording: " in text and "LOWER BOUNDS" in text
     assert "SIMULATED recording level: turnover predicts" in text and "(CI " in text
-    bars = lq.to_bars(lq.load_liquidations(recording), "1h")
+    bars = lq.to_bars(lq.load_liquidations(recording), "1h", gaps=lq.load_gaps(recording),
+                      coverage=lq.load_coverage(recording))  # fmt: skip
     market = lq.recording_market(
         "demo", liqs.symbol.iloc[0], "2025-03-10", "2025-03-15", synthetic=True
     )
@@ -87,7 +96,8 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     level = got["level"]["turnover"]
     assert level["ratio"] == pytest.approx(scores.level.loc["turnover", "ratio"], rel=1e-6)
     assert level["lo"] <= level["ratio"] <= level["hi"]
-    assert got["realized_usd"] == pytest.approx(liqs["usd"].sum(), rel=1e-9)
+    assert got["realized_usd"] == pytest.approx(scores.realized_usd, rel=1e-9)
+    assert got["realized_usd"] < liqs["usd"].sum()  # the two gap bars left out
 
     # the foreign-form scenarios (nothing told), recomputed here
     foreign = lq.evaluate_foreign_scenarios(
