@@ -154,7 +154,8 @@ class RecordedScores:
         """What the recorded totals are: lower bounds (:data:`LOWER_BOUND`), or SIMULATED."""
         if self.synthetic:
             return (
-                f"SIMULATED events, complete by construction (not real liquidations); {LOWER_BOUND}"
+                "SIMULATED events, complete by construction (not real liquidations); on a real "
+                f"recording, {LOWER_BOUND}"
             )
         return LOWER_BOUND
 
@@ -196,6 +197,14 @@ class RecordedScores:
                 f"{r['spearman_total_lo']:.2f}-{r['spearman_total_hi']:.2f}) {verdict} {baseline} "
                 f"({base:.2f}; paired CI {r['d_spearman_total_lo']:+.2f} to "
                 f"{r['d_spearman_total_hi']:+.2f})"
+            )
+        if CALIBRATED in self.held_out.index and baseline in self.held_out.index:
+            r = self.held_out.loc[CALIBRATED]
+            lines.append(
+                f"- {label}, held-out second half: {CALIBRATED} Spearman "
+                f"{r['spearman_total']:.2f} against {baseline} "
+                f"{self.held_out.loc[baseline, 'spearman_total']:.2f} (paired CI "
+                f"{r['d_spearman_total_lo']:+.2f} to {r['d_spearman_total_hi']:+.2f})"
             )
         for name, r in self.held_out_level.iterrows():
             lines.append(

@@ -81,7 +81,7 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     # the SIMULATED recording: scored after the 2-day warm-up, labelled, its level recomputed here
     got = rec["recorded"]
     assert got["kind"] == "SIMULATED" and got["incomplete"] == 2 and got["bars"] == 70
-    assert "incomplete bars left out: 2 (2025-03-13 05:00, 2025-03-13 06:00...)" in text
+    assert "incomplete bars left out: 2 (2025-03-13 05:00, 2025-03-13 06:00)" in text
     assert "SIMULATED recording: " in text and "LOWER BOUNDS" in text
     assert "SIMULATED recording level: turnover predicts" in text and "(CI " in text
     bars = lq.to_bars(lq.load_liquidations(recording), "1h", gaps=lq.load_gaps(recording),

@@ -57,6 +57,7 @@ def test_the_scores_are_the_yardsticks_own_functions_on_the_complete_bars(record
     assert s.held_out_level.loc["turnover (calibrated)", "bars"] == (s.scored >= s.split).sum()
     text = "\n".join(s.summary(label="SIMULATED recording"))
     assert "12 incomplete left out" in text and "SIMULATED events" in text and LOWER_BOUND in text
+    assert "held-out second half: turnover (calibrated) Spearman" in text
 
 
 def test_a_lower_bound_recording_scales_the_level_and_nothing_else(recorded):
