@@ -141,6 +141,8 @@ _LAZY = {
     "compare_to_positions": "liqlib.validate.positions",
     "evaluate_foreign_scenarios": "liqlib.validate.foreign",
     "level_ratio": "liqlib.validate.level",
+    "recording_market": "liqlib.validate.recorded",
+    "score_recording": "liqlib.validate.recorded",
     "unit_predictions": "liqlib.estimate.level",
     "oi_drop_usd": "liqlib.estimate.level",
     "period_shares": "liqlib.estimate.level",
@@ -226,6 +228,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.validate.foreign import evaluate_foreign_scenarios
     from liqlib.validate.level import level_ratio, rolling_level_scores, summarize_level_scores
     from liqlib.validate.positions import compare_to_positions
+    from liqlib.validate.recorded import recording_market, score_recording
     from liqlib.viz.explorer import make_heatmap_explorer
     from liqlib.viz.level import plot_level_ratios
     from liqlib.viz.plot import plot_heatmap, plot_liquidation_map, plot_market
@@ -353,6 +356,8 @@ __all__ = [
     "compare_to_positions",
     "evaluate_foreign_scenarios",
     "level_ratio",
+    "recording_market",
+    "score_recording",
     "unit_predictions",
     "oi_drop_usd",
     "period_shares",

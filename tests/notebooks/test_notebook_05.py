@@ -1,4 +1,7 @@
-"""Notebook 05 runs headless on small SIMULATED markets; its records match direct computations."""
+"""Notebook 05 runs headless on small SIMULATED markets; its records match direct computations.
+
+The run also scores a SIMULATED recording (the demo's last days of liquidations, written in the
+recorder's format with ``lq.write_liquidations``), so the ``RECORDED`` section runs too."""
 
 from __future__ import annotations
 
@@ -20,7 +23,20 @@ PARAMS = {"SEEDS": [1], "SIM_DAYS": 1.5, "LIVE_POSITIONS": 4_000, "N_BOOT": 30, 
 @pytest.mark.slow
 def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     monkeypatch.setenv("LIQLIB_PROGRESS", "0")
-    executed = run_notebook(NOTEBOOK, tmp_path / "out", PARAMS, timeout_s=600)
+    from liqlib.data.record.store import EventSink
+    from liqlib.sim.demo import demo_liquidations
+
+    recording = tmp_path / "recording"
+    liqs = demo_liquidations("2025-03-12", "2025-03-15")  # the demo's last 3 days
+    lq.write_liquidations(recording, liqs, synthetic=True)
+    # as a recorder stores it: one clean run over the span, one 40-minute disconnection
+    sink = EventSink(recording)
+    ms = pd.Timestamp("2025-03-12", tz="UTC").value // 1_000_000
+    sink.add_run("demo", [liqs.symbol.iloc[0]], ms, ms + 3 * 86_400_000)
+    gap = pd.Timestamp("2025-03-13 05:30", tz="UTC").value // 1_000_000
+    sink.add_gap("demo", [liqs.symbol.iloc[0]], gap, gap + 40 * 60_000, "dropped: test")
+    params = {**PARAMS, "RECORDED": str(recording)}
+    executed = run_notebook(NOTEBOOK, tmp_path / "out", params, timeout_s=600)
     rec = read_records(executed)
     assert rec["synthetic"] is True and "SIMULATED" in rec["data_note"]
 
@@ -62,6 +78,27 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2
     assert pd.notna(rec["scenario_spearman"]["continuous (default)"]["oi-flow"])
 
+    # the SIMULATED recording: scored after the 2-day warm-up, labelled, its level recomputed here
+    got = rec["recorded"]
+    assert got["kind"] == "SIMULATED" and got["incomplete"] == 2 and got["bars"] == 70
+    assert "incomplete bars left out: 2 (2025-03-13 05:00, 2025-03-13 06:00)" in text
+    assert "SIMULATED recording: " in text and "LOWER BOUNDS" in text
+    assert "SIMULATED recording level: turnover predicts" in text and "(CI " in text
+    bars = lq.to_bars(lq.load_liquidations(recording), "1h", gaps=lq.load_gaps(recording),
+                      coverage=lq.load_coverage(recording))  # fmt: skip
+    market = lq.recording_market(
+        "demo", liqs.symbol.iloc[0], "2025-03-10", "2025-03-15", synthetic=True
+    )
+    scores = lq.score_recording(
+        market, bars, n_boot=PARAMS["N_BOOT"], n_bins=PARAMS["N_BINS"], max_columns=400,
+        symbol=liqs.symbol.iloc[0],
+    )  # fmt: skip
+    level = got["level"]["turnover"]
+    assert level["ratio"] == pytest.approx(scores.level.loc["turnover", "ratio"], rel=1e-6)
+    assert level["lo"] <= level["ratio"] <= level["hi"]
+    assert got["realized_usd"] == pytest.approx(scores.realized_usd, rel=1e-9)
+    assert got["realized_usd"] < liqs["usd"].sum()  # the two gap bars left out
+
     # the foreign-form scenarios (nothing told), recomputed here
     foreign = lq.evaluate_foreign_scenarios(
         list(lq.describe_scenarios().index), PARAMS["SEEDS"], days=PARAMS["SIM_DAYS"],
@@ -95,3 +132,18 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     assert 0 <= rec["oi_only"]["within_2x"] <= 1 and rec["oi_only"]["periods"] >= 20
     assert rec["positions_table"]["all coins|cosine"]["real positions"] == 1.0
     assert set(rec["zone_table"]) >= {"turnover", "oi-flow"}
+
+
+def test_05_declares_the_recording_parameters_liqlib_report_forwards():
+    """``liqlib report -p RECORDED DIR`` reaches notebook 05: the report refuses any name a
+    notebook does not declare, and 05 declares RECORDED (default "": the section is skipped)."""
+    from liqlib.report.run import check_parameters, declared_parameters
+
+    declared = declared_parameters(NOTEBOOK)
+    assert declared["RECORDED"]["default"] in ('""', "''") and {
+        "RECORDED_VENUE",
+        "RECORDED_SYMBOL",
+    } <= set(declared)
+    check_parameters([NOTEBOOK], {"RECORDED": "/tmp/recording"})
+    with pytest.raises(lq.errors.LiqlibError, match="RECORDS"):
+        check_parameters([NOTEBOOK], {"RECORDS": "/tmp/recording"})
