@@ -295,8 +295,8 @@ def score_recording(
     """
     real, bar = _complete(bars, market, score_from)
     total = real.sum(axis=1)
-    preds = model_predictions(market, models, bar=bar, **common)
-    preds.update(naive_baselines(market, bar=bar))
+    preds = model_predictions(market, models, interval=bar, **common)
+    preds.update(naive_baselines(market, interval=bar))
     aligned = {k: v.reindex(real.index, fill_value=0.0) for k, v in preds.items()}
     card = scorecard(aligned, real, n_boot=n_boot, seed=seed)
     level = pd.DataFrame(
@@ -307,7 +307,7 @@ def score_recording(
     calibrated = model_predictions(
         market,
         (),
-        bar=bar,
+        interval=bar,
         configs={CALIBRATED: {"model": "turnover", **cal.overrides()}},
         **common,
     )[CALIBRATED]

@@ -40,7 +40,7 @@ def test_the_scores_are_the_yardsticks_own_functions_on_the_complete_bars(record
     assert s.realized_usd == pytest.approx(kept.sum(), rel=1e-12)
     assert s.realized_usd < liqs["usd"].sum()
     # the level: the model's own predictions over the recorded USD, with the shared bootstrap
-    pred = lq.evaluate.model_predictions(market, ("turnover",), bar="1h", n_bins=300,
+    pred = lq.evaluate.model_predictions(market, ("turnover",), interval="1h", n_bins=300,
                                          max_columns=120)["turnover"]  # fmt: skip
     direct = lq.level_ratio(pred.sum(axis=1).reindex(kept.index, fill_value=0.0), kept, n_boot=40)
     got = s.level.loc["turnover"]
