@@ -207,6 +207,7 @@ def build_synthetic_archive(
     root : path
         Folder to write into (``root/data/futures/um/...``).
     symbol : str
+        Binance USD-M symbol the files are written for (paths and metrics rows).
     days : sequence of str or date
         UTC days to write daily files for; monthly funding covers their months.
     kinds : iterable of str

@@ -325,8 +325,17 @@ def load_kind(
         Days ``YYYY-MM-DD`` (daily kinds) or months ``YYYY-MM`` (monthly kinds).
     interval : str, optional
         Kline interval (``"1m"``...) for the kline kinds.
+    cache_dir : pathlib.Path, optional
+        Cache root (default ``$LIQLIB_CACHE_DIR``, see ``lq.show_config()``).
+    base_url : str, optional
+        Archive root; default ``$LIQLIB_BINANCE_ARCHIVE_URL``, else Binance's public archive.
     refresh : bool
         Ignore cached files and markers and download again.
+    progress : bool, optional
+        Show a download bar; default ``$LIQLIB_PROGRESS``, else only in Jupyter or a
+        terminal.
+    max_workers : int
+        Threads that read cached files and download missing ones in parallel.
 
     Returns
     -------

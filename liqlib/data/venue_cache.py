@@ -150,6 +150,8 @@ def load_venue_kind(
         read or written).
     refresh : bool
         Ignore cached files and markers and fetch again.
+    session : requests.Session, optional
+        HTTP session; default :func:`liqlib.data.http.make_session`.
     now : pandas.Timestamp, optional
         The present (UTC), for tests.
     span : (start, end), optional
@@ -314,6 +316,8 @@ def load_venue_market(
     session, url
         A ``requests`` session (default :func:`liqlib.data.http.make_session`) and the venue's
         REST root (default ``$LIQLIB_<VENUE>_REST_URL``, else its public address).
+    now : pandas.Timestamp, optional
+        The present (UTC), for tests.
 
     Returns
     -------

@@ -180,10 +180,16 @@ def refresh_tiers(
     Parameters
     ----------
     venue : {"bybit", "okx"}
+        Whose public REST API to ask.
     symbols : str or sequence of str
         USDT perpetuals such as ``"BTCUSDT,ETHUSDT"`` or ``["BTCUSDT"]``.
     cache_dir : path, optional
         Cache root (default: ``$LIQLIB_CACHE_DIR``, see ``lq.show_config()``).
+    session : requests.Session, optional
+        HTTP session; default :func:`liqlib.data.http.make_session`.
+    url : str, optional
+        The venue's REST root (default ``$LIQLIB_<VENUE>_REST_URL``, else its public
+        address).
 
     Returns
     -------

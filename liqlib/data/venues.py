@@ -79,11 +79,20 @@ def load_venue_markets(
     ----------
     symbol : str
         One user symbol (``"BTCUSDT"``, ``"PEPEUSDT"`` or ``"1000PEPEUSDT"``).
+    start, end : str or datetime-like
+        Half-open UTC window ``[start, end)``.
+    interval : str
+        Bar length (``"5m"``...), the same on every venue.
     venues : sequence of str, or mapping of str to str
         Venue names, or ``{venue: the venue's own instrument}`` for names liqlib does not
         derive (e.g. ``{"bybit": "SHIB1000USDT"}``).
+    load_binance : callable
+        Loads the Binance frame (``lq.load_market``), called as
+        ``load_binance(symbol, start, end, interval, cache_dir=, refresh=, **binance_kw)``.
     cache_dir, refresh
         As ``lq.load_market``.
+    **binance_kw
+        Passed to ``load_binance`` only (the other venues ignore them).
 
     Returns
     -------

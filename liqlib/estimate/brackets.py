@@ -538,6 +538,7 @@ def liquidation_price(
     leverage : float or array
         Leverage (x), >= 1 and <= the maximum of the position's notional bracket.
     side : {"long", "short"} or array of them
+        Direction of each position.
     qty : float or array
         Position size (coins), > 0. The notional ``entry * qty`` (USD) picks the bracket.
     symbol : str
@@ -626,6 +627,12 @@ def lp_factors(
         One leverage per tier (x).
     notional_usd : float
         The representative position notional (USD) that picks the bracket.
+    symbol : str
+        Symbol of the built-in table to use (ignored when ``brackets`` is given).
+    as_of : str, optional
+        ISO date (UTC) selecting among dated built-in tables.
+    brackets : BracketTable, optional
+        A table of your own, e.g. from :func:`load_leverage_brackets`.
     effective : bool
         Read the leverages as *effective* leverage (notional / margin left), which
         cross-margined positions and positions that lost margin reach beyond the bracket's

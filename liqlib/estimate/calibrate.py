@@ -321,6 +321,9 @@ def calibrate_leverage_mix(
         Base parameters; ``overrides`` replace fields (``hold_hours``, ``n_bins``...).
     bar : str, optional
         Deprecated old name of ``interval`` (warns; goes in liqlib 0.3).
+    **overrides
+        :class:`~liqlib.estimate.config.EngineParams` fields replaced in ``params``
+        (``hold_hours``, ``n_bins``...).
 
     Returns
     -------

@@ -291,6 +291,7 @@ def prepare_inputs(market: pd.DataFrame, params: EngineParams) -> EngineInputs:
         sweeps), oi_coin or oi_usd (``flow="oi"``, ``calibrate``), quote_volume and
         taker_buy_quote_volume (``split="taker"``, ``flow="volume"``).
     params : EngineParams
+        Engine parameters: which columns are needed and how prices are checked.
 
     Raises
     ------

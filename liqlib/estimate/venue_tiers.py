@@ -114,6 +114,7 @@ def get_tier_table(venue: str, symbol: str, as_of: str | None = None) -> Bracket
     Parameters
     ----------
     venue : {"binance", "bybit", "okx"}
+        Whose published tiers (and liquidation formula) the table holds.
     symbol : str
         USDT perpetual as the venue names it, e.g. ``"BTCUSDT"`` or ``"1000PEPEUSDT"``
         (``SIM-`` symbols use the real one's table). Never matched to another name.

@@ -740,6 +740,8 @@ def simulate_market(
     config : SimConfig, optional
         The configuration; ``overrides`` replace single fields (``live_positions=...``,
         ``leverage=LeverageMix(...)``, ``burn_in_days=0``...).
+    **overrides
+        :class:`SimConfig` fields replaced in ``config`` (an unknown name is refused).
 
     Returns
     -------

@@ -46,6 +46,7 @@ def position(
     leverage : float
         Leverage (x): notional / margin.
     side : {"long", "short"}
+        Direction of the position.
     size_usd : float
         Notional (USD) = entry price x coins.
     symbol : str

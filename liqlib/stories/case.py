@@ -131,7 +131,9 @@ def load_case(
     Parameters
     ----------
     data : {"events", "binance", "demo", "synthetic"}
+        The source (module docstring); ``"demo"``/``"synthetic"`` are SIMULATED stand-ins.
     symbol : str
+        Binance USD-M symbol, e.g. ``"BTCUSDT"``.
     start, end : str
         The case window (UTC), ``[start, end)``.
     interval : str

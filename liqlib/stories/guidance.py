@@ -77,9 +77,11 @@ def compare_windows(
     Parameters
     ----------
     market : pandas.DataFrame
+        The market frame (``lq.load_market`` columns, UTC index).
     windows : sequence of str
         Lookbacks ending at the last candle, e.g. ``("5min", "12h", "24h")``.
     model : str
+        Model name from ``lq.MODELS``; default :data:`liqlib.DEFAULT_MODEL`.
     within_pct : float
         USD held within this distance of the price (%) is counted.
     **params

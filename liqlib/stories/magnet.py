@@ -125,6 +125,7 @@ def biggest_zones(hm, zone_pct: float = 0.5, max_distance_pct: float = 10.0) -> 
     Parameters
     ----------
     hm : liqlib.Heatmap
+        The estimated heatmap (USD per price bin and column).
     zone_pct, max_distance_pct : float
         Band width and search distance (% of the column's price).
 
@@ -194,6 +195,7 @@ def magnet_events(
     symbol : str
         Name for the ``symbol`` column.
     config : MagnetConfig, optional
+        Horizons, zone width and distances of the back-test; default ``MagnetConfig()``.
 
     Returns
     -------
@@ -428,8 +430,18 @@ def event_symbol_events(
         the constant open-interest proxy of :func:`with_constant_oi`) or ``"SIM-007"``
         (``data="sim"``: a SIMULATED universe member of ``days`` days, with its simulated
         open interest).
+    data : {"events", "sim"}
+        Real hourly candles or the SIMULATED universe.
+    config : MagnetConfig, optional
+        Settings of the back-test; default ``MagnetConfig()``.
     step_h : int
         Hours between test times (heatmap columns).
+    days : float
+        Length of the simulated market (days; ``data="sim"`` only).
+    universe_seed : int
+        Seed of the SIMULATED universe (``data="sim"`` only).
+    n_bins : int
+        Price bins of the heatmap.
 
     Returns
     -------
@@ -495,6 +507,7 @@ def plot_magnet(
     title : str
         Figure title (say SIMULATED when it is).
     ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
 
     Returns
     -------

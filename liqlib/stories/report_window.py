@@ -154,7 +154,9 @@ def slice_heatmap(hm: Heatmap, start) -> Heatmap:
     Parameters
     ----------
     hm : liqlib.Heatmap
+        The heatmap to cut.
     start : str or pandas.Timestamp
+        First time (UTC) kept.
 
     Returns
     -------

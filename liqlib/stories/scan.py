@@ -278,6 +278,7 @@ def summarize_heatmap(hm, market: pd.DataFrame, cfg: ScanConfig) -> dict:
     market : pandas.DataFrame
         The window's market frame (for its times and ``data_note``).
     cfg : ScanConfig
+        The scan's settings (zone width, distance, top zones, %).
 
     Returns
     -------
@@ -331,6 +332,7 @@ def scan_symbol(symbol: str, cfg: ScanConfig) -> dict:
     symbol : str
         ``"BTCUSDT"`` (binance) or ``"SIM-007"`` (sim).
     cfg : ScanConfig
+        The scan's settings (data source, window, model, zones).
 
     Returns
     -------

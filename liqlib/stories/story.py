@@ -347,6 +347,7 @@ def longs_reached(hm: Heatmap, at, low_usd: float) -> dict:
     Parameters
     ----------
     hm : liqlib.Heatmap
+        The estimated heatmap (USD per price bin and column).
     at : str or pandas.Timestamp
         Time of the map (UTC; the last column at or before it).
     low_usd : float

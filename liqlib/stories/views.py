@@ -101,7 +101,9 @@ def load_views_market(cfg: ReportConfig, views=VIEWS, warmup: str = "1D") -> pd.
     cfg : ReportConfig
         The report's checked parameters (data, symbol, end, interval, model).
     views : sequence of str
+        Lookbacks ending at the report's end (``"12h"``, ``"3D"``...); the longest sets the span.
     warmup : str
+        Extra history before the longest view, for the book to settle (``"1D"``).
 
     Returns
     -------
@@ -124,6 +126,7 @@ def usd_near_price(hm: Heatmap, within_pct: float = 2.0) -> pd.DataFrame:
     Parameters
     ----------
     hm : liqlib.Heatmap
+        The estimated heatmap (USD per price bin and column).
     within_pct : float
         Half-width of the band, % of the price.
 

@@ -74,6 +74,7 @@ def compute_hot_zones(
     Parameters
     ----------
     hm : liqlib.Heatmap
+        The estimated heatmap (USD per price bin and column).
     at : str or pandas.Timestamp, optional
         Time (UTC) of the map; the last column at or before it. None = the last column.
     zone_pct : float

@@ -213,6 +213,8 @@ def evaluate_market(
         estimated but not scored, and anything fitted before it is scored out of sample.
     n_boot, seed
         Day-block bootstrap replicates and seed of the CIs.
+    keep_heatmaps : bool
+        Keep each model's heatmap in ``Evaluation.heatmaps`` (memory); False keeps none.
     model_kw : dict of model -> dict, optional
         Settings for one model only, over ``estimate_kw`` (e.g. the turnover model's density).
     **estimate_kw

@@ -49,6 +49,7 @@ def plot_density_comparison(
     max_offset_pct : float
         Half-width of the x axis (% of price).
     ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
 
     Each curve is a share of its side's USD per offset bin (longs left of 0, shorts right),
     so shapes compare whatever the totals.
@@ -116,6 +117,7 @@ def plot_predicted_vs_realized(
     label : str
         What the data is (shown in the title): say SIMULATED for simulated truth.
     ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
 
     Bars with a zero on either axis are drawn at the axis floor (1 USD) so they stay visible.
     Each legend entry carries its Spearman rank correlation.

@@ -1259,9 +1259,12 @@ def make_heatmap_explorer(
     timeframe : str, optional
         One of :data:`TIMEFRAMES`; default the longest that fits the market.
     side : {"both", "long", "short"}
+        Initial side shown (:data:`SIDES`).
     cmap : str
         A name of :data:`liqlib.viz.plot.HEAT_CMAPS`.
     scale : {"percentile", "linear", "log"}
+        Initial colour scale (:data:`SCALES`): linear to the 99th percentile, to the
+        maximum, or log over 3 decades.
     threshold_pct : float
         Hide cells below this share (%) of the visible maximum.
     height_px : int

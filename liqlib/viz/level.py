@@ -41,6 +41,7 @@ def plot_level_ratios(
     label : str
         What the data is, in the title (say SIMULATED for simulated data).
     ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
 
     Returns
     -------

@@ -308,7 +308,9 @@ def heatmap_values(hm, side: str = "both") -> np.ndarray:
     Parameters
     ----------
     hm : liqlib.Heatmap
+        The estimated heatmap.
     side : {"both", "long", "short"}
+        Which side's USD, or their sum.
 
     Returns
     -------
@@ -504,7 +506,9 @@ def plot_heatmap_grid(
     market : pandas.DataFrame, optional
         The frame they were estimated from (price path and ``SYNTHETIC`` label).
     side : {"both", "long", "short"}
+        Which side's USD each panel draws, or their sum.
     title : str, optional
+        Figure title; default names the bracket symbols and the data.
     vmax_quantile : float
         As in :func:`plot_heatmap`, per panel.
     fig : matplotlib.figure.Figure or SubFigure, optional
@@ -711,6 +715,7 @@ def plot_liquidation_map(
     Parameters
     ----------
     hm : liqlib.Heatmap
+        The estimated heatmap (USD per price bin and column).
     at : str or pandas.Timestamp, optional
         Time (UTC); the last column at or before it. None = the last column.
     market : pandas.DataFrame, optional
@@ -722,6 +727,7 @@ def plot_liquidation_map(
         With ``stack="leverage"``: upper leverage edges of bands to group the tiers into,
         e.g. ``(5, 10, 25, 50, 100)`` (see :func:`liquidation_map_by_tier`).
     title : str, optional
+        Figure title; default names the time, model and data.
     ax : matplotlib.axes.Axes, optional
         Draw into this axes (a twin axes is added for the cumulative curves).
 
@@ -857,9 +863,11 @@ def plot_predicted_liquidations(
     Parameters
     ----------
     hm : liqlib.Heatmap
+        The estimated heatmap (its predicted liquidations, USD).
     market : pandas.DataFrame, optional
         The frame the heatmap came from: its price path and its label (``SYNTHETIC``...).
     title : str, optional
+        Figure title; default names the model and data.
     max_bars : int
         At most this many bars per side.
     fig : matplotlib.figure.Figure or SubFigure, optional

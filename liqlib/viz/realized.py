@@ -91,6 +91,7 @@ def plot_realized(liqs: pd.DataFrame, *, title: str | None = None, ax=None) -> F
     liqs : pandas.DataFrame
         From ``lq.load_liquidations`` (index time UTC; columns side, price USD, usd).
     title : str, optional
+        Title; default counts the events and names the data.
     ax : matplotlib.axes.Axes, optional
         Draw into this axes instead of a new figure.
 

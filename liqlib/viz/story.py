@@ -85,6 +85,7 @@ def plot_zones(
     Parameters
     ----------
     hm : liqlib.Heatmap
+        The estimated heatmap the zones came from.
     zones : pandas.DataFrame
         From :func:`liqlib.stories.zones.compute_hot_zones` (its ``attrs`` give the time and price).
     market : pandas.DataFrame, optional
@@ -94,6 +95,7 @@ def plot_zones(
     levels : dict of str to float, optional
         Named prices (USD/coin) to mark.
     title : str, optional
+        Figure title; default names the time and data.
     ax : matplotlib.axes.Axes, optional
         Draw into this axes (a twin axes is added for the cumulative curves).
 
@@ -254,6 +256,7 @@ def plot_long_share(hourly: pd.DataFrame, *, market: pd.DataFrame | None = None,
     market : pandas.DataFrame, optional
         Names the data in the title.
     ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
 
     Returns
     -------
@@ -315,11 +318,13 @@ def plot_heatmap_with_zones(
     Parameters
     ----------
     hm : liqlib.Heatmap
+        The estimated heatmap (USD per price bin and column).
     zones : pandas.DataFrame
         Hot zones to name (:func:`liqlib.stories.zones.compute_hot_zones`, or a subset of its rows).
     market : pandas.DataFrame, optional
         The market of the heatmap's window (price path, data label).
     title : str, optional
+        Figure title; default names the model and data.
 
     Returns
     -------
@@ -360,6 +365,7 @@ def plot_horizons(
     market : pandas.DataFrame, optional
         The market the views were cut from (price path and data label).
     title : str, optional
+        Figure title; default names the views, their end (UTC) and the data.
 
     Returns
     -------
@@ -408,6 +414,7 @@ def plot_near_price(
     market, hm : optional
         Name the data in the title.
     ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
 
     Returns
     -------

@@ -62,6 +62,7 @@ def plot_book_vs_open_interest(
     market : pandas.DataFrame
         The market both came from (open interest, price, label).
     title : str, optional
+        Figure title; default names the data.
     fig : matplotlib.figure.Figure or SubFigure, optional
         An empty figure to draw into.
 

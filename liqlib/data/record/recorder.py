@@ -249,6 +249,7 @@ def record(specs, out_dir, cfg: RecorderConfig | None = None) -> dict[str, Venue
     out_dir : path-like
         The store folder (created if needed).
     cfg : RecorderConfig, optional
+        Timings and bounds of the recording; default ``RecorderConfig()``.
 
     Returns
     -------

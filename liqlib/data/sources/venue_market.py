@@ -98,6 +98,11 @@ def fetch_venue_market(
         Half-open UTC window.
     interval : str
         Bar length (``"5m"`` or ``"5min"``).
+    session : requests.Session, optional
+        HTTP session; default :func:`liqlib.data.http.make_session`.
+    url : str, optional
+        The venue's REST root (default ``$LIQLIB_<VENUE>_REST_URL``, else its public
+        address).
 
     Returns
     -------

@@ -218,6 +218,8 @@ def parse_funding_rate(raw: bytes | str, *, source: str = "fundingRate CSV") -> 
     ----------
     raw : bytes or str
         The CSV ``calc_time,funding_interval_hours,last_funding_rate``, header row optional.
+    source : str
+        Name used in error messages (the file name).
 
     Returns
     -------

@@ -123,6 +123,10 @@ def fetch_rest_klines(
         One of :data:`KLINE_INTERVALS`.
     price : {"trade", "mark"}
         Trade-price klines or mark-price klines (volume columns 0).
+    session : requests.Session, optional
+        HTTP session; default :func:`liqlib.data.http.make_session`.
+    base_url : str, optional
+        REST root; default ``$LIQLIB_BINANCE_REST_URL``, else https://fapi.binance.com.
 
     Returns
     -------
@@ -286,8 +290,18 @@ def fetch_rest_long_short_ratio(
 
     Parameters
     ----------
+    symbol : str
+        E.g. ``"BTCUSDT"``.
+    start, end : str, datetime.date or aware datetime
+        Half-open UTC window of the snapshot times.
     which : {"top_account", "top_position", "global_account"}
         Top traders by accounts, top traders by positions, or all accounts.
+    period : str
+        Snapshot step, one of :data:`STAT_PERIODS` (``"5m"`` ... ``"1d"``).
+    session : requests.Session, optional
+        HTTP session; default :func:`liqlib.data.http.make_session`.
+    base_url : str, optional
+        REST root; default ``$LIQLIB_BINANCE_REST_URL``, else https://fapi.binance.com.
 
     Returns
     -------

@@ -44,6 +44,7 @@ def liquidation_price(
     leverage : float
         Leverage set on the position (IM = value / leverage).
     side : {"long", "short"}
+        Direction of the position.
     size : float
         Position size (coins).
     tiers : pandas.DataFrame, optional

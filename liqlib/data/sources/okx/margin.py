@@ -35,11 +35,15 @@ def liquidation_price(
     entry : float
         Entry price (USD/coin).
     leverage : float
+        Leverage set on the position (x), >= 1.
     side : {"long", "short"}
+        Direction of the position.
     qty : float
         Position size in **coins** (contracts x contract value).
     tiers : pandas.DataFrame, optional
         Position tiers in coins (:func:`~.rest.fetch_position_tiers`); or give ``mmr``.
+    mmr : float, optional
+        Maintenance margin rate (fraction) when no ``tiers`` are given.
     fee : float
         Liquidation fee rate (the taker rate).
 
