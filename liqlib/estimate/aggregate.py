@@ -21,8 +21,60 @@ from liqlib.estimate.brackets import FORMULAS
 from liqlib.estimate.heatmap import Heatmap
 
 
-def _sum(arrays):
-    return np.sum(np.stack(arrays), axis=0)
+def venue_overrides(name) -> dict:
+    """``{"venue": name}`` when ``name`` (a mapping key) is a venue with its own tiers and
+    formula, else ``{}``: the keys of ``{venue: frame}`` name the venues."""
+    key = str(name).strip().lower()
+    return {"venue": key} if key in FORMULAS else {}
+
+
+def _add(arrays: list):
+    """Element-wise sum of equal-shaped arrays (None when any is None), in one new array."""
+    if any(a is None for a in arrays):
+        return None
+    out = np.array(arrays[0], dtype=float, copy=True)
+    for a in arrays[1:]:
+        out += a
+    return out
+
+
+def sum_heatmaps(parts: Mapping[str, Heatmap], **source) -> Heatmap:
+    """Add per-venue heatmaps of the same columns and price grid, bin by bin.
+
+    Parameters
+    ----------
+    parts : mapping of str to Heatmap
+        Venue -> its heatmap, all on the first one's columns and grid (the first gives the
+        price path and the parameters).
+    **source
+        Entries added to the first heatmap's ``source`` (besides ``venues``, the names).
+
+    Returns
+    -------
+    Heatmap
+        USD (USD per bin), overflow, predicted liquidations (USD per candle) and flows
+        summed; per-tier USD too when every part has it on the same leverages, else None.
+        ``venues`` holds ``parts``.
+    """
+    hms = list(parts.values())
+    first = hms[0]
+    by_tier = all(h.leverages == first.leverages for h in hms)
+    return replace(
+        first,
+        long_usd=_add([h.long_usd for h in hms]),
+        short_usd=_add([h.short_usd for h in hms]),
+        overflow_long_usd=_add([h.overflow_long_usd for h in hms]),
+        overflow_short_usd=_add([h.overflow_short_usd for h in hms]),
+        predicted_long_usd=sum((h.predicted_long_usd for h in hms[1:]), first.predicted_long_usd),
+        predicted_short_usd=sum(
+            (h.predicted_short_usd for h in hms[1:]), first.predicted_short_usd
+        ),
+        flows=sum((h.flows for h in hms[1:]), first.flows),
+        long_usd_by_tier=_add([h.long_usd_by_tier for h in hms]) if by_tier else None,
+        short_usd_by_tier=_add([h.short_usd_by_tier for h in hms]) if by_tier else None,
+        source={**first.source, **source, "venues": tuple(parts)},
+        venues=dict(parts),
+    )
 
 
 def estimate_by_venue(
@@ -63,37 +115,14 @@ def estimate_by_venue(
                 "start, end and interval (lq.load_market(..., venues=...) aligns them)"
             )
 
-    def venue_of(name) -> dict:  # a key that is a known venue picks its tiers and formula
-        key = str(name).strip().lower()
-        return {"venue": key} if key in FORMULAS else {}
-
-    first = estimate_one(markets[names[0]], **overrides, **venue_of(names[0]))
+    first = estimate_one(markets[names[0]], **overrides, **venue_overrides(names[0]))
     edges = tuple(float(e) for e in first.price_edges)
     parts = {names[0]: first}
     for name in names[1:]:
         parts[name] = estimate_one(
-            markets[name], **{**overrides, "price_edges": edges, **venue_of(name)}
+            markets[name], **{**overrides, "price_edges": edges, **venue_overrides(name)}
         )
     hms = list(parts.values())
     if any(not h.times.equals(first.times) for h in hms):
         raise InputError("the venues' heatmaps have different columns: give them the same bars")
-    by_tier = all(h.long_usd_by_tier is not None for h in hms) and all(
-        h.leverages == first.leverages for h in hms
-    )
-    total = replace(
-        first,
-        long_usd=_sum([h.long_usd for h in hms]),
-        short_usd=_sum([h.short_usd for h in hms]),
-        overflow_long_usd=_sum([h.overflow_long_usd for h in hms]),
-        overflow_short_usd=_sum([h.overflow_short_usd for h in hms]),
-        predicted_long_usd=sum((h.predicted_long_usd for h in hms[1:]), first.predicted_long_usd),
-        predicted_short_usd=sum(
-            (h.predicted_short_usd for h in hms[1:]), first.predicted_short_usd
-        ),
-        flows=sum((h.flows for h in hms[1:]), first.flows),
-        long_usd_by_tier=_sum([h.long_usd_by_tier for h in hms]) if by_tier else None,
-        short_usd_by_tier=_sum([h.short_usd_by_tier for h in hms]) if by_tier else None,
-        source={**first.source, "source": "+".join(names), "venues": tuple(names)},
-        venues=parts,
-    )
-    return total
+    return sum_heatmaps(parts, source="+".join(names))

@@ -17,13 +17,13 @@ them, so toggling a venue costs a sum, not an estimate.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from liqlib.errors import InputError
-from liqlib.estimate import brackets
+from liqlib.estimate.aggregate import sum_heatmaps, venue_overrides
 from liqlib.estimate.config import EngineParams
 from liqlib.estimate.heatmap import Heatmap, build_heatmap
 from liqlib.estimate.inputs import EngineInputs, prepare_inputs
@@ -268,35 +268,16 @@ def prepare_venue_windows(
                 "start, end and interval (lq.load_market(..., venues=...) aligns them)"
             )
     first = prepare_window(
-        markets[names[0]], model, params, bands=bands, **overrides, **_venue_of(names[0])
+        markets[names[0]], model, params, bands=bands, **overrides, **venue_overrides(names[0])
     )
     edges = tuple(float(e) for e in first.inputs.edges)
     runs = {names[0]: first}
     for name in names[1:]:
         runs[name] = prepare_window(
             markets[name], model, params, bands=first.band_leverages,
-            **{**overrides, "price_edges": edges, **_venue_of(name)},
+            **{**overrides, "price_edges": edges, **venue_overrides(name)},
         )  # fmt: skip
     return runs
-
-
-def _venue_of(name) -> dict:
-    """``{"venue": name}`` when the engine holds per-venue tiers and ``name`` is a venue it
-    knows: the keys name the venues, as ``lq.estimate_heatmap({venue: frame})`` reads them
-    (an engine without per-venue tiers estimates every venue with the symbol's table)."""
-    if "venue" not in {f.name for f in fields(EngineParams)}:
-        return {}
-    key = str(name).strip().lower()
-    return {"venue": key} if key in getattr(brackets, "FORMULAS", {}) else {}
-
-
-def _add(arrays: list):
-    if any(a is None for a in arrays):
-        return None
-    out = np.array(arrays[0], dtype=float, copy=True)
-    for a in arrays[1:]:
-        out += a
-    return out
 
 
 def sum_venues(parts: Mapping[str, Heatmap]) -> Heatmap:
@@ -323,19 +304,4 @@ def sum_venues(parts: Mapping[str, Heatmap]) -> Heatmap:
             raise InputError(f"venue {name!r} has other columns or bins: estimate one window")
     if len(hms) == 1:
         return replace(first, venues=dict(parts))
-    return replace(
-        first,
-        long_usd=_add([h.long_usd for h in hms]),
-        short_usd=_add([h.short_usd for h in hms]),
-        overflow_long_usd=_add([h.overflow_long_usd for h in hms]),
-        overflow_short_usd=_add([h.overflow_short_usd for h in hms]),
-        predicted_long_usd=sum((h.predicted_long_usd for h in hms[1:]), first.predicted_long_usd),
-        predicted_short_usd=sum(
-            (h.predicted_short_usd for h in hms[1:]), first.predicted_short_usd
-        ),
-        flows=sum((h.flows for h in hms[1:]), first.flows),
-        long_usd_by_tier=_add([h.long_usd_by_tier for h in hms]),
-        short_usd_by_tier=_add([h.short_usd_by_tier for h in hms]),
-        source={**first.source, "venues": tuple(parts)},
-        venues=dict(parts),
-    )
+    return sum_heatmaps(parts)
