@@ -6,28 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from venue_frames import other_venue
 
 import liqlib as lq
 from liqlib.errors import InputError
 from liqlib.viz import explorer as X
 
 
-def _venue(market, share: float, basis: float):
-    out = market.copy()
-    for col in ("open", "high", "low", "close", "mark_open", "mark_high", "mark_low", "mark_close"):
-        if col in out:
-            out[col] = market[col] * (1 + basis)
-    for col in ("oi_coin", "oi_usd", "volume", "quote_volume"):
-        if col in out:
-            out[col] = market[col] * share
-    out.attrs = dict(market.attrs)
-    return out
-
-
 @pytest.fixture(scope="module")
 def markets():
     m = lq.make_synthetic_market(2_000, seed=11)
-    return {"binance": m, "bybit": _venue(m, 0.6, 5e-4), "okx": _venue(m, 0.3, -4e-4)}
+    return {"binance": m, "bybit": other_venue(m, 0.6, 5e-4), "okx": other_venue(m, 0.3, -4e-4)}
 
 
 @pytest.fixture(scope="module")

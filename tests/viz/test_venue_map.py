@@ -11,28 +11,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from venue_frames import other_venue
 
 import liqlib as lq
 from liqlib.errors import InputError
 from liqlib.viz import plot as P
 
 
-def _venue(market, share: float, basis: float):
-    out = market.copy()
-    for col in ("open", "high", "low", "close", "mark_open", "mark_high", "mark_low", "mark_close"):
-        if col in out:
-            out[col] = market[col] * (1 + basis)
-    for col in ("oi_coin", "oi_usd", "volume", "quote_volume"):
-        if col in out:
-            out[col] = market[col] * share
-    out.attrs = dict(market.attrs)
-    return out
-
-
 @pytest.fixture(scope="module")
 def markets():
     m = lq.make_synthetic_market(1_500, seed=3)
-    return {"binance": m, "bybit": _venue(m, 0.5, 4e-4), "okx": _venue(m, 0.25, -3e-4)}
+    return {"binance": m, "bybit": other_venue(m, 0.5, 4e-4), "okx": other_venue(m, 0.25, -3e-4)}
 
 
 @pytest.fixture(scope="module")
