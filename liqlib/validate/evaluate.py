@@ -261,6 +261,22 @@ def told_kw(leverage) -> dict:
     return {"turnover": {"mix_basis": "opened"}}
 
 
+def ranking_row(r: pd.Series) -> dict:
+    """A scenario table's ranking columns from one :func:`scorecard` row: Spearman of the
+    total with its CI, its paired difference to range x OI with CI (NaN for a baseline), the
+    share of bars predicted zero and predicted / realized USD."""
+    return {
+        "spearman_total": r["spearman_total"],
+        "spearman_total_lo": r["spearman_total_lo"],
+        "spearman_total_hi": r["spearman_total_hi"],
+        "d_spearman_vs_range": r.get("d_spearman_total", np.nan),
+        "d_lo": r.get("d_spearman_total_lo", np.nan),
+        "d_hi": r.get("d_spearman_total_hi", np.nan),
+        "pred_zero_share": r["pred_zero_share_total"],
+        "pred_real_ratio": r["pred_real_ratio_total"],
+    }
+
+
 def evaluate_scenarios(
     scenarios: Mapping[str, Scenario],
     seeds: Iterable[int],
@@ -303,16 +319,7 @@ def evaluate_scenarios(
                 row = {"scenario": name, "seed": int(seed), "prediction": pred}
                 if pred in ev.density.index:
                     row.update(ev.density.loc[pred].to_dict())
-                row.update(
-                    spearman_total=r["spearman_total"],
-                    spearman_total_lo=r["spearman_total_lo"],
-                    spearman_total_hi=r["spearman_total_hi"],
-                    d_spearman_vs_range=r.get("d_spearman_total", np.nan),
-                    d_lo=r.get("d_spearman_total_lo", np.nan),
-                    d_hi=r.get("d_spearman_total_hi", np.nan),
-                    pred_zero_share=r["pred_zero_share_total"],
-                    pred_real_ratio=r["pred_real_ratio_total"],
-                )
+                row.update(ranking_row(r))
                 rows.append(row)
     return pd.DataFrame(rows).set_index(["scenario", "seed", "prediction"])
 

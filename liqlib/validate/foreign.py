@@ -18,7 +18,7 @@ from liqlib.data.time import interval_arg
 from liqlib.errors import InputError
 from liqlib.estimate.registry import MODELS
 from liqlib.sim.scenarios import SCENARIOS, simulate_scenario
-from liqlib.validate.evaluate import evaluate_market
+from liqlib.validate.evaluate import evaluate_market, ranking_row
 from liqlib.validate.positions import distance_profile
 
 __all__ = ["evaluate_foreign_scenarios"]
@@ -108,16 +108,7 @@ def evaluate_foreign_scenarios(
                     hm = ev.heatmaps[pred]
                     near = [distance_profile(hm, c)[:5].sum() for c in range(len(hm.times))]
                     row["share_within_10"] = float(np.mean(near))
-                row.update(
-                    spearman_total=r["spearman_total"],
-                    spearman_total_lo=r["spearman_total_lo"],
-                    spearman_total_hi=r["spearman_total_hi"],
-                    d_spearman_vs_range=r.get("d_spearman_total", np.nan),
-                    d_lo=r.get("d_spearman_total_lo", np.nan),
-                    d_hi=r.get("d_spearman_total_hi", np.nan),
-                    pred_zero_share=r["pred_zero_share_total"],
-                    pred_real_ratio=r["pred_real_ratio_total"],
-                )
+                row.update(ranking_row(r))
                 rows.append(row)
     out = pd.DataFrame(rows).set_index(["scenario", "seed", "prediction"])
     out.attrs["synthetic"] = True
