@@ -141,6 +141,7 @@ _LAZY = {
     "compare_to_positions": "liqlib.validate.positions",
     "evaluate_foreign_scenarios": "liqlib.validate.foreign",
     "level_ratio": "liqlib.validate.level",
+    "compare_open_interest": "liqlib.validate.level",
     "recording_market": "liqlib.validate.recorded",
     "score_recording": "liqlib.validate.recorded",
     "unit_predictions": "liqlib.estimate.level",
@@ -226,7 +227,12 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from liqlib.stories.scan import scan
     from liqlib.validate import evaluate
     from liqlib.validate.foreign import evaluate_foreign_scenarios
-    from liqlib.validate.level import level_ratio, rolling_level_scores, summarize_level_scores
+    from liqlib.validate.level import (
+        compare_open_interest,
+        level_ratio,
+        rolling_level_scores,
+        summarize_level_scores,
+    )
     from liqlib.validate.positions import compare_to_positions
     from liqlib.validate.recorded import recording_market, score_recording
     from liqlib.viz.explorer import make_heatmap_explorer
@@ -356,6 +362,7 @@ __all__ = [
     "compare_to_positions",
     "evaluate_foreign_scenarios",
     "level_ratio",
+    "compare_open_interest",
     "recording_market",
     "score_recording",
     "unit_predictions",

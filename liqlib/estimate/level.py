@@ -243,7 +243,10 @@ def derive_level_prior(
         Implied shares per period from counts known to miss liquidations (Binance-only:
         Binance publishes at most one liquidation per second per symbol).
     aggregate_shares : pandas.Series
-        Implied shares per period from exchange-aggregated counts.
+        Implied shares per period from counts summed over more venues than the open interest
+        they are divided by (the shared BTC window: Binance, Bybit and OKX liquidations on
+        Binance's open interest, measured by :func:`liqlib.validate.level.compare_open_interest`),
+        so biased up. The two sources err in opposite directions: hence their geometric mean.
     basis : str
         The one-line provenance shown in figures.
 

@@ -457,8 +457,9 @@ class LevelPrior:
 #: docstring for the sources and the rule; notebook 05 reruns it): the geometric mean of the
 #: share implied by a year of Binance-only realized liquidations on ETH and SOL (a lower bound:
 #: Binance publishes at most one liquidation per second per symbol) and the share implied by
-#: exchange-aggregated BTC liquidations on the first half of the shared 30-minute window; the
-#: band spans the two, widened by their month-to-month spread.
+#: BTC liquidations on the first half of the shared 30-minute window (Binance, Bybit and OKX
+#: counts on Binance's open interest: biased up); the band spans the two, widened by their
+#: month-to-month spread.
 DEFAULT_LEVEL = LevelPrior(
     share=0.0352,
     low=0.00875,

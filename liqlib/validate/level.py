@@ -19,7 +19,7 @@ from liqlib.estimate.level import fit_level_curve
 from liqlib.estimate.priors import DEFAULT_LEVEL
 from liqlib.validate.bootstrap import block_bootstrap_ci
 
-__all__ = ["level_ratio", "rolling_level_scores", "summarize_level_scores"]
+__all__ = ["compare_open_interest", "level_ratio", "rolling_level_scores", "summarize_level_scores"]
 
 
 def level_ratio(
@@ -159,3 +159,51 @@ def summarize_level_scores(table: pd.DataFrame) -> dict:
             "periods": int(x.size),
         }
     return summary
+
+
+def compare_open_interest(oi: pd.Series, reference: pd.Series) -> dict:
+    """How one open-interest series compares with another where their times meet.
+
+    Used to find which venues an export's open interest covers: a series that is one venue's
+    reads ~1x that venue's own, while several venues' would read well above it. A level
+    scored against realized counts of more venues than the open interest covers is biased
+    low by that scope alone (see :func:`liqlib.data.sources.coinglass.load_coinglass_regime_csv`).
+
+    Parameters
+    ----------
+    oi, reference : pandas.Series
+        Open interest (USD) indexed by UTC time.
+
+    Returns
+    -------
+    dict
+        ``n`` (shared times), ``median`` (of ``oi / reference``), ``q05`` and ``q95``.
+
+    Raises
+    ------
+    InputError
+        Fewer than 10 shared times, or a value that is not > 0.
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2026-06-07", periods=12, freq="30min", tz="UTC")
+    >>> compare_open_interest(pd.Series(2.0, index=idx), pd.Series(1.0, index=idx))["median"]
+    2.0
+    """
+    j = pd.concat(
+        [pd.Series(oi, dtype=float), pd.Series(reference, dtype=float)], axis=1, join="inner"
+    )
+    j = j.dropna()
+    if len(j) < 10:
+        raise InputError(
+            f"the two open-interest series share {len(j)} times (< 10): give series that overlap"
+        )
+    if (j.to_numpy() <= 0).any():
+        raise InputError("open interest must be > 0 USD: drop the empty rows first")
+    r = j.iloc[:, 0] / j.iloc[:, 1]
+    return {
+        "n": len(r),
+        "median": float(r.median()),
+        "q05": float(r.quantile(0.05)),
+        "q95": float(r.quantile(0.95)),
+    }

@@ -382,8 +382,38 @@ def test_regime_keeps_closed_30_minute_bars_and_drops_the_open_one_and_5_minute_
     assert realized["long_usd"].tolist() == [1.0, 2.0, 3.0]
     assert realized.index.equals(market.index)
     assert market.attrs["interval"] == "30m" and market.attrs["synthetic"] is False
-    assert "aggregated across exchanges (Coinglass v4)" in market.attrs["source"]
-    assert realized.attrs["bar"] == "30min"
+    assert "open interest of Binance BTCUSDT" in market.attrs["source"]
+    assert market.attrs["oi_venues"] == ("binance",)
+    assert realized.attrs["bar"] == "30min" and realized.attrs["venues"] is None  # no meta
+
+
+def test_the_venues_of_an_export_come_from_its_meta_file(tmp_path):
+    path = tmp_path / "coinglass_BTC_regime_30m_x.csv"
+    path.write_text(regime_csv([30, 30, 30]))
+    meta = tmp_path / "coinglass_BTC_regime_30m_x.meta.json"
+    meta.write_text(json.dumps({"requested": {"exchangeList": "Binance, Bybit,OKX"}}))
+    _, realized = G.load_coinglass_regime_csv(path)
+    assert realized.attrs["venues"] == ("binance", "bybit", "okx")
+    assert "summed over binance, bybit, okx" in realized.attrs["source"]
+    for broken in ("{not json", json.dumps({"requested": {}}), json.dumps([1])):
+        meta.write_text(broken)
+        assert G.export_venues(path) is None
+
+
+def test_the_oi_series_of_an_export_keeps_every_row_and_refuses_bad_values(tmp_path):
+    path = tmp_path / "regime.csv"
+    path.write_text(regime_csv([30, 30, 5, 5]))
+    oi = G.coinglass_oi_series(path)
+    assert len(oi) == 5 and oi.index.is_monotonic_increasing and (oi == 9e9).all()
+    path.write_text(regime_csv([30, 30]).replace(",9e9\n", ",-1\n", 1))
+    with pytest.raises(CorruptDataError, match="oi_close") as exc:
+        G.coinglass_oi_series(path)
+    one_line(exc)
+    path.write_text("timestamp,price_open\n1,2\n")
+    with pytest.raises(CorruptDataError, match="oi_close"):
+        G.coinglass_oi_series(path)
+    with pytest.raises(InputError, match="does not exist"):
+        G.coinglass_oi_series(tmp_path / "nope.csv")
 
 
 def test_regime_drops_a_final_bar_it_cannot_prove_closed_and_keeps_bars_before_gaps(tmp_path):
@@ -438,6 +468,20 @@ def test_real_regime_window_has_875_closed_bars_and_2_19_billion_usd(shared_data
     assert market["oi_usd"].between(5e9, 9e9).all()
     hm = lq.estimate_heatmap(market, "oi-flow", split="even", n_bins=200, max_columns=50)
     assert np.isfinite(hm.long_usd).all() and hm.predicted_long_usd.sum() > 0
+
+
+@pytest.mark.realdata
+def test_the_real_window_counts_three_venues_liquidations_on_binance_open_interest(shared_data):
+    """The regime export's liquidations are Binance+Bybit+OKX (its meta), but its open
+    interest is Binance BTCUSDT's: it matches Coinglass's Binance-only export where they meet
+    (three venues' would read about twice it)."""
+    folder = shared_data / REALDATA
+    market, realized = G.load_coinglass_regime_csv(folder / "coinglass_BTC_regime_30m_0.05y.csv")
+    assert realized.attrs["venues"] == ("binance", "bybit", "okx")
+    binance = G.coinglass_oi_series(folder / "coinglass_BTC_regime_binance_5m_14d.csv")
+    cmp = lq.compare_open_interest(market["oi_usd"], binance)
+    assert cmp["n"] >= 50
+    assert 0.99 <= cmp["median"] <= 1.01 and 0.97 <= cmp["q05"] and cmp["q95"] <= 1.03
 
 
 @pytest.mark.realdata

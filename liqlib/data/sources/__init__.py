@@ -23,6 +23,8 @@ functions are pure and take the bytes or text of one file.
 """
 
 from liqlib.data.sources.coinglass import (
+    coinglass_oi_series,
+    export_venues,
     fetch_coinglass_liquidations,
     load_coinglass_regime_csv,
     load_realized_liquidations,
@@ -30,6 +32,8 @@ from liqlib.data.sources.coinglass import (
 )
 
 __all__ = [
+    "coinglass_oi_series",
+    "export_venues",
     "fetch_coinglass_liquidations",
     "load_coinglass_regime_csv",
     "load_realized_liquidations",

@@ -53,6 +53,8 @@ __all__ = [
     "API_KEY_ENV",
     "COINGLASS_URL_ENV",
     "fetch_coinglass_liquidations",
+    "coinglass_oi_series",
+    "export_venues",
     "load_coinglass_regime_csv",
     "load_realized_liquidations",
     "parse_coinglass_liquidations",
@@ -674,8 +676,15 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
     """The Coinglass 30-minute "regime" export: a market frame and its realized liquidations.
 
     The file (``coinglass_BTC_regime_30m_*.csv``) holds 30-minute BTC bars with price OHLC,
-    open-interest OHLC (USD, ``oi_*``) and realized liquidations, all aggregated across
-    exchanges by Coinglass v4, followed by 5-minute rows of another source (no liquidations).
+    open-interest OHLC (USD, ``oi_*``) and realized liquidations (Coinglass v4), followed by
+    5-minute rows of another source (no liquidations). **The two are of different scope**:
+    the liquidations are summed over the venues of the export's ``exchangeList`` (Binance,
+    Bybit and OKX in the shared window's ``.meta.json``), while its open interest is Binance
+    BTCUSDT's alone: where it overlaps Coinglass's Binance-only BTCUSDT export
+    (``coinglass_BTC_regime_binance_5m_14d.csv``) the two series agree within 1 % (tested),
+    and three venues' open interest would be about twice it. A model run on this open
+    interest predicts Binance's liquidations, so against these realized counts a right model
+    reads predicted / realized at Binance's share of the venues' liquidations, below 1.
 
     Which rows are kept:
 
@@ -704,10 +713,13 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
         fraction that ``funding_rate`` means. ``attrs``: ``symbol`` "BTCUSDT", ``source``,
         ``interval`` "30m", ``synthetic`` False, ``start``, ``end``, ``gaps``,
         ``dropped_rows``, ``dropped_open_bar``, ``oi_timing`` "close" (a row's open interest
-        is the state after its bar; the "turnover" model reads it).
+        is the state after its bar; the "turnover" model reads it), ``oi_venues``
+        ``("binance",)`` (measured, see above).
     realized : pandas.DataFrame
         The same bars: ``long_usd``, ``short_usd`` (USD liquidated, summed over exchanges);
-        ``attrs`` ``symbol`` "BTC", ``bar`` "30min", ``source``, ``synthetic`` False.
+        ``attrs`` ``symbol`` "BTC", ``bar`` "30min", ``source``, ``synthetic`` False,
+        ``venues`` (the export's ``exchangeList`` from its ``.meta.json``, lower case; None
+        without one: :func:`export_venues`).
 
     Raises
     ------
@@ -784,14 +796,15 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
     sh = _numbers(part["liquidation_short_usd"], "liquidation_short_usd", part_label, source)
     index = times[rows].rename(C.TIME)
     gaps, missing_bars = find_gaps(index, REGIME_BAR)
-    what = "aggregated across exchanges (Coinglass v4)"
+    venues = export_venues(path)
+    named = ", ".join(venues) if venues else "the export's exchanges (no .meta.json beside it)"
     market = pd.DataFrame(
         {**px, C.OI_USD: oi, C.OI_COIN: oi / c},
         index=index,
     )
     market.attrs = {
         "symbol": "BTCUSDT",
-        "source": f"{path.name}: price OHLC and open interest {what}",
+        "source": f"{path.name}: price OHLC and open interest of Binance BTCUSDT (Coinglass v4)",
         "interval": "30m",
         "synthetic": False,
         "start": index[0].isoformat(),
@@ -801,14 +814,92 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
         "dropped_rows": int(len(raw) - rows.size),
         "dropped_open_bar": dropped_open.isoformat() if dropped_open is not None else None,
         "oi_timing": "close",
+        "oi_venues": ("binance",),
     }
     realized = pd.DataFrame({"long_usd": lg, "short_usd": sh}, index=index)
     realized.attrs = {
         "symbol": "BTC",
-        "source": f"{path.name}: realized liquidations {what}",
+        "source": f"{path.name}: realized liquidations summed over {named} (Coinglass v4)",
+        "venues": venues,
         "bar": "30min",
         "synthetic": False,
         "gaps": gaps,
         "missing_bars": missing_bars,
     }
     return market, realized
+
+
+def export_venues(path: str | os.PathLike) -> tuple[str, ...] | None:
+    """The venues a Coinglass export's liquidations are summed over, from its ``.meta.json``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The export (``X.csv``); its metadata is ``X.meta.json`` beside it, whose
+        ``requested.exchangeList`` ("Binance,Bybit,OKX") names the venues.
+
+    Returns
+    -------
+    tuple of str or None
+        Lower-case venue names, or None when there is no readable metadata file or it names
+        none (the export then says nothing about its scope).
+
+    Examples
+    --------
+    >>> export_venues("/nonexistent/coinglass_BTC_regime_30m.csv") is None
+    True
+    """
+    path = Path(path)
+    meta = path.with_name(path.name.removesuffix(path.suffix) + ".meta.json")
+    try:
+        listed = json.loads(meta.read_text())["requested"]["exchangeList"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    names = tuple(v.strip().lower() for v in str(listed).split(",") if v.strip())
+    return names or None
+
+
+def coinglass_oi_series(path: str | os.PathLike) -> pd.Series:
+    """The open interest of any Coinglass export with ``timestamp`` and ``oi_close`` columns.
+
+    Every row is kept (30-minute and 5-minute rows alike), so two exports can be compared
+    where their times meet, e.g. to find which venues an export's open interest covers.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The CSV export.
+
+    Returns
+    -------
+    pandas.Series
+        ``oi_usd`` (USD, after the row's bar) indexed by the row's UTC time, duplicates
+        dropped (first kept), sorted.
+
+    Raises
+    ------
+    InputError
+        The file does not exist.
+    CorruptDataError
+        No ``timestamp`` / ``oi_close`` column, or a value that is not a positive number.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise InputError(f"Coinglass export {path} does not exist: pass the path of a CSV export")
+    source = str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        detail = " ".join(str(exc).split())[:160]
+        raise CorruptDataError(f"{source}: {detail}; {_FIX}") from None
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    if "timestamp" not in raw.columns or "oi_close" not in raw.columns:
+        raise CorruptDataError(f"{source} lacks a timestamp or oi_close column: not an OI export")
+
+    def label(i: int) -> str:
+        return f"line {i + 2}"
+
+    times = _times(raw[["timestamp"]], label, source)
+    oi = _numbers(raw["oi_close"], "oi_close", label, source, positive=True)
+    out = pd.Series(oi, index=times.rename(C.TIME), name=C.OI_USD)
+    return out[~out.index.duplicated()].sort_index()
