@@ -118,3 +118,18 @@ def test_bad_options_say_what_to_use(base):
         zones.compute_hot_zones(base, min_prominence=1.5)
     with pytest.raises(lq.InputError, match="neighbourhood_pct"):
         zones.compute_hot_zones(base, neighbourhood_pct=0)
+
+
+def test_the_reports_table_ranks_zones_and_compares_each_to_the_next():
+    from liqlib.stories import story
+
+    hm = lq.estimate_heatmap(lq.load_demo(), n_bins=400, max_columns=20)
+    z = zones.compute_hot_zones(hm, top_n=8, min_prominence=0.05)
+    t = story.hot_zones_table(z)
+    assert len(t) == len(z) >= 2
+    assert t["rank"].tolist() == list(range(1, len(z) + 1))
+    assert t["USD at stake"].is_monotonic_decreasing
+    usd = t["USD at stake"].to_numpy()
+    assert np.allclose(t["x next zone"].to_numpy()[:-1], usd[:-1] / usd[1:])
+    assert np.isnan(t["x next zone"].iloc[-1])
+    assert story.hot_zones_table(z.iloc[:0]).empty
