@@ -1,5 +1,6 @@
 """Stage 6, stories: what the notebooks tell from a heatmap: hot zones and alerts, the
-beginners' calculator, guidance tested on data, case studies, cited figures, report windows.
+beginners' calculator, guidance tested on data, case studies, cited figures, report windows, what hot zones are
+worth beyond distance.
 """
 
 import lazy_loader as _lazy
@@ -14,6 +15,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "report_window",
         "story",
         "views",
+        "zone_worth",
         "zones",
     ],
 )

@@ -3,8 +3,9 @@
 At many times ``t`` on many symbols, the map at ``t`` (the model's estimate from the candles up
 to ``t``, nothing later) gives each side's biggest zone within ``max_distance_pct``: bands of
 ``zone_pct`` % counted outwards from the price, as :func:`liqlib.stories.zones.compute_hot_zones`
-bands them. The **bigger cluster** is the larger of the two; ``D`` is the distance (%) from the
-price to its middle. Over the next ``h`` hours (candles strictly after ``t``):
+bands them with ``method="bands"`` (the report's default zones are distinct peaks instead).
+The **bigger cluster** is the larger of the two; ``D`` is the distance (%) from the price to
+its middle. Over the next ``h`` hours (candles strictly after ``t``):
 
 - **hit**: did price reach the level (low <= level below, high >= level above)?
 - **signed move**: the close-to-close return at ``t + h`` (%) signed towards the level.
@@ -120,7 +121,7 @@ def with_constant_oi(market: pd.DataFrame, oi_usd: float = 1e9) -> pd.DataFrame:
 
 
 def biggest_zones(hm, zone_pct: float = 0.5, max_distance_pct: float = 10.0) -> pd.DataFrame:
-    """Each column's biggest zone on each side (vectorised ``compute_hot_zones`` banding).
+    """Each column's biggest zone on each side (vectorised ``compute_hot_zones(method="bands")``).
 
     Parameters
     ----------

@@ -21,10 +21,12 @@ from liqlib.estimate.heatmap import Heatmap
 from liqlib.viz.units import format_usd
 
 __all__ = [
+    "HOT_ZONES_FORMAT",
     "alerts_table",
     "biggest_drop",
     "status_banner",
     "crash_hour",
+    "hot_zones_table",
     "daily_summary",
     "longs_reached",
     "hourly_liquidations",
@@ -457,3 +459,55 @@ def alerts_table(alerts: pd.DataFrame, within_pct: float) -> pd.DataFrame:
             "share of nearby USD (%)": alerts["share_pct"].to_numpy(),
         }
     )[cols]
+
+
+#: ``Styler.format`` of :func:`hot_zones_table`
+HOT_ZONES_FORMAT = {
+    "from (USD)": "{:,.6g}",
+    "to (USD)": "{:,.6g}",
+    "distance (%)": "{:+.2f} %",
+    "USD at stake": "{:,.0f}",
+    "x next zone": "{:.2f}x",
+    "prominence (%)": "{:.0f} %",
+}
+
+
+def hot_zones_table(zones: pd.DataFrame) -> pd.DataFrame:
+    """Hot zones ranked by USD, with readable columns and how far each stands above the next.
+
+    Parameters
+    ----------
+    zones : pandas.DataFrame
+        From :func:`liqlib.stories.zones.compute_hot_zones`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per zone, the most USD first: ``rank``, ``side``, ``from (USD)``, ``to (USD)``,
+        ``distance (%)``, ``USD at stake``, ``x next zone`` (its USD over the next-ranked
+        zone's; NaN for the last) and ``prominence (%)``.
+
+    Examples
+    --------
+    >>> z = pd.DataFrame({"side": ["long", "short"], "zone_lo": [95.0, 104.0],
+    ...                   "zone_hi": [95.5, 104.5], "usd": [2e6, 5e6], "distance_pct": [-4.75, 4.25],
+    ...                   "prominence_pct": [60.0, 80.0], "rank": [2, 1]})
+    >>> hot_zones_table(z)["x next zone"].tolist()
+    [2.5, nan]
+    """
+    z = zones.sort_values("rank")
+    usd = z["usd"].to_numpy(dtype=float)
+    ratio = np.append(usd[:-1] / usd[1:], np.nan) if len(usd) else usd
+    side = z["side"].map({"long": "longs (price falls)", "short": "shorts (price rises)"})
+    return pd.DataFrame(
+        {
+            "rank": z["rank"].to_numpy(),
+            "side": side.to_numpy(),
+            "from (USD)": z["zone_lo"].to_numpy(),
+            "to (USD)": z["zone_hi"].to_numpy(),
+            "distance (%)": z["distance_pct"].to_numpy(),
+            "USD at stake": usd,
+            "x next zone": ratio,
+            "prominence (%)": z["prominence_pct"].to_numpy(),
+        }
+    )

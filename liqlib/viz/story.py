@@ -118,9 +118,10 @@ def plot_zones(
     levels = dict(levels or {})
     when = pd.Timestamp(zones.attrs["time"]).strftime("%Y-%m-%d %H:%M UTC")
     band = "" if within_pct is None else f", alert band ±{within_pct:g} %"
+    kind = "bands" if zones.attrs.get("method") == "bands" else "peaks"
     default = (
-        f"Liquidation map at {when} with {len(zones)} hot zones (bands of "
-        f"{zones.attrs.get('zone_pct', float('nan')):g} % within "
+        f"Liquidation map at {when} with {len(zones)} hot zones ({kind}, "
+        f"{zones.attrs.get('zone_pct', float('nan')):g} % wide, within "
         f"{zones.attrs.get('max_distance_pct', float('nan')):g} % of the price){band}"
         f"\n{_data_label(market, hm)}"
     )

@@ -12,7 +12,7 @@ import pytest
 
 import liqlib as lq
 from liqlib.report.run import read_records, run_notebook, to_html
-from liqlib.stories import calculator, guidance
+from liqlib.stories import calculator, guidance, zones
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "00-liquidation-basics.ipynb"
 PARAMS = {"LAST_DAYS": 2, "N_BINS": 200, "MAX_COLUMNS": 150}
@@ -69,6 +69,10 @@ def test_00_liquidation_basics_on_the_demo(tmp_path, monkeypatch):
     # the default model starts from the book opened before any window: a 5-minute window
     # already holds most of what 24 hours do (an empty-start model would hold almost nothing)
     assert rec["windows_usd_within"]["5min"] > 0.5 * rec["windows_usd_within"]["24h"]
+    # the hot zones named are the map's distinct peaks, ranked by USD (from zones directly)
+    hot = zones.compute_hot_zones(lq.estimate_heatmap(market, params=params), top_n=6)
+    assert rec["hot_zones_usd"] == pytest.approx(hot.sort_values("rank")["usd"].round(2).tolist())
+    assert rec["hot_zones_usd"] == sorted(rec["hot_zones_usd"], reverse=True)
 
     # every exercise non-trivial; each answer is the one computed here from the same inputs
     answers = calculator.exercise_answers(

@@ -135,6 +135,29 @@ def test_report_draws_the_demos_simulated_realized_liquidations(symbol_report):
 
 @pytest.mark.slow
 @pytest.mark.notebook
+def test_report_says_what_its_hot_zones_are_worth(symbol_report):
+    """The hot zones are ranked, distinct peaks; on the demo the page prints the structure
+    lift of its SIMULATED liquidations, its CI and a verdict, all from the recorded numbers."""
+    out, proc = symbol_report
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    page = out / "20-report-BTCUSDT-12h.html"
+    rec = read_records(page.with_suffix(".ipynb"))
+    usd = rec["hot_zones_usd"]
+    assert usd == sorted(usd, reverse=True)
+    text = _text(page.read_text())
+    assert "Do the hot zones carry information beyond distance?" in text
+    lift = rec["structure_lift"]
+    assert lift is not None and lift["lift_lo"] <= lift["lift"] <= lift["lift_hi"]
+    for value in (lift["lift"], lift["lift_lo"], lift["lift_hi"]):
+        assert f"{value:+.3f}" in text
+    assert "SIMULATED" in rec["structure_text"]
+    assert rec["structure_text"].split(" (**")[0] in text  # "On N hourly bars over D day(s)"
+    verdict = ("better than distance", "not distinguishable", "worse than distance")
+    assert sum(v in rec["structure_text"] for v in verdict) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_a_secret_in_the_environment_never_lands_in_a_report(symbol_report):
     out, proc = symbol_report
     assert proc.returncode == 0, proc.stderr[-2000:]

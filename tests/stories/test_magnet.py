@@ -10,6 +10,8 @@ import pytest
 import liqlib as lq
 from liqlib.stories import magnet, zones
 
+BANDS = "bands"  # the magnet back-test bands the map as compute_hot_zones(method="bands")
+
 
 @pytest.fixture(scope="module")
 def btc_week():
@@ -23,7 +25,9 @@ def test_biggest_zones_match_compute_hot_zones(btc_week):
     _, hm = btc_week
     z = magnet.biggest_zones(hm, zone_pct=0.5, max_distance_pct=10.0)
     for t in hm.times[::7]:
-        hot = zones.compute_hot_zones(hm, at=t, zone_pct=0.5, max_distance_pct=10.0, top_n=10_000)
+        hot = zones.compute_hot_zones(
+            hm, at=t, zone_pct=0.5, max_distance_pct=10.0, top_n=10_000, method=BANDS
+        )
         for side in ("long", "short"):
             rows = hot[hot["side"] == side]
             best = rows.loc[rows["usd"].idxmax()]
@@ -37,7 +41,9 @@ def test_events_match_a_plain_loop(btc_week):
     ev = magnet.magnet_events(hm, market, "BTC", cfg).set_index("time")
     assert len(ev) > 30
     for t, row in ev.iloc[::5].iterrows():
-        hot = zones.compute_hot_zones(hm, at=t, zone_pct=0.5, max_distance_pct=10.0, top_n=10_000)
+        hot = zones.compute_hot_zones(
+            hm, at=t, zone_pct=0.5, max_distance_pct=10.0, top_n=10_000, method=BANDS
+        )
         big = hot.loc[hot["usd"].idxmax()]  # the bigger cluster is the biggest zone overall
         assert row["side"] == big["side"]
         px = hot.attrs["price"]

@@ -31,7 +31,8 @@ def hm(market):
 
 
 def test_hot_zones_sum_the_map_by_side_and_distance(hm):
-    z = zones.compute_hot_zones(hm, zone_pct=1.0, max_distance_pct=10.0, top_n=100)
+    """The fixed tiling (``method="bands"``) shares out every USD within the distance."""
+    z = zones.compute_hot_zones(hm, zone_pct=1.0, max_distance_pct=10.0, top_n=100, method="bands")
     lm = hm.liquidation_map()
     px = lm.attrs["price"]
     d = (lm.index.to_numpy() / px - 1) * 100
@@ -45,7 +46,7 @@ def test_hot_zones_sum_the_map_by_side_and_distance(hm):
     assert (z.loc[z["side"] == "long", "zone_hi"] <= px * (1 + 1e-12)).all()
     assert (z.loc[z["side"] == "short", "zone_lo"] >= px * (1 - 1e-12)).all()
     assert np.all(np.diff(z["distance_pct"].abs()) >= 0)  # nearest first
-    top = zones.compute_hot_zones(hm, zone_pct=1.0, max_distance_pct=10.0, top_n=3)
+    top = zones.compute_hot_zones(hm, zone_pct=1.0, max_distance_pct=10.0, top_n=3, method="bands")
     assert sorted(top["usd"]) == sorted(z["usd"].nlargest(3))
 
 
