@@ -142,6 +142,7 @@ _LAZY = {
     "evaluate_foreign_scenarios": "liqlib.validate.foreign",
     "level_ratio": "liqlib.validate.level",
     "compare_open_interest": "liqlib.validate.level",
+    "model_speed": "liqlib.validate.speed",
     "recording_market": "liqlib.validate.recorded",
     "score_recording": "liqlib.validate.recorded",
     "unit_predictions": "liqlib.estimate.level",
@@ -235,6 +236,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     )
     from liqlib.validate.positions import compare_to_positions
     from liqlib.validate.recorded import recording_market, score_recording
+    from liqlib.validate.speed import model_speed
     from liqlib.viz.explorer import make_heatmap_explorer
     from liqlib.viz.level import plot_level_ratios
     from liqlib.viz.plot import plot_heatmap, plot_liquidation_map, plot_market
@@ -363,6 +365,7 @@ __all__ = [
     "evaluate_foreign_scenarios",
     "level_ratio",
     "compare_open_interest",
+    "model_speed",
     "recording_market",
     "score_recording",
     "unit_predictions",

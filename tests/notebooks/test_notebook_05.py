@@ -16,7 +16,15 @@ from liqlib.report.run import read_records, run_notebook
 from liqlib.validate import evaluate as ev
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "05-validation.ipynb"
-PARAMS = {"SEEDS": [1], "SIM_DAYS": 1.5, "LIVE_POSITIONS": 4_000, "N_BOOT": 30, "N_BINS": 600}
+PARAMS = {
+    "SEEDS": [1],
+    "SIM_DAYS": 1.5,
+    "LIVE_POSITIONS": 4_000,
+    "N_BOOT": 30,
+    "N_BINS": 600,
+    "SPEED_CANDLES": 3_000,
+    "SPEED_RUNS": 1,
+}
 
 
 @pytest.mark.notebook
@@ -39,6 +47,11 @@ def test_05_validation_records_match_direct_computation(tmp_path, monkeypatch):
     executed = run_notebook(NOTEBOOK, tmp_path / "out", params, timeout_s=600)
     rec = read_records(executed)
     assert rec["synthetic"] is True and "SIMULATED" in rec["data_note"]
+    # section 8: every model timed, the units consistent
+    assert set(rec["speed"]) == set(lq.MODELS)
+    for row in rec["speed"].values():
+        assert row["candles_per_s"] * row["seconds"] == pytest.approx(3_000, rel=1e-4)
+    assert rec["speed"][lq.DEFAULT_MODEL]["vs_default"] == pytest.approx(1.0)
 
     # the scenario table, recomputed here
     scen = ev.evaluate_scenarios(
