@@ -318,44 +318,45 @@ def _sweep(edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, fro
 
 
 @njit(cache=True)
-def _snapshot(
-    edges, raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j, per_tier, tr, td
+def _snapshot_book(
+    edges, raw, dd, ovf_lo, ovf_hi, scale, lo, hi, s, t, j, tr, td, overflow, out_tier, per_tier
 ):
-    """Write the book as output column ``j`` (USD per bin, scaled).
+    """Add side ``s`` tier ``t`` to output column ``j``: its scaled explicit USD to ``tr``
+    and its scaled difference array to ``td`` (rows of B; :func:`_materialise` turns their
+    sums over the tiers into USD per bin), its overflow to ``overflow[s, j]``, and with
+    ``per_tier`` its own USD per bin to ``out_tier[s, j, t]`` (one running sum).
 
-    The tiers are summed first (``tr``, ``td``: zeroed work arrays of B), then one running sum
-    per side turns the summed difference array into USD per bin. Per-tier output takes one
-    running sum per tier.
+    Returns the book's bin range ``(lo, hi)`` (``hi < lo`` when it is empty).
     """
-    nb = raw.shape[2]
-    for s in range(2):
-        blo = nb
-        bhi = -1
-        for t in range(raw.shape[1]):
-            sc = scale[s, t]
-            l0 = lo[s, t]
-            h0 = hi[s, t]
-            overflow[s, j] += (ovf_lo[s, t] + ovf_hi[s, t]) * sc
-            if h0 < l0:
-                continue
-            blo = min(blo, l0)
-            bhi = max(bhi, h0)
-            rr = raw[s, t]
-            qq = dd[s, t]
-            for b in range(l0, h0 + 1):
-                tr[b] += rr[b] * sc
-                td[b] += qq[b] * sc
-            if per_tier:
-                c = 0.0
-                for k in range(h0 - l0 + 1):
-                    b = h0 - k if s == 0 else l0 + k
-                    c += qq[b]
-                    out_tier[s, j, t, b] = (rr[b] + (edges[b + 1] - edges[b]) * c) * sc
+    sc = scale[s, t]
+    l0 = lo[s, t]
+    h0 = hi[s, t]
+    overflow[s, j] += (ovf_lo[s, t] + ovf_hi[s, t]) * sc
+    if h0 < l0:
+        return l0, h0
+    rr = raw[s, t]
+    qq = dd[s, t]
+    for b in range(l0, h0 + 1):
+        tr[b] += rr[b] * sc
+        td[b] += qq[b] * sc
+    if per_tier:
         c = 0.0
-        for k in range(bhi - blo + 1):
-            b = bhi - k if s == 0 else blo + k
-            c += td[b]
-            v = tr[b] + (edges[b + 1] - edges[b]) * c
-            out[s, j, b] = v if v > 0.0 else 0.0
-            tr[b] = 0.0
-            td[b] = 0.0
+        for k in range(h0 - l0 + 1):
+            b = h0 - k if s == 0 else l0 + k
+            c += qq[b]
+            out_tier[s, j, t, b] = (rr[b] + (edges[b + 1] - edges[b]) * c) * sc
+    return l0, h0
+
+
+@njit(cache=True)
+def _materialise(edges, tr, td, out, s, blo, bhi):
+    """USD per bin of one side's column: ``out[b] = tr[b] + width_b * running sum of td``
+    over ``[blo, bhi]`` (from the top for longs, the bottom for shorts), clipped at 0. ``tr``
+    may be ``out`` itself (the explicit parts were summed into it); ``td`` is zeroed."""
+    c = 0.0
+    for k in range(bhi - blo + 1):
+        b = bhi - k if s == 0 else blo + k
+        c += td[b]
+        v = tr[b] + (edges[b + 1] - edges[b]) * c
+        out[b] = v if v > 0.0 else 0.0
+        td[b] = 0.0
