@@ -96,7 +96,7 @@ from liqlib.estimate.book import (
     _materialise,
     _renorm,
     _snapshot_book,
-    _sweep,
+    _sweep_book,
     grid_coordinates,
 )
 from liqlib.estimate.brackets import lp_factors
@@ -628,20 +628,226 @@ def _warm_book(edges, raw, xlo, xhi, tot, lo, hi, front, anchor, i0):
                 front[s, t] = xhi[s, t, hi[s, t]] if s == 0 else xlo[s, t, lo[s, t]]
 
 
-#: Tiers one thread advances together, candle by candle: their books (5 arrays of B bins,
-#: ~36 KB each at 1,000 bins) stay in the core's cache while the candles stream past, and
-#: their independent updates overlap in the CPU. (All 24 tiers at once thrashed the cache;
-#: one at a time leaves the CPU waiting on each update's chain of arithmetic.)
-TIER_GROUP = 4
-#: Output columns whose difference arrays are summed before they are turned into USD per
-#: bin: a work array of this many rows of B per side.
+#: Output columns whose books are summed before they are turned into USD per bin: each
+#: side's tiers run one after the other over the candles of this many columns (a tier's
+#: book, ~36 KB at 1,000 bins, stays in the core's cache while its candles stream past),
+#: with a work array of this many rows of B.
 COLUMN_BLOCK = 32
+
+
+@njit(cache=True)
+def _run_book(
+    s,
+    t,
+    i_start,
+    i_end,
+    j0,
+    j_stop,
+    edges,
+    c0,
+    inv,
+    use_log,
+    cka,
+    ckb,
+    ka,
+    kb,
+    stock,
+    survive,
+    entry_lo,
+    entry_hi,
+    sweep_p,
+    cpi,
+    ips,
+    coords,
+    target,
+    exposure,
+    raw,
+    dd,
+    dn,
+    xlo,
+    xhi,
+    tot,
+    ovf_lo,
+    ovf_hi,
+    scale,
+    lo,
+    hi,
+    front,
+    col_end,
+    per_tier,
+    out,
+    td,
+    span,
+    out_tier,
+    overflow,
+    flows,
+    tier_liq,
+):
+    """Candles ``i_start`` to ``i_end - 1`` (columns ``j0`` to ``j_stop - 1`` end among
+    them) of side ``s`` tier ``t``: steps 1-3 of the module docstring on its own book
+    (:mod:`liqlib.estimate.book`, its state held in local variables), its flows added to
+    the side's, and at each column's last candle its snapshot (step 4) added to ``out[s, j]``
+    and ``td[j - j0]`` (summed over the tiers, materialised by the caller)."""
+    nb = edges.size - 1
+    e0 = edges[0]
+    en = edges[nb]
+    record = tier_liq.shape[2] > 0
+    r = raw[s, t]
+    q = dd[s, t]
+    cn = dn[s, t]
+    xl = xlo[s, t]
+    xh = xhi[s, t]
+    tt = tot[s, t]
+    ol = ovf_lo[s, t]
+    oh = ovf_hi[s, t]
+    scl = scale[s, t]
+    l0 = lo[s, t]
+    h0 = hi[s, t]
+    fr = front[s, t]
+    kas = ka[s, t]
+    kbs = kb[s, t]
+    ckas = cka[s, t]
+    ckbs = ckb[s, t]
+    stk = stock[s, t]
+    j = j0
+    for i in range(i_start, i_end):
+        p = sweep_p[i]
+        # 1. hazard closes (the tier's lazy scale); survive is (n, T): per candle
+        f = survive[i, t]
+        sc = scl
+        m = (tt + ol + oh) * sc
+        if f < 1.0 and m > 0.0:
+            flows[3, s, i] += m * (1.0 - f)
+            m *= f
+            sc *= f
+            scl = sc
+            if sc < _RENORM_LOW:
+                tt, ol, oh, scl, l0, h0, fr = _renorm(r, q, tt, ol, oh, scl, l0, h0, fr)
+                sc = 1.0
+        # 2. sweep the levels the candle's extreme reached (one comparison if none)
+        liq = 0.0
+        if (oh > 0.0 or fr >= p) if s == 0 else (ol > 0.0 or fr <= p):
+            liq, tt, ol, oh, scl, l0, h0, fr = _sweep_book(
+                edges, r, q, cn, xl, xh, s, p, ips[i], tt, ol, oh, scl, l0, h0, fr
+            )
+            sc = scl
+            m = (tt + ol + oh) * sc
+        # 3. back to the target: open, or close proportionally
+        goal_oi = target[i]
+        if goal_oi == goal_oi:
+            goal = stk * goal_oi
+            d = goal - m
+            if d > 0.0:
+                a = kas * entry_lo[i]
+                b = kbs * entry_hi[i]
+                ca = ckas + coords[0, i] if use_log else a
+                cb = ckbs + coords[1, i] if use_log else b
+                rest = d
+                # the share `exposure` opened before the extreme: what it reached dies
+                first = d * exposure
+                hit = 0.0
+                if s == 0 and b >= p:
+                    hit = 1.0 if (b <= a or a >= p) else (b - p) / (b - a)
+                elif s == 1 and a <= p:
+                    hit = 1.0 if (b <= a or b <= p) else (p - a) / (b - a)
+                if hit > 1.0 - 1e-12:  # (a rounding hair from all of it)
+                    hit = 1.0
+                if hit > 0.0 and first > 0.0:
+                    liq += first * hit
+                    rest = d - first
+                    if rest <= 1e-12 * d:  # exposure 1 up to rounding: nothing after
+                        rest = 0.0
+                    if hit < 1.0:
+                        v = first * (1.0 - hit) / sc
+                        if s == 0:  # LPs in [a, p): opened below the low's reach
+                            tt, ol, oh, scl, l0, h0, fr = _deposit(
+                                edges, r, q, cn, xl, xh, s, v, a, p, ca, cpi[i], c0, inv,
+                                tt, ol, oh, scl, l0, h0, fr,
+                            )  # fmt: skip
+                        else:
+                            tt, ol, oh, scl, l0, h0, fr = _deposit(
+                                edges, r, q, cn, xl, xh, s, v, p, b, cpi[i], cb, c0, inv,
+                                tt, ol, oh, scl, l0, h0, fr,
+                            )  # fmt: skip
+                if rest <= 0.0:
+                    pass
+                elif a < b and a >= e0 and b <= en:
+                    # the common deposit, inline: [a, b] on the grid, O(1)
+                    rho = rest / (sc * (b - a))
+                    ia = _locate(edges, a, ca, c0, inv, nb)
+                    ib = _locate(edges, b, cb, c0, inv, nb)
+                    if ib > ia and b == edges[ib]:
+                        ib -= 1
+                    tt += rho * (b - a)
+                    if ia == ib:
+                        r[ia] += rho * (b - a)
+                        xl[ia] = min(xl[ia], a)
+                        xh[ia] = max(xh[ia], b)
+                    else:
+                        e1 = edges[ia + 1]
+                        r[ia] += (e1 - a) * rho
+                        xl[ia] = min(xl[ia], a)
+                        xh[ia] = max(xh[ia], e1)
+                        e1 = edges[ib]
+                        r[ib] += (b - e1) * rho
+                        xl[ib] = min(xl[ib], e1)
+                        xh[ib] = max(xh[ib], b)
+                        if ib - ia >= 2 and s == 0:
+                            q[ib - 1] += rho
+                            q[ia] -= rho
+                            cn[ib - 1] += 1
+                            cn[ia] -= 1
+                        elif ib - ia >= 2:
+                            q[ia + 1] += rho
+                            q[ib] -= rho
+                            cn[ia + 1] += 1
+                            cn[ib] -= 1
+                    l0 = min(l0, ia)
+                    h0 = max(h0, ib)
+                    if s == 0:
+                        fr = max(fr, b)
+                    else:
+                        fr = min(fr, a)
+                else:
+                    tt, ol, oh, scl, l0, h0, fr = _deposit(
+                        edges, r, q, cn, xl, xh, s, rest / sc, a, b, ca, cb, c0, inv,
+                        tt, ol, oh, scl, l0, h0, fr,
+                    )  # fmt: skip
+                flows[1, s, i] += d
+            elif d < 0.0 and m > 0.0:
+                flows[2, s, i] -= d
+                if goal <= 0.0:
+                    tt, ol, oh, scl, l0, h0, fr = _clear(r, q, cn, xl, xh, s, l0, h0, nb)
+                else:
+                    scl = sc * (goal / m)
+                    if scl < _RENORM_LOW:
+                        tt, ol, oh, scl, l0, h0, fr = _renorm(r, q, tt, ol, oh, scl, l0, h0, fr)
+        flows[0, s, i] += liq
+        if record:
+            tier_liq[s, t, i] = liq
+        # 4. snapshot: this book into column j (summed over the tiers)
+        if j < j_stop and i == col_end[j]:
+            k = j - j0
+            row = out_tier[s, j, t] if per_tier else td[k]
+            overflow[s, j] += _snapshot_book(
+                edges, r, q, ol, oh, scl, l0, h0, s, out[s, j], td[k], row, per_tier
+            )
+            if h0 >= l0:
+                span[k, 0] = min(span[k, 0], l0)
+                span[k, 1] = max(span[k, 1], h0)
+            j += 1
+    tot[s, t] = tt
+    ovf_lo[s, t] = ol
+    ovf_hi[s, t] = oh
+    scale[s, t] = scl
+    lo[s, t] = l0
+    hi[s, t] = h0
+    front[s, t] = fr
 
 
 @njit(cache=True)
 def _run_side(
     s,
-    group,
     block,
     edges,
     c0,
@@ -665,12 +871,12 @@ def _run_side(
     xlo,
     xhi,
     tot,
+    ovf_lo,
+    ovf_hi,
     scale,
     lo,
     hi,
     front,
-    ovf_lo,
-    ovf_hi,
     col_end,
     per_tier,
     out,
@@ -679,18 +885,15 @@ def _run_side(
     flows,
     tier_liq,
 ):
-    """The candle loop (module docstring) of side ``s``: its tiers in groups of ``group``,
-    each group over the candles of ``block`` output columns at a time, then those columns
-    materialised. A tier's book depends on nothing but its own state and the candles, so
-    this order gives the same numbers as candle by candle (the flows and snapshots are
-    summed over the tiers in the same order)."""
+    """The candle loop (module docstring) of side ``s``, book-major: over the candles of
+    ``block`` output columns at a time, each tier in turn (:func:`_run_book`), then those
+    columns materialised. A tier's book depends on nothing but its own state and the
+    candles, so this order gives the same numbers as candle by candle (the flows and the
+    snapshots are summed over the tiers in the same order)."""
     nb = edges.size - 1
     nt = survive.shape[1]
     n = entry_lo.size
     ncols = col_end.size
-    e0 = edges[0]
-    en = edges[nb]
-    record = tier_liq.shape[2] > 0
     cpi = coords[2 + s]  # the grid coordinate of the side's extreme
     ips = np.empty(n, dtype=np.int64)  # the bin holding it
     for i in range(n):
@@ -701,170 +904,42 @@ def _run_side(
     i_start = 0
     while i_start < n:
         j1 = min(j0 + block, ncols)
-        i_end = col_end[j1 - 1] + 1 if j1 > j0 else n
-        if j1 == ncols:
-            i_end = n
+        i_end = n if j1 == ncols else col_end[j1 - 1] + 1
         for k in range(j1 - j0):
             span[k, 0] = nb
             span[k, 1] = -1
-        for g0 in range(0, nt, group):
-            g1 = min(g0 + group, nt)
-            j = j0
-            for i in range(i_start, i_end):
-                p = sweep_p[i]
-                ip = ips[i]
-                cp = cpi[i]
-                elo = entry_lo[i]
-                ehi = entry_hi[i]
-                celo = coords[0, i]
-                cehi = coords[1, i]
-                goal_oi = target[i]
-                f_liq = flows[0, s, i]
-                f_open = flows[1, s, i]
-                f_close = flows[2, s, i]
-                f_fade = flows[3, s, i]
-                for t in range(g0, g1):
-                    # 1. hazard closes (the tier's lazy scale); survive is (n, T): per candle
-                    f = survive[i, t]
-                    sc = scale[s, t]
-                    m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
-                    if f < 1.0 and m > 0.0:
-                        f_fade += m * (1.0 - f)
-                        m *= f
-                        sc *= f
-                        scale[s, t] = sc
-                        if sc < _RENORM_LOW:
-                            _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
-                            sc = 1.0
-                    # 2. sweep the levels the candle's extreme reached (one comparison if none)
-                    liq = 0.0
-                    if (
-                        (ovf_hi[0, t] > 0.0 or front[0, t] >= p)
-                        if s == 0
-                        else (ovf_lo[1, t] > 0.0 or front[1, t] <= p)
-                    ):
-                        liq = _sweep(
-                            edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi,
-                            front, s, t, p, ip,
-                        )  # fmt: skip
-                        sc = scale[s, t]
-                        m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
-                    # 3. back to the target: open, or close proportionally
-                    if goal_oi == goal_oi:
-                        goal = stock[s, t] * goal_oi
-                        d = goal - m
-                        if d > 0.0:
-                            a = ka[s, t] * elo
-                            b = kb[s, t] * ehi
-                            ca = cka[s, t] + celo if use_log else a
-                            cb = ckb[s, t] + cehi if use_log else b
-                            rest = d
-                            # the share `exposure` opened before the extreme: what it reached dies
-                            first = d * exposure
-                            hit = 0.0
-                            if s == 0 and b >= p:
-                                hit = 1.0 if (b <= a or a >= p) else (b - p) / (b - a)
-                            elif s == 1 and a <= p:
-                                hit = 1.0 if (b <= a or b <= p) else (p - a) / (b - a)
-                            if hit > 1.0 - 1e-12:  # (a rounding hair from all of it)
-                                hit = 1.0
-                            if hit > 0.0 and first > 0.0:
-                                liq += first * hit
-                                rest = d - first
-                                if rest <= 1e-12 * d:  # exposure 1 up to rounding: none after
-                                    rest = 0.0
-                                if hit < 1.0:
-                                    v = first * (1.0 - hit) / sc
-                                    if s == 0:  # LPs in [a, p): opened below the low's reach
-                                        _deposit(
-                                            edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi,
-                                            lo, hi, front, s, t, v, a, p, ca, cp, c0, inv,
-                                        )  # fmt: skip
-                                    else:
-                                        _deposit(
-                                            edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi,
-                                            lo, hi, front, s, t, v, p, b, cp, cb, c0, inv,
-                                        )  # fmt: skip
-                            if rest <= 0.0:
-                                pass
-                            elif a < b and a >= e0 and b <= en:
-                                # the common deposit, inline: [a, b] on the grid, O(1)
-                                rho = rest / (sc * (b - a))
-                                ia = _locate(edges, a, ca, c0, inv, nb)
-                                ib = _locate(edges, b, cb, c0, inv, nb)
-                                if ib > ia and b == edges[ib]:
-                                    ib -= 1
-                                tot[s, t] += rho * (b - a)
-                                if ia == ib:
-                                    raw[s, t, ia] += rho * (b - a)
-                                    xlo[s, t, ia] = min(xlo[s, t, ia], a)
-                                    xhi[s, t, ia] = max(xhi[s, t, ia], b)
-                                else:
-                                    e1 = edges[ia + 1]
-                                    raw[s, t, ia] += (e1 - a) * rho
-                                    xlo[s, t, ia] = min(xlo[s, t, ia], a)
-                                    xhi[s, t, ia] = max(xhi[s, t, ia], e1)
-                                    e1 = edges[ib]
-                                    raw[s, t, ib] += (b - e1) * rho
-                                    xlo[s, t, ib] = min(xlo[s, t, ib], e1)
-                                    xhi[s, t, ib] = max(xhi[s, t, ib], b)
-                                    if ib - ia >= 2 and s == 0:
-                                        dd[0, t, ib - 1] += rho
-                                        dd[0, t, ia] -= rho
-                                        dn[0, t, ib - 1] += 1
-                                        dn[0, t, ia] -= 1
-                                    elif ib - ia >= 2:
-                                        dd[1, t, ia + 1] += rho
-                                        dd[1, t, ib] -= rho
-                                        dn[1, t, ia + 1] += 1
-                                        dn[1, t, ib] -= 1
-                                lo[s, t] = min(lo[s, t], ia)
-                                hi[s, t] = max(hi[s, t], ib)
-                                if s == 0:
-                                    front[0, t] = max(front[0, t], b)
-                                else:
-                                    front[1, t] = min(front[1, t], a)
-                            else:
-                                _deposit(
-                                    edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
-                                    front, s, t, rest / sc, a, b, ca, cb, c0, inv,
-                                )  # fmt: skip
-                            f_open += d
-                        elif d < 0.0 and m > 0.0:
-                            f_close -= d
-                            if goal <= 0.0:
-                                _clear(
-                                    raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi,
-                                    front, s, t, nb,
-                                )  # fmt: skip
-                            else:
-                                scale[s, t] = sc * (goal / m)
-                                if scale[s, t] < _RENORM_LOW:
-                                    _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
-                    f_liq += liq
-                    if record:
-                        tier_liq[s, t, i] = liq
-                flows[0, s, i] = f_liq
-                flows[1, s, i] = f_open
-                flows[2, s, i] = f_close
-                flows[3, s, i] = f_fade
-                # 4. snapshot: the group's books into column j (summed over the tiers)
-                if j < j1 and i == col_end[j]:
-                    k = j - j0
-                    for t in range(g0, g1):
-                        l0, h0 = _snapshot_book(
-                            edges, raw, dd, ovf_lo, ovf_hi, scale, lo, hi, s, t, j, out[s, j],
-                            td[k], overflow, out_tier, per_tier,
-                        )  # fmt: skip
-                        if h0 >= l0:
-                            span[k, 0] = min(span[k, 0], l0)
-                            span[k, 1] = max(span[k, 1], h0)
-                    j += 1
+        for t in range(nt):
+            _run_book(
+                s, t, i_start, i_end, j0, j1, edges, c0, inv, use_log, cka, ckb, ka, kb, stock,
+                survive, entry_lo, entry_hi, sweep_p, cpi, ips, coords, target, exposure, raw,
+                dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, col_end, per_tier,
+                out, td, span, out_tier, overflow, flows, tier_liq,
+            )  # fmt: skip
         for j in range(j0, j1):  # the block's columns: difference arrays to USD per bin
             k = j - j0
             _materialise(edges, out[s, j], td[k], out[s, j], s, span[k, 0], span[k, 1])
         j0 = j1
         i_start = i_end
+
+
+@njit(cache=True)
+def _books(raw, ovf_lo, ovf_hi, edges, anchor, c0, inv, use_log):
+    """The state of every book at the start: the warm book ``raw`` (2, T, B) and its
+    overflows, with the other arrays and the per-book scalars of :mod:`liqlib.estimate.book`."""
+    nb = edges.size - 1
+    nt = raw.shape[1]
+    dd = np.zeros_like(raw)
+    dn = np.zeros(raw.shape, dtype=np.int32)
+    xlo = np.full_like(raw, np.inf)
+    xhi = np.full_like(raw, -np.inf)
+    tot = np.zeros((2, nt))
+    scale = np.ones((2, nt))
+    lo = np.full((2, nt), nb, dtype=np.int64)
+    hi = np.full((2, nt), -1, dtype=np.int64)
+    front = np.empty((2, nt))
+    i0 = _locate(edges, anchor, math.log(anchor) if use_log else anchor, c0, inv, nb)
+    _warm_book(edges, raw, xlo, xhi, tot, lo, hi, front, anchor, i0)
+    return dd, dn, xlo, xhi, tot, scale, lo, hi, front
 
 
 @njit(cache=True, parallel=True)
@@ -888,45 +963,39 @@ def _turnover_kernel(
     anchor,
     col_end,
     per_tier,
-    group,
     out,
     out_tier,
     overflow,
     flows,
     tier_liq,
 ):
-    """The two sides in parallel (numba ``prange``), each by :func:`_run_side`, over the
-    book of :mod:`liqlib.estimate.book` (outputs must be zeros: they are summed into).
+    """The two sides in parallel (numba ``prange``: they share no book), each by
+    :func:`_run_side`. The outputs must be zeros: they are summed into.
 
     ``grid`` = (use_log, c0, inv) and ``coords`` (4, n) = grid coordinates of entry low, entry
     high, sweep low and sweep high (:func:`liqlib.estimate.book.grid_coordinates`).
     """
     use_log, c0, inv = grid
-    nb = edges.size - 1
-    nt = survive.shape[1]
-    cka = np.log(ka) if use_log else ka.copy()
-    ckb = np.log(kb) if use_log else kb.copy()
-    dd = np.zeros_like(raw)
-    dn = np.zeros(raw.shape, dtype=np.int32)
-    xlo = np.full_like(raw, np.inf)
-    xhi = np.full_like(raw, -np.inf)
-    tot = np.zeros((2, nt))
-    scale = np.ones((2, nt))
-    lo = np.full((2, nt), nb, dtype=np.int64)
-    hi = np.full((2, nt), -1, dtype=np.int64)
-    front = np.empty((2, nt))
-    i0 = _locate(edges, anchor, math.log(anchor) if use_log else anchor, c0, inv, nb)
-    _warm_book(edges, raw, xlo, xhi, tot, lo, hi, front, anchor, i0)
+    dd, dn, xlo, xhi, tot, scale, lo, hi, front = _books(
+        raw, ovf_lo, ovf_hi, edges, anchor, c0, inv, use_log
+    )
+    cka = _coordinate_factors(ka, use_log)
+    ckb = _coordinate_factors(kb, use_log)
     block = max(min(COLUMN_BLOCK, col_end.size), 1)
-    group = max(group, 1)
     for s in prange(2):
         sweep_p = sweep_lo if s == 0 else sweep_hi
         _run_side(
-            s, group, block, edges, c0, inv, use_log, cka, ckb, ka, kb, stock, survive,
-            entry_lo, entry_hi, sweep_p, coords, target, exposure,
-            raw, dd, dn, xlo, xhi, tot, scale, lo, hi, front, ovf_lo, ovf_hi, col_end,
-            per_tier, out, out_tier, overflow, flows, tier_liq,
+            s, block, edges, c0, inv, use_log, cka, ckb, ka, kb, stock, survive, entry_lo,
+            entry_hi, sweep_p, coords, target, exposure, raw, dd, dn, xlo, xhi, tot, ovf_lo,
+            ovf_hi, scale, lo, hi, front, col_end, per_tier, out, out_tier, overflow, flows,
+            tier_liq,
         )  # fmt: skip
+
+
+@njit(cache=True)
+def _coordinate_factors(k, use_log):
+    """``log k`` on a log grid (a factor adds to a coordinate there), else ``k``."""
+    return np.log(k) if use_log else k.copy()
 
 
 def run_turnover(
@@ -976,7 +1045,6 @@ def run_turnover(
         inputs.anchor,
         inputs.col_end,
         inputs.per_tier,
-        TIER_GROUP,
         res.out,
         res.out_tier,
         res.overflow,
