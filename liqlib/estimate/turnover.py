@@ -75,11 +75,13 @@ Examples
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numba import njit, prange
+from numba import njit
 
 from liqlib.data.columns import (
     CLOSE,
@@ -387,7 +389,8 @@ def entry_range(o, h, lo, c, how: str = "range") -> tuple[np.ndarray, np.ndarray
 def _stationary_g(u: np.ndarray, dist, a: float) -> np.ndarray:
     """Integral over [0, u] of exp(-a|v - dist|) - exp(-a(v + dist)) (u >= 0), times a.
 
-    ``dist`` may be a column (k, 1) of distances: then one row per distance.
+    ``dist`` may be a column (k, 1) of distances: then one row per distance (or (T, k, 1)
+    with ``a`` (T, 1, 1): one block of rows per tier).
     """
     u = np.maximum(u, 0.0)
     x = np.exp(-a * np.abs(dist - u))  # exp(-a (dist - u)) below dist, exp(-a (u - dist)) above
@@ -443,12 +446,18 @@ def stationary_inventory(
     lp = math.log(price)
     for s in range(2):
         u = (lp - log_e) if s == 0 else (log_e - lp)  # log distance of each edge from price
+        dists = [_cell_distances(ka, kb, s, t) for t in range(nt)]
+        same = len({d.size for d in dists}) == 1
+        if same:  # every tier at once: (T, samples, B + 1), the samples summed in order
+            cums = _stationary_g(u, np.stack(dists)[:, :, None], a[:, None, None]).sum(axis=1)
         for t in range(nt):
-            dists = _cell_distances(ka, kb, s, t)
             # the rows summed in order, as a loop over the distances would
-            cum = _stationary_g(u, dists[:, None], float(a[t])).sum(axis=0)
+            if same:
+                cum = cums[t]
+            else:
+                cum = _stationary_g(u, dists[t][:, None], float(a[t])).sum(axis=0)
             total = 0.0
-            for dist in dists:
+            for dist in dists[t]:
                 total += 2.0 * (1.0 - math.exp(-a[t] * dist))
             if total <= 0.0:
                 continue
@@ -544,7 +553,8 @@ def prepare_turnover(
     hold = params.hold_hours * (10.0 / lev) ** params.hold_leverage_exponent
     lam = hours / hold
     act = turnover_activity(market, params.turnover_activity)
-    survive = np.exp(-np.outer(act, lam))  # (n, T): the hazard paced by each candle's volume
+    survive = np.multiply.outer(act, -lam)  # (n, T): the hazard paced by each candle's volume
+    np.exp(survive, out=survive)
     elo, ehi = entry_range(o, h, lo, c, params.entry_profile)
     sigma = _sigma_per_candle(h, lo, c, int(round(24.0 / hours)))
     a = np.sqrt(2.0 * lam) / sigma
@@ -845,7 +855,7 @@ def _run_book(
     front[s, t] = fr
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run_side(
     s,
     block,
@@ -923,9 +933,9 @@ def _run_side(
 
 
 @njit(cache=True)
-def _books(raw, ovf_lo, ovf_hi, edges, anchor, c0, inv, use_log):
-    """The state of every book at the start: the warm book ``raw`` (2, T, B) and its
-    overflows, with the other arrays and the per-book scalars of :mod:`liqlib.estimate.book`."""
+def _start_books(raw, edges, anchor, c0, inv, use_log):
+    """Every book's arrays and state at the start (:mod:`liqlib.estimate.book`): the warm
+    book ``raw`` (2, T, B) with its extents, totals and fronts; empty difference arrays."""
     nb = edges.size - 1
     nt = raw.shape[1]
     dd = np.zeros_like(raw)
@@ -942,60 +952,45 @@ def _books(raw, ovf_lo, ovf_hi, edges, anchor, c0, inv, use_log):
     return dd, dn, xlo, xhi, tot, scale, lo, hi, front
 
 
-@njit(cache=True, parallel=True)
-def _turnover_kernel(
-    edges,
-    grid,
-    ka,
-    kb,
-    stock,
-    survive,
-    entry_lo,
-    entry_hi,
-    sweep_lo,
-    sweep_hi,
-    coords,
-    target,
-    exposure,
-    raw,
-    ovf_lo,
-    ovf_hi,
-    anchor,
-    col_end,
-    per_tier,
-    out,
-    out_tier,
-    overflow,
-    flows,
-    tier_liq,
-):
-    """The two sides in parallel (numba ``prange``: they share no book), each by
-    :func:`_run_side`. The outputs must be zeros: they are summed into.
+#: Threads the kernel runs the two sides on (they share no book): 2 where there are two
+#: cores or more. numba-compiled code releases the GIL, so plain Python threads do; no
+#: numba threading layer is involved (nothing to configure, nothing unsafe after a fork).
+KERNEL_THREADS = min(2, os.cpu_count() or 1)
 
-    ``grid`` = (use_log, c0, inv) and ``coords`` (4, n) = grid coordinates of entry low, entry
-    high, sweep low and sweep high (:func:`liqlib.estimate.book.grid_coordinates`).
-    """
-    use_log, c0, inv = grid
-    dd, dn, xlo, xhi, tot, scale, lo, hi, front = _books(
-        raw, ovf_lo, ovf_hi, edges, anchor, c0, inv, use_log
+
+def _run_kernel(inputs: TurnoverInputs, res: EngineOutputs, tier_liq: np.ndarray) -> None:
+    """The candle loop over prepared inputs: both sides by :func:`_run_side`, on
+    :data:`KERNEL_THREADS` threads. Sums into the outputs (zeros)."""
+    use_log, c0, inv, *coords = grid_coordinates(
+        inputs.edges, inputs.entry_lo, inputs.entry_hi, inputs.sweep_lo, inputs.sweep_hi
     )
-    cka = _coordinate_factors(ka, use_log)
-    ckb = _coordinate_factors(kb, use_log)
-    block = max(min(COLUMN_BLOCK, col_end.size), 1)
-    for s in prange(2):
-        sweep_p = sweep_lo if s == 0 else sweep_hi
+    coords = np.vstack(coords)
+    raw = inputs.init_raw.copy()
+    ovf_lo, ovf_hi = inputs.init_ovf_lo.copy(), inputs.init_ovf_hi.copy()
+    dd, dn, xlo, xhi, tot, scale, lo, hi, front = _start_books(
+        raw, inputs.edges, inputs.anchor, c0, inv, use_log
+    )
+    ka, kb = inputs.ka, inputs.kb
+    cka, ckb = (np.log(ka), np.log(kb)) if use_log else (ka, kb)
+    block = max(min(COLUMN_BLOCK, inputs.col_end.size), 1)
+
+    def side(s: int) -> None:
         _run_side(
-            s, block, edges, c0, inv, use_log, cka, ckb, ka, kb, stock, survive, entry_lo,
-            entry_hi, sweep_p, coords, target, exposure, raw, dd, dn, xlo, xhi, tot, ovf_lo,
-            ovf_hi, scale, lo, hi, front, col_end, per_tier, out, out_tier, overflow, flows,
+            s, block, inputs.edges, c0, inv, use_log, cka, ckb, ka, kb, inputs.stock,
+            inputs.survive, inputs.entry_lo, inputs.entry_hi,
+            inputs.sweep_lo if s == 0 else inputs.sweep_hi, coords, inputs.target_usd,
+            inputs.exposure, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
+            inputs.col_end, inputs.per_tier, res.out, res.out_tier, res.overflow, res.flows,
             tier_liq,
         )  # fmt: skip
 
-
-@njit(cache=True)
-def _coordinate_factors(k, use_log):
-    """``log k`` on a log grid (a factor adds to a coordinate there), else ``k``."""
-    return np.log(k) if use_log else k.copy()
+    if KERNEL_THREADS > 1 and inputs.n_candles > 0:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done in [pool.submit(side, s) for s in (0, 1)]:
+                done.result()
+    else:
+        side(0)
+        side(1)
 
 
 def run_turnover(
@@ -1022,35 +1017,7 @@ def run_turnover(
         flows=np.zeros((5, 2, n)),
     )
     tier_liq = np.zeros((2, nt, n if record_tiers else 0))
-    use_log, c0, inv, *coords = grid_coordinates(
-        inputs.edges, inputs.entry_lo, inputs.entry_hi, inputs.sweep_lo, inputs.sweep_hi
-    )
-    _turnover_kernel(
-        inputs.edges,
-        (use_log, c0, inv),
-        inputs.ka,
-        inputs.kb,
-        inputs.stock,
-        inputs.survive,
-        inputs.entry_lo,
-        inputs.entry_hi,
-        inputs.sweep_lo,
-        inputs.sweep_hi,
-        np.vstack(coords),
-        inputs.target_usd,
-        inputs.exposure,
-        inputs.init_raw.copy(),
-        inputs.init_ovf_lo.copy(),
-        inputs.init_ovf_hi.copy(),
-        inputs.anchor,
-        inputs.col_end,
-        inputs.per_tier,
-        res.out,
-        res.out_tier,
-        res.overflow,
-        res.flows,
-        tier_liq,
-    )
+    _run_kernel(inputs, res, tier_liq)
     if n:  # the warm start counts as opened in the first candle, so the flows add up
         warm = inputs.init_raw.sum(axis=2) + inputs.init_ovf_lo + inputs.init_ovf_hi
         res.flows[1, :, 0] += warm.sum(axis=1)
