@@ -343,9 +343,11 @@ def _snapshot_book(edges, raw, dd, ovf_lo, ovf_hi, scale, lo, hi, s, tr, td, out
     ``out_tier`` (one running sum). Returns its overflow (USD, scaled)."""
     sc = scale
     if hi >= lo:
-        for b in range(lo, hi + 1):
-            tr[b] += raw[b] * sc
-            td[b] += dd[b] * sc
+        # (views from 0: the indices are then known to be >= 0, and the loop vectorises)
+        r0, d0, tr0, td0 = raw[lo : hi + 1], dd[lo : hi + 1], tr[lo : hi + 1], td[lo : hi + 1]
+        for k in range(r0.size):
+            tr0[k] += r0[k] * sc
+            td0[k] += d0[k] * sc
         if per_tier:
             c = 0.0
             for k in range(hi - lo + 1):

@@ -720,7 +720,7 @@ def _run_book(
     ckbs = ckb[s, t]
     stk = stock[s, t]
     j = j0
-    for i in range(i_start, i_end):
+    for i in range(max(i_start, 0), i_end):  # (an index known to be >= 0 is cheaper)
         p = sweep_p[i]
         # 1. hazard closes (the tier's lazy scale); survive is (n, T): per candle
         f = survive[i, t]
