@@ -140,7 +140,7 @@ def _put(raw, xlo, xhi, b, v, x0, x1):
         xhi[b] = x1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _deposit(
     edges, raw, dd, dn, xlo, xhi, s, v, a, b, ca, cb, c0, inv,
     tot, ovf_lo, ovf_hi, scale, lo, hi, front,
@@ -156,7 +156,7 @@ def _deposit(
             front = b
     elif a < front:
         front = a
-    if b <= a:
+    if b <= a:  # (one return at the end: numba then drops its reference counting)
         if a < e0:
             ovf_lo += v
         elif a >= en:
@@ -167,41 +167,42 @@ def _deposit(
             tot += v
             lo = min(lo, i)
             hi = max(hi, i)
-        return tot, ovf_lo, ovf_hi, scale, lo, hi, front
-    rho = v / (b - a)
-    if a < e0:
-        ovf_lo += (min(b, e0) - a) * rho
-    if b > en:
-        ovf_hi += (b - max(a, en)) * rho
-    x0 = max(a, e0)
-    x1 = min(b, en)
-    if x1 <= x0:
-        return tot, ovf_lo, ovf_hi, scale, lo, hi, front
-    ia = _locate(edges, x0, ca if a >= e0 else c0, c0, inv, nb)
-    ib = _locate(edges, x1, cb if b <= en else c0 + nb / inv, c0, inv, nb)
-    if ib > ia and x1 == edges[ib]:  # ends on a lower edge: nothing in bin ib
-        ib -= 1
-    tot += (x1 - x0) * rho
-    if ia == ib:
-        _put(raw, xlo, xhi, ia, (x1 - x0) * rho, x0, x1)
     else:
-        _put(raw, xlo, xhi, ia, (edges[ia + 1] - x0) * rho, x0, edges[ia + 1])
-        _put(raw, xlo, xhi, ib, (x1 - edges[ib]) * rho, edges[ib], x1)
-        if ib - ia >= 2:
-            if s == 0:  # longs: the density accumulates from the top bin down
-                dd[ib - 1] += rho
-                dd[ia] -= rho
-                dn[ib - 1] += 1
-                dn[ia] -= 1
-            else:  # shorts: from the bottom bin up
-                dd[ia + 1] += rho
-                dd[ib] -= rho
-                dn[ia + 1] += 1
-                dn[ib] -= 1
-    return tot, ovf_lo, ovf_hi, scale, min(lo, ia), max(hi, ib), front
+        rho = v / (b - a)
+        if a < e0:
+            ovf_lo += (min(b, e0) - a) * rho
+        if b > en:
+            ovf_hi += (b - max(a, en)) * rho
+        x0 = max(a, e0)
+        x1 = min(b, en)
+        if x1 > x0:
+            ia = _locate(edges, x0, ca if a >= e0 else c0, c0, inv, nb)
+            ib = _locate(edges, x1, cb if b <= en else c0 + nb / inv, c0, inv, nb)
+            if ib > ia and x1 == edges[ib]:  # ends on a lower edge: nothing in bin ib
+                ib -= 1
+            tot += (x1 - x0) * rho
+            if ia == ib:
+                _put(raw, xlo, xhi, ia, (x1 - x0) * rho, x0, x1)
+            else:
+                _put(raw, xlo, xhi, ia, (edges[ia + 1] - x0) * rho, x0, edges[ia + 1])
+                _put(raw, xlo, xhi, ib, (x1 - edges[ib]) * rho, edges[ib], x1)
+                if ib - ia >= 2:
+                    if s == 0:  # longs: the density accumulates from the top bin down
+                        dd[ib - 1] += rho
+                        dd[ia] -= rho
+                        dn[ib - 1] += 1
+                        dn[ia] -= 1
+                    else:  # shorts: from the bottom bin up
+                        dd[ia + 1] += rho
+                        dd[ib] -= rho
+                        dn[ia + 1] += 1
+                        dn[ib] -= 1
+            lo = min(lo, ia)
+            hi = max(hi, ib)
+    return tot, ovf_lo, ovf_hi, scale, lo, hi, front
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sweep_book(
     edges, raw, dd, dn, xlo, xhi, s, p, ip, tot, ovf_lo, ovf_hi, scale, lo, hi, front
 ):  # fmt: skip
@@ -335,7 +336,7 @@ def _sweep(edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, fro
     return removed
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _snapshot_book(edges, raw, dd, ovf_lo, ovf_hi, scale, lo, hi, s, tr, td, out_tier, per_tier):
     """Add one book (side ``s``) to an output column: its scaled explicit USD to ``tr`` and
     its scaled difference array to ``td`` (rows of B; :func:`_materialise` turns their sums
