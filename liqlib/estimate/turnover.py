@@ -393,10 +393,15 @@ def _stationary_g(u: np.ndarray, dist, a: float) -> np.ndarray:
     with ``a`` (T, 1, 1): one block of rows per tier).
     """
     u = np.maximum(u, 0.0)
-    x = np.exp(-a * np.abs(dist - u))  # exp(-a (dist - u)) below dist, exp(-a (u - dist)) above
-    h = np.where(u < dist, x, 2.0 - x)
+    x = np.subtract(dist, u)  # (in place from here: the arrays of every tier are large)
+    np.abs(x, out=x)
+    np.multiply(-a, x, out=x)
+    np.exp(x, out=x)  # exp(-a (dist - u)) below dist, exp(-a (u - dist)) above
+    np.subtract(2.0, x, out=x, where=~(u < dist))  # h
     e = np.exp(-a * np.asarray(dist, dtype=float))
-    return h - e - e * (1.0 - np.exp(-a * u))
+    x -= e
+    x -= e * (1.0 - np.exp(-a * u))
+    return x
 
 
 def stationary_inventory(
