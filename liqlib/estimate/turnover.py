@@ -823,7 +823,52 @@ def _run_book(
                         fr = max(fr, b)
                     else:
                         fr = min(fr, a)
-                else:
+                elif a < b:
+                    # past an end of the grid (the widest cells, every candle): as _deposit,
+                    # inline (the call's reference counting cost more than the arithmetic)
+                    if s == 0:
+                        fr = max(fr, b)
+                    else:
+                        fr = min(fr, a)
+                    rho = (rest / sc) / (b - a)
+                    if a < e0:
+                        ol += (min(b, e0) - a) * rho
+                    if b > en:
+                        oh += (b - max(a, en)) * rho
+                    x0 = max(a, e0)
+                    x1 = min(b, en)
+                    if x1 > x0:
+                        ia = _locate(edges, x0, ca if a >= e0 else c0, c0, inv, nb)
+                        ib = _locate(edges, x1, cb if b <= en else c0 + nb / inv, c0, inv, nb)
+                        if ib > ia and x1 == edges[ib]:
+                            ib -= 1
+                        tt += (x1 - x0) * rho
+                        if ia == ib:
+                            r[ia] += (x1 - x0) * rho
+                            xl[ia] = min(xl[ia], x0)
+                            xh[ia] = max(xh[ia], x1)
+                        else:
+                            e1 = edges[ia + 1]
+                            r[ia] += (e1 - x0) * rho
+                            xl[ia] = min(xl[ia], x0)
+                            xh[ia] = max(xh[ia], e1)
+                            e1 = edges[ib]
+                            r[ib] += (x1 - e1) * rho
+                            xl[ib] = min(xl[ib], e1)
+                            xh[ib] = max(xh[ib], x1)
+                            if ib - ia >= 2 and s == 0:
+                                q[ib - 1] += rho
+                                q[ia] -= rho
+                                cn[ib - 1] += 1
+                                cn[ia] -= 1
+                            elif ib - ia >= 2:
+                                q[ia + 1] += rho
+                                q[ib] -= rho
+                                cn[ia + 1] += 1
+                                cn[ib] -= 1
+                        l0 = min(l0, ia)
+                        h0 = max(h0, ib)
+                else:  # a point
                     tt, ol, oh, scl, l0, h0, fr = _deposit(
                         edges, r, q, cn, xl, xh, s, rest / sc, a, b, ca, cb, c0, inv,
                         tt, ol, oh, scl, l0, h0, fr,
