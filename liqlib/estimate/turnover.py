@@ -532,6 +532,14 @@ def _grid_factors(ka: np.ndarray, kb: np.ndarray, reach: float | None) -> np.nda
     return k
 
 
+def _hazard_survival(act: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """(n, T): the share of each tier kept in each candle, ``exp(-act_i lam_t)`` (the hazard
+    paced by each candle's volume, :func:`turnover_activity`)."""
+    survive = np.multiply.outer(act, -lam)
+    np.exp(survive, out=survive)
+    return survive
+
+
 def prepare_turnover(
     market: pd.DataFrame, params: EngineParams, stock_weights: np.ndarray | None = None
 ) -> TurnoverInputs:
@@ -558,34 +566,36 @@ def prepare_turnover(
     hold = params.hold_hours * (10.0 / lev) ** params.hold_leverage_exponent
     lam = hours / hold
     act = turnover_activity(market, params.turnover_activity)
-    survive = np.multiply.outer(act, -lam)  # (n, T): the hazard paced by each candle's volume
-    np.exp(survive, out=survive)
-    elo, ehi = entry_range(o, h, lo, c, params.entry_profile)
-    sigma = _sigma_per_candle(h, lo, c, int(round(24.0 / hours)))
-    a = np.sqrt(2.0 * lam) / sigma
-    w = np.asarray(params.resolved_mix().weights, dtype=float)
-    if stock_weights is not None:
-        w = np.asarray(stock_weights, dtype=float)
-        if w.shape != lev.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
-            _fail(f"stock_weights must be {lev.size} finite numbers >= 0, one per tier")
-    elif params.mix_basis == "opened":
-        w = w * expected_lifetime(ka, kb, lam, a)
-        w = w / w.sum()
-    share = 1.0 if params.leveraged_share is None else float(params.leveraged_share)
-    stock = np.vstack([w, w]) * share
+    # the survival array (n, T) on a second thread meanwhile: numpy's exp runs without the GIL
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        job = pool.submit(_hazard_survival, act, lam) if KERNEL_THREADS > 1 else None
+        elo, ehi = entry_range(o, h, lo, c, params.entry_profile)
+        sigma = _sigma_per_candle(h, lo, c, int(round(24.0 / hours)))
+        a = np.sqrt(2.0 * lam) / sigma
+        w = np.asarray(params.resolved_mix().weights, dtype=float)
+        if stock_weights is not None:
+            w = np.asarray(stock_weights, dtype=float)
+            if w.shape != lev.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
+                _fail(f"stock_weights must be {lev.size} finite numbers >= 0, one per tier")
+        elif params.mix_basis == "opened":
+            w = w * expected_lifetime(ka, kb, lam, a)
+            w = w / w.sum()
+        share = 1.0 if params.leveraged_share is None else float(params.leveraged_share)
+        stock = np.vstack([w, w]) * share
 
-    edges = _grid(params, _grid_factors(ka, kb, params.grid_reach), lo, h, sweep_lo, sweep_hi)
-    nb = edges.size - 1
-    if params.warm_start:
-        oi0 = _oi_before_first(market)
-        if not math.isfinite(oi0):
-            oi0 = oi_after[0]
-        init_raw, init_lo, init_hi = stationary_inventory(
-            edges, float(o[0]), ka, kb, a, stock * oi0 * float(o[0])
-        )
-    else:
-        nt = lev.size
-        init_raw, init_lo, init_hi = np.zeros((2, nt, nb)), np.zeros((2, nt)), np.zeros((2, nt))
+        edges = _grid(params, _grid_factors(ka, kb, params.grid_reach), lo, h, sweep_lo, sweep_hi)
+        nb = edges.size - 1
+        if params.warm_start:
+            oi0 = _oi_before_first(market)
+            if not math.isfinite(oi0):
+                oi0 = oi_after[0]
+            init_raw, init_lo, init_hi = stationary_inventory(
+                edges, float(o[0]), ka, kb, a, stock * oi0 * float(o[0])
+            )
+        else:
+            nt = lev.size
+            init_raw, init_lo, init_hi = np.zeros((2, nt, nb)), np.zeros((2, nt)), np.zeros((2, nt))
+        survive = job.result() if job is not None else _hazard_survival(act, lam)
     ncols = min(int(params.max_columns), n)
     col_end = ((np.arange(ncols, dtype=np.int64) + 1) * n) // ncols - 1
     return TurnoverInputs(
