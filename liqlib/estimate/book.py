@@ -26,12 +26,17 @@ uniform over its extent). A level that shares a bin with the price but lies beyo
 ``front`` bounds each book on the swept side (the highest long LP, the lowest short LP), so a
 candle that cannot reach a book costs one comparison.
 
-The pieces are numba functions on arrays: ``_locate`` (bin of a price from its grid
-coordinate), ``_deposit`` (any interval, overflow included), ``_sweep``, ``_snapshot``,
-``_renorm`` and ``_clear``. The hot loop of :mod:`liqlib.estimate.turnover` inlines the
-common deposit (inside the grid) itself. (numba's on-disk cache of that loop does not notice
-edits to this file: after changing it, delete the ``*.nbi`` / ``*.nbc`` files under
-``liqlib/estimate/__pycache__``.)
+The pieces are numba functions on **one book**: its arrays (``raw``, ``dd``, ``dn``, ``xlo``,
+``xhi``: 1-D over the bins) and its state, the scalars ``(tot, ovf_lo, ovf_hi, scale, lo, hi,
+front)`` that each function takes and returns (the candle loop keeps them in local
+variables): ``_locate`` (bin of a price from its grid coordinate), ``_deposit`` (any
+interval, overflow included), ``_sweep_book``, ``_renorm`` and ``_clear``; ``_sweep`` is
+``_sweep_book`` on the (side, tier) arrays of all books. A snapshot adds each book to its
+column (``_snapshot_book``: explicit USD and difference array, scaled) and turns the sums
+over the tiers into USD per bin once (``_materialise``). The hot loop of
+:mod:`liqlib.estimate.turnover` inlines the common deposits itself. (numba's on-disk cache of
+that loop does not notice edits to this file: after changing it, delete the ``*.nbi`` /
+``*.nbc`` files under ``liqlib/estimate/__pycache__``.)
 """
 
 from __future__ import annotations

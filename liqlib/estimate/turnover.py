@@ -39,6 +39,12 @@ Per candle ``i``, for each side and tier, in this order:
 4. **snapshot** at the end of each block of candles: only there is the book turned into USD
    per bin (a deposit writes two entries of a difference array however many bins it spans).
 
+Each (side, tier) book depends on nothing but its own state and the candles, so the kernel
+runs them **book by book** rather than candle by candle (the same numbers, bit for bit: the
+flows and snapshots are summed over the tiers in the same order): each side's tiers in turn
+over the candles of :data:`COLUMN_BLOCK` columns, so one book's arrays stay in the core's
+cache while the candles stream past; the two sides on two threads (:data:`KERNEL_THREADS`).
+
 The USD swept in steps 2 and 3 is the candle's predicted liquidations. Each tier evolves on its
 own and linearly in its weight, so the liquidations of any mix over the same tiers are the
 weighted sum of the tiers' own (:func:`run_turnover` can record them; this is how
