@@ -1018,10 +1018,12 @@ def _start_books(raw, edges, anchor, c0, inv, use_log):
     return dd, dn, xlo, xhi, tot, scale, lo, hi, front
 
 
-#: Threads the kernel runs the two sides on (they share no book): 2 where there are two
-#: cores or more. numba-compiled code releases the GIL, so plain Python threads do; no
+#: Threads the kernel runs the two sides on (they share no book): 2 where this process may
+#: use two CPUs or more. numba-compiled code releases the GIL, so plain Python threads do; no
 #: numba threading layer is involved (nothing to configure, nothing unsafe after a fork).
-KERNEL_THREADS = min(2, os.cpu_count() or 1)
+KERNEL_THREADS = min(
+    2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
 
 
 def _run_kernel(inputs: TurnoverInputs, res: EngineOutputs, tier_liq: np.ndarray) -> None:
