@@ -404,7 +404,8 @@ def get_bracket_table(symbol: str, as_of: str | None = None) -> BracketTable:
     day = _as_of_day(as_of)
     if not isinstance(symbol, str) or not symbol.strip():
         raise InputError(f"symbol must be a non-empty string such as 'BTCUSDT', not {symbol!r}")
-    tables = [t for t in _builtin() if t.symbol == real_symbol(symbol.strip())]
+    want = real_symbol(symbol.strip())
+    tables = [t for t in _builtin() if t.symbol == want]
     if not tables:
         n_known = len({t.symbol for t in _builtin()})
         raise InputError(

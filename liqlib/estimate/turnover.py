@@ -39,6 +39,12 @@ Per candle ``i``, for each side and tier, in this order:
 4. **snapshot** at the end of each block of candles: only there is the book turned into USD
    per bin (a deposit writes two entries of a difference array however many bins it spans).
 
+Each (side, tier) book depends on nothing but its own state and the candles, so the kernel
+runs them **book by book** rather than candle by candle (the same numbers, bit for bit: the
+flows and snapshots are summed over the tiers in the same order): each side's tiers in turn
+over the candles of :data:`COLUMN_BLOCK` columns, so one book's arrays stay in the core's
+cache while the candles stream past; the two sides on two threads (:data:`KERNEL_THREADS`).
+
 The USD swept in steps 2 and 3 is the candle's predicted liquidations. Each tier evolves on its
 own and linearly in its weight, so the liquidations of any mix over the same tiers are the
 weighted sum of the tiers' own (:func:`run_turnover` can record them; this is how
@@ -75,6 +81,8 @@ Examples
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,9 +101,10 @@ from liqlib.estimate.book import (
     _clear,
     _deposit,
     _locate,
+    _materialise,
     _renorm,
-    _snapshot,
-    _sweep,
+    _snapshot_book,
+    _sweep_book,
     grid_coordinates,
 )
 from liqlib.estimate.brackets import lp_factors
@@ -386,13 +395,19 @@ def entry_range(o, h, lo, c, how: str = "range") -> tuple[np.ndarray, np.ndarray
 def _stationary_g(u: np.ndarray, dist, a: float) -> np.ndarray:
     """Integral over [0, u] of exp(-a|v - dist|) - exp(-a(v + dist)) (u >= 0), times a.
 
-    ``dist`` may be a column (k, 1) of distances: then one row per distance.
+    ``dist`` may be a column (k, 1) of distances: then one row per distance (or (T, k, 1)
+    with ``a`` (T, 1, 1): one block of rows per tier).
     """
     u = np.maximum(u, 0.0)
-    x = np.exp(-a * np.abs(dist - u))  # exp(-a (dist - u)) below dist, exp(-a (u - dist)) above
-    h = np.where(u < dist, x, 2.0 - x)
+    x = np.subtract(dist, u)  # (in place from here: the arrays of every tier are large)
+    np.abs(x, out=x)
+    np.multiply(-a, x, out=x)
+    np.exp(x, out=x)  # exp(-a (dist - u)) below dist, exp(-a (u - dist)) above
+    np.subtract(2.0, x, out=x, where=~(u < dist))  # h
     e = np.exp(-a * np.asarray(dist, dtype=float))
-    return h - e - e * (1.0 - np.exp(-a * u))
+    x -= e
+    x -= e * (1.0 - np.exp(-a * u))
+    return x
 
 
 def stationary_inventory(
@@ -442,12 +457,18 @@ def stationary_inventory(
     lp = math.log(price)
     for s in range(2):
         u = (lp - log_e) if s == 0 else (log_e - lp)  # log distance of each edge from price
+        dists = [_cell_distances(ka, kb, s, t) for t in range(nt)]
+        same = len({d.size for d in dists}) == 1
+        if same:  # every tier at once: (T, samples, B + 1), the samples summed in order
+            cums = _stationary_g(u, np.stack(dists)[:, :, None], a[:, None, None]).sum(axis=1)
         for t in range(nt):
-            dists = _cell_distances(ka, kb, s, t)
             # the rows summed in order, as a loop over the distances would
-            cum = _stationary_g(u, dists[:, None], float(a[t])).sum(axis=0)
+            if same:
+                cum = cums[t]
+            else:
+                cum = _stationary_g(u, dists[t][:, None], float(a[t])).sum(axis=0)
             total = 0.0
-            for dist in dists:
+            for dist in dists[t]:
                 total += 2.0 * (1.0 - math.exp(-a[t] * dist))
             if total <= 0.0:
                 continue
@@ -517,6 +538,14 @@ def _grid_factors(ka: np.ndarray, kb: np.ndarray, reach: float | None) -> np.nda
     return k
 
 
+def _hazard_survival(act: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """(n, T): the share of each tier kept in each candle, ``exp(-act_i lam_t)`` (the hazard
+    paced by each candle's volume, :func:`turnover_activity`)."""
+    survive = np.multiply.outer(act, -lam)
+    np.exp(survive, out=survive)
+    return survive
+
+
 def prepare_turnover(
     market: pd.DataFrame, params: EngineParams, stock_weights: np.ndarray | None = None
 ) -> TurnoverInputs:
@@ -543,33 +572,36 @@ def prepare_turnover(
     hold = params.hold_hours * (10.0 / lev) ** params.hold_leverage_exponent
     lam = hours / hold
     act = turnover_activity(market, params.turnover_activity)
-    survive = np.exp(-np.outer(act, lam))  # (n, T): the hazard paced by each candle's volume
-    elo, ehi = entry_range(o, h, lo, c, params.entry_profile)
-    sigma = _sigma_per_candle(h, lo, c, int(round(24.0 / hours)))
-    a = np.sqrt(2.0 * lam) / sigma
-    w = np.asarray(params.resolved_mix().weights, dtype=float)
-    if stock_weights is not None:
-        w = np.asarray(stock_weights, dtype=float)
-        if w.shape != lev.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
-            _fail(f"stock_weights must be {lev.size} finite numbers >= 0, one per tier")
-    elif params.mix_basis == "opened":
-        w = w * expected_lifetime(ka, kb, lam, a)
-        w = w / w.sum()
-    share = 1.0 if params.leveraged_share is None else float(params.leveraged_share)
-    stock = np.vstack([w, w]) * share
+    # the survival array (n, T) on a second thread meanwhile: numpy's exp runs without the GIL
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        job = pool.submit(_hazard_survival, act, lam) if KERNEL_THREADS > 1 else None
+        elo, ehi = entry_range(o, h, lo, c, params.entry_profile)
+        sigma = _sigma_per_candle(h, lo, c, int(round(24.0 / hours)))
+        a = np.sqrt(2.0 * lam) / sigma
+        w = np.asarray(params.resolved_mix().weights, dtype=float)
+        if stock_weights is not None:
+            w = np.asarray(stock_weights, dtype=float)
+            if w.shape != lev.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
+                _fail(f"stock_weights must be {lev.size} finite numbers >= 0, one per tier")
+        elif params.mix_basis == "opened":
+            w = w * expected_lifetime(ka, kb, lam, a)
+            w = w / w.sum()
+        share = 1.0 if params.leveraged_share is None else float(params.leveraged_share)
+        stock = np.vstack([w, w]) * share
 
-    edges = _grid(params, _grid_factors(ka, kb, params.grid_reach), lo, h, sweep_lo, sweep_hi)
-    nb = edges.size - 1
-    if params.warm_start:
-        oi0 = _oi_before_first(market)
-        if not math.isfinite(oi0):
-            oi0 = oi_after[0]
-        init_raw, init_lo, init_hi = stationary_inventory(
-            edges, float(o[0]), ka, kb, a, stock * oi0 * float(o[0])
-        )
-    else:
-        nt = lev.size
-        init_raw, init_lo, init_hi = np.zeros((2, nt, nb)), np.zeros((2, nt)), np.zeros((2, nt))
+        edges = _grid(params, _grid_factors(ka, kb, params.grid_reach), lo, h, sweep_lo, sweep_hi)
+        nb = edges.size - 1
+        if params.warm_start:
+            oi0 = _oi_before_first(market)
+            if not math.isfinite(oi0):
+                oi0 = oi_after[0]
+            init_raw, init_lo, init_hi = stationary_inventory(
+                edges, float(o[0]), ka, kb, a, stock * oi0 * float(o[0])
+            )
+        else:
+            nt = lev.size
+            init_raw, init_lo, init_hi = np.zeros((2, nt, nb)), np.zeros((2, nt)), np.zeros((2, nt))
+        survive = job.result() if job is not None else _hazard_survival(act, lam)
     ncols = min(int(params.max_columns), n)
     col_end = ((np.arange(ncols, dtype=np.int64) + 1) * n) // ncols - 1
     return TurnoverInputs(
@@ -627,25 +659,300 @@ def _warm_book(edges, raw, xlo, xhi, tot, lo, hi, front, anchor, i0):
                 front[s, t] = xhi[s, t, hi[s, t]] if s == 0 else xlo[s, t, lo[s, t]]
 
 
+#: Output columns whose books are summed before they are turned into USD per bin: each
+#: side's tiers run one after the other over the candles of this many columns (a tier's
+#: book, ~36 KB at 1,000 bins, stays in the core's cache while its candles stream past),
+#: with a work array of this many rows of B.
+COLUMN_BLOCK = 32
+
+
 @njit(cache=True)
-def _turnover_kernel(
+def _run_book(
+    s,
+    t,
+    i_start,
+    i_end,
+    j0,
+    j_stop,
     edges,
-    grid,
+    c0,
+    inv,
+    use_log,
+    cka,
+    ckb,
     ka,
     kb,
     stock,
     survive,
     entry_lo,
     entry_hi,
-    sweep_lo,
-    sweep_hi,
+    sweep_p,
+    cpi,
+    ips,
     coords,
     target,
     exposure,
     raw,
+    dd,
+    dn,
+    xlo,
+    xhi,
+    tot,
     ovf_lo,
     ovf_hi,
-    anchor,
+    scale,
+    lo,
+    hi,
+    front,
+    col_end,
+    per_tier,
+    out,
+    td,
+    span,
+    out_tier,
+    overflow,
+    flows,
+    tier_liq,
+):
+    """Candles ``i_start`` to ``i_end - 1`` (columns ``j0`` to ``j_stop - 1`` end among
+    them) of side ``s`` tier ``t``: steps 1-3 of the module docstring on its own book
+    (:mod:`liqlib.estimate.book`, its state held in local variables), its flows added to
+    the side's, and at each column's last candle its snapshot (step 4) added to ``out[s, j]``
+    and ``td[j - j0]`` (summed over the tiers, materialised by the caller)."""
+    nb = edges.size - 1
+    e0 = edges[0]
+    en = edges[nb]
+    record = tier_liq.shape[2] > 0
+    r = raw[s, t]
+    q = dd[s, t]
+    cn = dn[s, t]
+    xl = xlo[s, t]
+    xh = xhi[s, t]
+    tt = tot[s, t]
+    ol = ovf_lo[s, t]
+    oh = ovf_hi[s, t]
+    scl = scale[s, t]
+    l0 = lo[s, t]
+    h0 = hi[s, t]
+    fr = front[s, t]
+    kas = ka[s, t]
+    kbs = kb[s, t]
+    ckas = cka[s, t]
+    ckbs = ckb[s, t]
+    stk = stock[s, t]
+    j = j0
+    for i in range(max(i_start, 0), i_end):  # (an index known to be >= 0 is cheaper)
+        p = sweep_p[i]
+        # 1. hazard closes (the tier's lazy scale); survive is (n, T): per candle
+        f = survive[i, t]
+        sc = scl
+        m = (tt + ol + oh) * sc
+        if f < 1.0 and m > 0.0:
+            flows[3, s, i] += m * (1.0 - f)
+            m *= f
+            sc *= f
+            scl = sc
+            if sc < _RENORM_LOW:
+                tt, ol, oh, scl, l0, h0, fr = _renorm(r, q, tt, ol, oh, scl, l0, h0, fr)
+                sc = 1.0
+        # 2. sweep the levels the candle's extreme reached (one comparison if none)
+        liq = 0.0
+        if (oh > 0.0 or fr >= p) if s == 0 else (ol > 0.0 or fr <= p):
+            liq, tt, ol, oh, scl, l0, h0, fr = _sweep_book(
+                edges, r, q, cn, xl, xh, s, p, ips[i], tt, ol, oh, scl, l0, h0, fr
+            )
+            sc = scl
+            m = (tt + ol + oh) * sc
+        # 3. back to the target: open, or close proportionally
+        goal_oi = target[i]
+        if goal_oi == goal_oi:
+            goal = stk * goal_oi
+            d = goal - m
+            if d > 0.0:
+                a = kas * entry_lo[i]
+                b = kbs * entry_hi[i]
+                ca = ckas + coords[0, i] if use_log else a
+                cb = ckbs + coords[1, i] if use_log else b
+                rest = d
+                # the share `exposure` opened before the extreme: what it reached dies
+                first = d * exposure
+                hit = 0.0
+                if s == 0 and b >= p:
+                    hit = 1.0 if (b <= a or a >= p) else (b - p) / (b - a)
+                elif s == 1 and a <= p:
+                    hit = 1.0 if (b <= a or b <= p) else (p - a) / (b - a)
+                if hit > 1.0 - 1e-12:  # (a rounding hair from all of it)
+                    hit = 1.0
+                if hit > 0.0 and first > 0.0:
+                    liq += first * hit
+                    rest = d - first
+                    if rest <= 1e-12 * d:  # exposure 1 up to rounding: nothing after
+                        rest = 0.0
+                    if hit < 1.0:
+                        v = first * (1.0 - hit) / sc
+                        if s == 0:  # LPs in [a, p): opened below the low's reach
+                            tt, ol, oh, scl, l0, h0, fr = _deposit(
+                                edges, r, q, cn, xl, xh, s, v, a, p, ca, cpi[i], c0, inv,
+                                tt, ol, oh, scl, l0, h0, fr,
+                            )  # fmt: skip
+                        else:
+                            tt, ol, oh, scl, l0, h0, fr = _deposit(
+                                edges, r, q, cn, xl, xh, s, v, p, b, cpi[i], cb, c0, inv,
+                                tt, ol, oh, scl, l0, h0, fr,
+                            )  # fmt: skip
+                if rest <= 0.0:
+                    pass
+                elif a < b and a >= e0 and b <= en:
+                    # the common deposit, inline: [a, b] on the grid, O(1)
+                    rho = rest / (sc * (b - a))
+                    ia = _locate(edges, a, ca, c0, inv, nb)
+                    ib = _locate(edges, b, cb, c0, inv, nb)
+                    if ib > ia and b == edges[ib]:
+                        ib -= 1
+                    tt += rho * (b - a)
+                    if ia == ib:
+                        r[ia] += rho * (b - a)
+                        xl[ia] = min(xl[ia], a)
+                        xh[ia] = max(xh[ia], b)
+                    else:
+                        e1 = edges[ia + 1]
+                        r[ia] += (e1 - a) * rho
+                        xl[ia] = min(xl[ia], a)
+                        xh[ia] = max(xh[ia], e1)
+                        e1 = edges[ib]
+                        r[ib] += (b - e1) * rho
+                        xl[ib] = min(xl[ib], e1)
+                        xh[ib] = max(xh[ib], b)
+                        if ib - ia >= 2 and s == 0:
+                            q[ib - 1] += rho
+                            q[ia] -= rho
+                            cn[ib - 1] += 1
+                            cn[ia] -= 1
+                        elif ib - ia >= 2:
+                            q[ia + 1] += rho
+                            q[ib] -= rho
+                            cn[ia + 1] += 1
+                            cn[ib] -= 1
+                    l0 = min(l0, ia)
+                    h0 = max(h0, ib)
+                    if s == 0:
+                        fr = max(fr, b)
+                    else:
+                        fr = min(fr, a)
+                elif a < b:
+                    # past an end of the grid (the widest cells, every candle): as _deposit,
+                    # inline (the call's reference counting cost more than the arithmetic)
+                    if s == 0:
+                        fr = max(fr, b)
+                    else:
+                        fr = min(fr, a)
+                    rho = (rest / sc) / (b - a)
+                    if a < e0:
+                        ol += (min(b, e0) - a) * rho
+                    if b > en:
+                        oh += (b - max(a, en)) * rho
+                    x0 = max(a, e0)
+                    x1 = min(b, en)
+                    if x1 > x0:
+                        ia = _locate(edges, x0, ca if a >= e0 else c0, c0, inv, nb)
+                        ib = _locate(edges, x1, cb if b <= en else c0 + nb / inv, c0, inv, nb)
+                        if ib > ia and x1 == edges[ib]:
+                            ib -= 1
+                        tt += (x1 - x0) * rho
+                        if ia == ib:
+                            r[ia] += (x1 - x0) * rho
+                            xl[ia] = min(xl[ia], x0)
+                            xh[ia] = max(xh[ia], x1)
+                        else:
+                            e1 = edges[ia + 1]
+                            r[ia] += (e1 - x0) * rho
+                            xl[ia] = min(xl[ia], x0)
+                            xh[ia] = max(xh[ia], e1)
+                            e1 = edges[ib]
+                            r[ib] += (x1 - e1) * rho
+                            xl[ib] = min(xl[ib], e1)
+                            xh[ib] = max(xh[ib], x1)
+                            if ib - ia >= 2 and s == 0:
+                                q[ib - 1] += rho
+                                q[ia] -= rho
+                                cn[ib - 1] += 1
+                                cn[ia] -= 1
+                            elif ib - ia >= 2:
+                                q[ia + 1] += rho
+                                q[ib] -= rho
+                                cn[ia + 1] += 1
+                                cn[ib] -= 1
+                        l0 = min(l0, ia)
+                        h0 = max(h0, ib)
+                else:  # a point
+                    tt, ol, oh, scl, l0, h0, fr = _deposit(
+                        edges, r, q, cn, xl, xh, s, rest / sc, a, b, ca, cb, c0, inv,
+                        tt, ol, oh, scl, l0, h0, fr,
+                    )  # fmt: skip
+                flows[1, s, i] += d
+            elif d < 0.0 and m > 0.0:
+                flows[2, s, i] -= d
+                if goal <= 0.0:
+                    tt, ol, oh, scl, l0, h0, fr = _clear(r, q, cn, xl, xh, s, l0, h0, nb)
+                else:
+                    scl = sc * (goal / m)
+                    if scl < _RENORM_LOW:
+                        tt, ol, oh, scl, l0, h0, fr = _renorm(r, q, tt, ol, oh, scl, l0, h0, fr)
+        flows[0, s, i] += liq
+        if record:
+            tier_liq[s, t, i] = liq
+        # 4. snapshot: this book into column j (summed over the tiers)
+        if j < j_stop and i == col_end[j]:
+            k = j - j0
+            row = out_tier[s, j, t] if per_tier else td[k]
+            overflow[s, j] += _snapshot_book(
+                edges, r, q, ol, oh, scl, l0, h0, s, out[s, j], td[k], row, per_tier
+            )
+            if h0 >= l0:
+                span[k, 0] = min(span[k, 0], l0)
+                span[k, 1] = max(span[k, 1], h0)
+            j += 1
+    tot[s, t] = tt
+    ovf_lo[s, t] = ol
+    ovf_hi[s, t] = oh
+    scale[s, t] = scl
+    lo[s, t] = l0
+    hi[s, t] = h0
+    front[s, t] = fr
+
+
+@njit(cache=True, nogil=True)
+def _run_side(
+    s,
+    block,
+    edges,
+    c0,
+    inv,
+    use_log,
+    cka,
+    ckb,
+    ka,
+    kb,
+    stock,
+    survive,
+    entry_lo,
+    entry_hi,
+    sweep_p,
+    coords,
+    target,
+    exposure,
+    raw,
+    dd,
+    dn,
+    xlo,
+    xhi,
+    tot,
+    ovf_lo,
+    ovf_hi,
+    scale,
+    lo,
+    hi,
+    front,
     col_end,
     per_tier,
     out,
@@ -654,20 +961,49 @@ def _turnover_kernel(
     flows,
     tier_liq,
 ):
-    """The candle loop (module docstring) over the book of :mod:`liqlib.estimate.book`.
-
-    ``grid`` = (use_log, c0, inv) and ``coords`` (4, n) = grid coordinates of entry low, entry
-    high, sweep low and sweep high (:func:`liqlib.estimate.book.grid_coordinates`).
-    """
-    use_log, c0, inv = grid
+    """The candle loop (module docstring) of side ``s``, book-major: over the candles of
+    ``block`` output columns at a time, each tier in turn (:func:`_run_book`), then those
+    columns materialised. A tier's book depends on nothing but its own state and the
+    candles, so this order gives the same numbers as candle by candle (the flows and the
+    snapshots are summed over the tiers in the same order)."""
     nb = edges.size - 1
     nt = survive.shape[1]
     n = entry_lo.size
-    e0 = edges[0]
-    en = edges[nb]
-    record = tier_liq.shape[2] > 0
-    cka = np.log(ka) if use_log else ka.copy()
-    ckb = np.log(kb) if use_log else kb.copy()
+    ncols = col_end.size
+    cpi = coords[2 + s]  # the grid coordinate of the side's extreme
+    ips = np.empty(n, dtype=np.int64)  # the bin holding it
+    for i in range(n):
+        ips[i] = _locate(edges, sweep_p[i], cpi[i], c0, inv, nb)
+    td = np.zeros((block, nb))
+    span = np.empty((block, 2), dtype=np.int64)  # each column's bin range over the tiers
+    j0 = 0
+    i_start = 0
+    while i_start < n:
+        j1 = min(j0 + block, ncols)
+        i_end = n if j1 == ncols else col_end[j1 - 1] + 1
+        for k in range(j1 - j0):
+            span[k, 0] = nb
+            span[k, 1] = -1
+        for t in range(nt):
+            _run_book(
+                s, t, i_start, i_end, j0, j1, edges, c0, inv, use_log, cka, ckb, ka, kb, stock,
+                survive, entry_lo, entry_hi, sweep_p, cpi, ips, coords, target, exposure, raw,
+                dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, col_end, per_tier,
+                out, td, span, out_tier, overflow, flows, tier_liq,
+            )  # fmt: skip
+        for j in range(j0, j1):  # the block's columns: difference arrays to USD per bin
+            k = j - j0
+            _materialise(edges, out[s, j], td[k], out[s, j], s, span[k, 0], span[k, 1])
+        j0 = j1
+        i_start = i_end
+
+
+@njit(cache=True)
+def _start_books(raw, edges, anchor, c0, inv, use_log):
+    """Every book's arrays and state at the start (:mod:`liqlib.estimate.book`): the warm
+    book ``raw`` (2, T, B) with its extents, totals and fronts; empty difference arrays."""
+    nb = edges.size - 1
+    nt = raw.shape[1]
     dd = np.zeros_like(raw)
     dn = np.zeros(raw.shape, dtype=np.int32)
     xlo = np.full_like(raw, np.inf)
@@ -677,157 +1013,52 @@ def _turnover_kernel(
     lo = np.full((2, nt), nb, dtype=np.int64)
     hi = np.full((2, nt), -1, dtype=np.int64)
     front = np.empty((2, nt))
-    tr = np.zeros(nb)
-    td = np.zeros(nb)
     i0 = _locate(edges, anchor, math.log(anchor) if use_log else anchor, c0, inv, nb)
     _warm_book(edges, raw, xlo, xhi, tot, lo, hi, front, anchor, i0)
-    j = 0
-    for i in range(n):
-        elo = entry_lo[i]
-        ehi = entry_hi[i]
-        celo = coords[0, i]
-        cehi = coords[1, i]
-        goal_oi = target[i]
-        for s in range(2):
-            p = sweep_lo[i] if s == 0 else sweep_hi[i]
-            cp = coords[2 + s, i]
-            ip = _locate(edges, p, cp, c0, inv, nb)
-            f_liq = 0.0
-            f_open = 0.0
-            f_close = 0.0
-            f_fade = 0.0
-            for t in range(nt):
-                # 1. hazard closes (the tier's lazy scale); survive is (n, T): per candle
-                f = survive[i, t]
-                sc = scale[s, t]
-                m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
-                if f < 1.0 and m > 0.0:
-                    f_fade += m * (1.0 - f)
-                    m *= f
-                    sc *= f
-                    scale[s, t] = sc
-                    if sc < _RENORM_LOW:
-                        _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
-                        sc = 1.0
-                # 2. sweep the levels the candle's extreme reached (one comparison if none)
-                liq = 0.0
-                if (
-                    (ovf_hi[0, t] > 0.0 or front[0, t] >= p)
-                    if s == 0
-                    else (ovf_lo[1, t] > 0.0 or front[1, t] <= p)
-                ):
-                    liq = _sweep(
-                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
-                        s, t, p, ip,
-                    )  # fmt: skip
-                    sc = scale[s, t]
-                    m = (tot[s, t] + ovf_lo[s, t] + ovf_hi[s, t]) * sc
-                # 3. back to the target: open, or close proportionally
-                if goal_oi == goal_oi:
-                    goal = stock[s, t] * goal_oi
-                    d = goal - m
-                    if d > 0.0:
-                        a = ka[s, t] * elo
-                        b = kb[s, t] * ehi
-                        ca = cka[s, t] + celo if use_log else a
-                        cb = ckb[s, t] + cehi if use_log else b
-                        rest = d
-                        # the share `exposure` opened before the extreme: what it reached dies
-                        first = d * exposure
-                        hit = 0.0
-                        if s == 0 and b >= p:
-                            hit = 1.0 if (b <= a or a >= p) else (b - p) / (b - a)
-                        elif s == 1 and a <= p:
-                            hit = 1.0 if (b <= a or b <= p) else (p - a) / (b - a)
-                        if hit > 1.0 - 1e-12:  # (a rounding hair from all of it)
-                            hit = 1.0
-                        if hit > 0.0 and first > 0.0:
-                            liq += first * hit
-                            rest = d - first
-                            if rest <= 1e-12 * d:  # exposure 1 up to rounding: nothing after
-                                rest = 0.0
-                            if hit < 1.0:
-                                v = first * (1.0 - hit) / sc
-                                if s == 0:  # LPs in [a, p): opened below the low's reach
-                                    _deposit(
-                                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
-                                        front, s, t, v, a, p, ca, cp, c0, inv,
-                                    )  # fmt: skip
-                                else:
-                                    _deposit(
-                                        edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi,
-                                        front, s, t, v, p, b, cp, cb, c0, inv,
-                                    )  # fmt: skip
-                        if rest <= 0.0:
-                            pass
-                        elif a < b and a >= e0 and b <= en:
-                            # the common deposit, inline: [a, b] on the grid, O(1)
-                            rho = rest / (sc * (b - a))
-                            ia = _locate(edges, a, ca, c0, inv, nb)
-                            ib = _locate(edges, b, cb, c0, inv, nb)
-                            if ib > ia and b == edges[ib]:
-                                ib -= 1
-                            tot[s, t] += rho * (b - a)
-                            if ia == ib:
-                                raw[s, t, ia] += rho * (b - a)
-                                xlo[s, t, ia] = min(xlo[s, t, ia], a)
-                                xhi[s, t, ia] = max(xhi[s, t, ia], b)
-                            else:
-                                e1 = edges[ia + 1]
-                                raw[s, t, ia] += (e1 - a) * rho
-                                xlo[s, t, ia] = min(xlo[s, t, ia], a)
-                                xhi[s, t, ia] = max(xhi[s, t, ia], e1)
-                                e1 = edges[ib]
-                                raw[s, t, ib] += (b - e1) * rho
-                                xlo[s, t, ib] = min(xlo[s, t, ib], e1)
-                                xhi[s, t, ib] = max(xhi[s, t, ib], b)
-                                if ib - ia >= 2 and s == 0:
-                                    dd[0, t, ib - 1] += rho
-                                    dd[0, t, ia] -= rho
-                                    dn[0, t, ib - 1] += 1
-                                    dn[0, t, ia] -= 1
-                                elif ib - ia >= 2:
-                                    dd[1, t, ia + 1] += rho
-                                    dd[1, t, ib] -= rho
-                                    dn[1, t, ia + 1] += 1
-                                    dn[1, t, ib] -= 1
-                            lo[s, t] = min(lo[s, t], ia)
-                            hi[s, t] = max(hi[s, t], ib)
-                            if s == 0:
-                                front[0, t] = max(front[0, t], b)
-                            else:
-                                front[1, t] = min(front[1, t], a)
-                        else:
-                            _deposit(
-                                edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, lo, hi, front,
-                                s, t, rest / sc, a, b, ca, cb, c0, inv,
-                            )  # fmt: skip
-                        f_open += d
-                    elif d < 0.0 and m > 0.0:
-                        f_close -= d
-                        if goal <= 0.0:
-                            _clear(
-                                raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
-                                s, t, nb,
-                            )  # fmt: skip
-                        else:
-                            scale[s, t] = sc * (goal / m)
-                            if scale[s, t] < _RENORM_LOW:
-                                _renorm(raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, s, t)
-                f_liq += liq
-                if record:
-                    tier_liq[s, t, i] = liq
-            flows[0, s, i] = f_liq
-            flows[1, s, i] = f_open
-            flows[2, s, i] = f_close
-            flows[3, s, i] = f_fade
-        # 4. snapshot
-        if j < col_end.size and i == col_end[j]:
-            _snapshot(
-                edges, raw, dd, tot, ovf_lo, ovf_hi, scale, lo, hi, out, out_tier, overflow, j,
-                per_tier, tr, td,
-            )  # fmt: skip
-            j += 1
+    return dd, dn, xlo, xhi, tot, scale, lo, hi, front
+
+
+#: Threads the kernel runs the two sides on (they share no book): 2 where this process may
+#: use two CPUs or more. numba-compiled code releases the GIL, so plain Python threads do; no
+#: numba threading layer is involved (nothing to configure, nothing unsafe after a fork).
+KERNEL_THREADS = min(
+    2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
+
+
+def _run_kernel(inputs: TurnoverInputs, res: EngineOutputs, tier_liq: np.ndarray) -> None:
+    """The candle loop over prepared inputs: both sides by :func:`_run_side`, on
+    :data:`KERNEL_THREADS` threads. Sums into the outputs (zeros)."""
+    use_log, c0, inv, *coords = grid_coordinates(
+        inputs.edges, inputs.entry_lo, inputs.entry_hi, inputs.sweep_lo, inputs.sweep_hi
+    )
+    coords = np.vstack(coords)
+    raw = inputs.init_raw.copy()
+    ovf_lo, ovf_hi = inputs.init_ovf_lo.copy(), inputs.init_ovf_hi.copy()
+    dd, dn, xlo, xhi, tot, scale, lo, hi, front = _start_books(
+        raw, inputs.edges, inputs.anchor, c0, inv, use_log
+    )
+    ka, kb = inputs.ka, inputs.kb
+    cka, ckb = (np.log(ka), np.log(kb)) if use_log else (ka, kb)
+    block = max(min(COLUMN_BLOCK, inputs.col_end.size), 1)
+
+    def side(s: int) -> None:
+        _run_side(
+            s, block, inputs.edges, c0, inv, use_log, cka, ckb, ka, kb, inputs.stock,
+            inputs.survive, inputs.entry_lo, inputs.entry_hi,
+            inputs.sweep_lo if s == 0 else inputs.sweep_hi, coords, inputs.target_usd,
+            inputs.exposure, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
+            inputs.col_end, inputs.per_tier, res.out, res.out_tier, res.overflow, res.flows,
+            tier_liq,
+        )  # fmt: skip
+
+    if KERNEL_THREADS > 1 and inputs.n_candles > 0:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done in [pool.submit(side, s) for s in (0, 1)]:
+                done.result()
+    else:
+        side(0)
+        side(1)
 
 
 def run_turnover(
@@ -854,35 +1085,7 @@ def run_turnover(
         flows=np.zeros((5, 2, n)),
     )
     tier_liq = np.zeros((2, nt, n if record_tiers else 0))
-    use_log, c0, inv, *coords = grid_coordinates(
-        inputs.edges, inputs.entry_lo, inputs.entry_hi, inputs.sweep_lo, inputs.sweep_hi
-    )
-    _turnover_kernel(
-        inputs.edges,
-        (use_log, c0, inv),
-        inputs.ka,
-        inputs.kb,
-        inputs.stock,
-        inputs.survive,
-        inputs.entry_lo,
-        inputs.entry_hi,
-        inputs.sweep_lo,
-        inputs.sweep_hi,
-        np.vstack(coords),
-        inputs.target_usd,
-        inputs.exposure,
-        inputs.init_raw.copy(),
-        inputs.init_ovf_lo.copy(),
-        inputs.init_ovf_hi.copy(),
-        inputs.anchor,
-        inputs.col_end,
-        inputs.per_tier,
-        res.out,
-        res.out_tier,
-        res.overflow,
-        res.flows,
-        tier_liq,
-    )
+    _run_kernel(inputs, res, tier_liq)
     if n:  # the warm start counts as opened in the first candle, so the flows add up
         warm = inputs.init_raw.sum(axis=2) + inputs.init_ovf_lo + inputs.init_ovf_hi
         res.flows[1, :, 0] += warm.sum(axis=1)

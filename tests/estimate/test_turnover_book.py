@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import liqlib as lq
 from liqlib.data.columns import CLOSE, HIGH, LOW, MARK_HIGH, MARK_LOW, OI_COIN, OPEN
-from liqlib.estimate import book
+from liqlib.estimate import book, turnover
 from liqlib.estimate.config import EngineParams, LeverageDensity, LeverageMix
 from liqlib.estimate.turnover import prepare_turnover, run_turnover
 
@@ -351,3 +351,39 @@ def test_ranking_on_the_real_window_does_not_depend_on_the_bin_count(shared_data
         total = pred[["long_usd", "short_usd"]].sum(axis=1).reindex(real.index).fillna(0.0)
         rho[n_bins] = total[held].rank().corr(real[held].rank())
     assert abs(rho[400] - rho[2_000]) <= 0.01, rho
+
+
+@pytest.mark.parametrize("per_tier", [False, True])
+def test_kernel_equals_the_reference_over_many_blocks_of_columns(small, per_tier):
+    """The kernel runs each side's tiers one after the other over blocks of
+    ``COLUMN_BLOCK`` columns and sums a column's books as each tier reaches it: with more
+    columns than several blocks hold (here one column per candle, 160 > 4 x 32) and an
+    odd number of tiers, the numbers are still the reference's (candle by candle)."""
+    assert len(small) > 4 * turnover.COLUMN_BLOCK
+    params = EngineParams(
+        flow="turnover",
+        mix=LeverageDensity(n_tiers=5),
+        n_bins=70,
+        max_columns=len(small),
+        per_tier=per_tier,
+    )
+    inp = prepare_turnover(small, params)
+    fast, tiers = run_turnover(inp, record_tiers=True)
+    assert fast.flows[0].sum() > 0.01 * fast.flows[1].sum()  # the sweeps were exercised
+    assert_same(inp, fast, tiers)
+
+
+def test_the_two_sides_on_two_threads_give_the_numbers_of_one(small, monkeypatch):
+    """The sides run on their own threads (``KERNEL_THREADS``) and share no book: the
+    outputs are identical, bit for bit, to one thread's."""
+    params = EngineParams(flow="turnover", mix=LeverageDensity(n_tiers=7), max_columns=50)
+    inp = prepare_turnover(small, params)
+    runs = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(turnover, "KERNEL_THREADS", threads)
+        runs[threads] = run_turnover(inp, record_tiers=True)
+    (one, tiers1), (two, tiers2) = runs[1], runs[2]
+    for name in ("out", "out_tier", "overflow", "flows"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(two, name))
+    np.testing.assert_array_equal(tiers1, tiers2)
+    assert one.flows[0].sum() > 0.0
