@@ -345,8 +345,9 @@ def _sweep(edges, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, fro
 def _snapshot_book(edges, raw, dd, ovf_lo, ovf_hi, scale, lo, hi, s, tr, td, out_tier, per_tier):
     """Add one book (side ``s``) to an output column: its scaled explicit USD to ``tr`` and
     its scaled difference array to ``td`` (rows of B; :func:`_materialise` turns their sums
-    over the tiers into USD per bin), and with ``per_tier`` its own USD per bin to the row
-    ``out_tier`` (one running sum). Returns its overflow (USD, scaled)."""
+    over the tiers into USD per bin), and with ``per_tier`` its own USD per bin added to the
+    row ``out_tier`` (one running sum; tiers may share a row). Returns its overflow (USD,
+    scaled)."""
     sc = scale
     if hi >= lo:
         # (views from 0: the indices are then known to be >= 0, and the loop vectorises)
@@ -359,7 +360,7 @@ def _snapshot_book(edges, raw, dd, ovf_lo, ovf_hi, scale, lo, hi, s, tr, td, out
             for k in range(hi - lo + 1):
                 b = hi - k if s == 0 else lo + k
                 c += dd[b]
-                out_tier[b] = (raw[b] + (edges[b + 1] - edges[b]) * c) * sc
+                out_tier[b] += (raw[b] + (edges[b + 1] - edges[b]) * c) * sc
     return (ovf_lo + ovf_hi) * sc
 
 

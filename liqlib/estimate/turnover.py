@@ -97,6 +97,7 @@ from liqlib.data.columns import (
     QUOTE_VOLUME,
     VOLUME,
 )
+from liqlib.errors import InputError
 from liqlib.estimate.book import (
     _clear,
     _deposit,
@@ -706,6 +707,7 @@ def _run_book(
     front,
     col_end,
     per_tier,
+    tier_slot,
     out,
     td,
     span,
@@ -904,7 +906,7 @@ def _run_book(
         # 4. snapshot: this book into column j (summed over the tiers)
         if j < j_stop and i == col_end[j]:
             k = j - j0
-            row = out_tier[s, j, t] if per_tier else td[k]
+            row = out_tier[s, j, tier_slot[t]] if per_tier else td[k]
             overflow[s, j] += _snapshot_book(
                 edges, r, q, ol, oh, scl, l0, h0, s, out[s, j], td[k], row, per_tier
             )
@@ -955,6 +957,7 @@ def _run_side(
     front,
     col_end,
     per_tier,
+    tier_slot,
     out,
     out_tier,
     overflow,
@@ -989,7 +992,7 @@ def _run_side(
                 s, t, i_start, i_end, j0, j1, edges, c0, inv, use_log, cka, ckb, ka, kb, stock,
                 survive, entry_lo, entry_hi, sweep_p, cpi, ips, coords, target, exposure, raw,
                 dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front, col_end, per_tier,
-                out, td, span, out_tier, overflow, flows, tier_liq,
+                tier_slot, out, td, span, out_tier, overflow, flows, tier_liq,
             )  # fmt: skip
         for j in range(j0, j1):  # the block's columns: difference arrays to USD per bin
             k = j - j0
@@ -1026,7 +1029,9 @@ KERNEL_THREADS = min(
 )
 
 
-def _run_kernel(inputs: TurnoverInputs, res: EngineOutputs, tier_liq: np.ndarray) -> None:
+def _run_kernel(
+    inputs: TurnoverInputs, res: EngineOutputs, tier_liq: np.ndarray, tier_slot: np.ndarray
+) -> None:
     """The candle loop over prepared inputs: both sides by :func:`_run_side`, on
     :data:`KERNEL_THREADS` threads. Sums into the outputs (zeros)."""
     use_log, c0, inv, *coords = grid_coordinates(
@@ -1048,7 +1053,8 @@ def _run_kernel(inputs: TurnoverInputs, res: EngineOutputs, tier_liq: np.ndarray
             inputs.survive, inputs.entry_lo, inputs.entry_hi,
             inputs.sweep_lo if s == 0 else inputs.sweep_hi, coords, inputs.target_usd,
             inputs.exposure, raw, dd, dn, xlo, xhi, tot, ovf_lo, ovf_hi, scale, lo, hi, front,
-            inputs.col_end, inputs.per_tier, res.out, res.out_tier, res.overflow, res.flows,
+            inputs.col_end, inputs.per_tier, tier_slot, res.out, res.out_tier, res.overflow,
+            res.flows,
             tier_liq,
         )  # fmt: skip
 
@@ -1062,9 +1068,20 @@ def _run_kernel(inputs: TurnoverInputs, res: EngineOutputs, tier_liq: np.ndarray
 
 
 def run_turnover(
-    inputs: TurnoverInputs, *, record_tiers: bool = False
+    inputs: TurnoverInputs, *, record_tiers: bool = False, tier_slot: np.ndarray | None = None
 ) -> tuple[EngineOutputs, np.ndarray | None]:
     """Run the kernel on prepared inputs.
+
+    Parameters
+    ----------
+    inputs : TurnoverInputs
+        From :func:`prepare_turnover`.
+    record_tiers : bool
+        Also return the USD liquidated per side, tier and candle.
+    tier_slot : numpy.ndarray of int, optional
+        With ``inputs.per_tier``: the row of ``out_tier`` each tier's USD is added to (tiers
+        sharing a row are summed in the kernel, e.g. the explorer's leverage bands, which
+        keeps ``out_tier`` small). Default: one row per tier.
 
     Returns
     -------
@@ -1078,14 +1095,18 @@ def run_turnover(
     ncols = inputs.col_end.size
     nt, n = inputs.n_tiers, inputs.n_candles
     nb = inputs.edges.size - 1
+    slot = np.arange(nt) if tier_slot is None else np.asarray(tier_slot, dtype=np.int64)
+    if slot.shape != (nt,) or (nt and (slot.min() < 0)):
+        raise InputError(f"tier_slot must give each of the {nt} tiers a row >= 0")
+    n_rows = int(slot.max()) + 1 if nt else 0
     res = EngineOutputs(
         out=np.zeros((2, ncols, nb)),
-        out_tier=np.zeros((2, ncols if inputs.per_tier else 0, nt, nb)),
+        out_tier=np.zeros((2, ncols if inputs.per_tier else 0, n_rows, nb)),
         overflow=np.zeros((2, ncols)),
         flows=np.zeros((5, 2, n)),
     )
     tier_liq = np.zeros((2, nt, n if record_tiers else 0))
-    _run_kernel(inputs, res, tier_liq)
+    _run_kernel(inputs, res, tier_liq, slot)
     if n:  # the warm start counts as opened in the first candle, so the flows add up
         warm = inputs.init_raw.sum(axis=2) + inputs.init_ovf_lo + inputs.init_ovf_hi
         res.flows[1, :, 0] += warm.sum(axis=1)

@@ -124,6 +124,27 @@ def test_kernel_equals_the_plain_reference(small, kw):
     assert_same(inp, fast, tiers)
 
 
+def test_tiers_sharing_an_output_row_are_summed_in_the_kernel(small):
+    """``tier_slot`` (the explorer's leverage bands) sums tiers into shared rows of
+    ``out_tier``: the same as one row per tier summed afterwards; the rest is unchanged."""
+    kw = dict(mix=LeverageDensity(n_tiers=6), n_bins=60, max_columns=25, per_tier=True)
+    inp = prepare_turnover(small, EngineParams(flow="turnover", **kw))
+    per_tier, _ = run_turnover(inp)
+    slot = np.array([0, 0, 2, 1, 2, 2])
+    banded, _ = run_turnover(inp, tier_slot=slot)
+    assert banded.out_tier.shape == (2, 25, 3, 60)
+    for row in range(3):
+        np.testing.assert_allclose(
+            banded.out_tier[:, :, row], per_tier.out_tier[:, :, slot == row].sum(axis=2),
+            rtol=1e-12, atol=1e-9,
+        )  # fmt: skip
+    assert np.array_equal(banded.out, per_tier.out) and np.array_equal(banded.flows, per_tier.flows)
+    assert per_tier.out_tier[:, :, slot == 2].sum() > 0  # a shared row was exercised
+    for bad in (np.array([0, 1]), np.array([0, -1, 0, 0, 0, 0])):
+        with pytest.raises(lq.InputError, match="tier_slot"):
+            run_turnover(inp, tier_slot=bad)
+
+
 def test_kernel_equals_the_reference_with_gaps_in_open_interest(small):
     m = small.copy()
     m.loc[m.index[10:40], OI_COIN] = np.nan  # interpolated
