@@ -28,6 +28,22 @@ def venue_overrides(name) -> dict:
     return {"venue": key} if key in FORMULAS else {}
 
 
+def venue_names(markets: Mapping[str, pd.DataFrame]) -> list[str]:
+    """The venues of ``{venue: frame}``, first venue first, once their frames are checked to be
+    on one time axis (one-line InputError otherwise, or when there is none)."""
+    if not markets:
+        raise InputError("markets is empty: pass {'binance': frame, 'bybit': frame, ...}")
+    names = list(markets)
+    index = markets[names[0]].index
+    for name in names[1:]:
+        if not markets[name].index.equals(index):
+            raise InputError(
+                f"the {name} market is not on the {names[0]} time axis: load both with the same "
+                "start, end and interval (lq.load_market(..., venues=...) aligns them)"
+            )
+    return names
+
+
 def _add(arrays: list):
     """Element-wise sum of equal-shaped arrays (None when any is None), in one new array."""
     if any(a is None for a in arrays):
@@ -99,21 +115,12 @@ def estimate_by_venue(
         USD summed over venues; ``venues`` holds each venue's own heatmap (and
         ``to_xarray()`` gains ``usd_by_venue`` with a ``venue`` dimension).
     """
-    if not markets:
-        raise InputError("markets is empty: pass {'binance': frame, 'bybit': frame, ...}")
+    names = venue_names(markets)
     if "venue" in overrides:
         raise InputError(
             "venue= cannot be given with {venue: frame}: the keys name the venues "
             "(e.g. {'bybit': frame})"
         )
-    names = list(markets)
-    index = markets[names[0]].index
-    for name in names[1:]:
-        if not markets[name].index.equals(index):
-            raise InputError(
-                f"the {name} market is not on the {names[0]} time axis: load both with the same "
-                "start, end and interval (lq.load_market(..., venues=...) aligns them)"
-            )
 
     first = estimate_one(markets[names[0]], **overrides, **venue_overrides(names[0]))
     edges = tuple(float(e) for e in first.price_edges)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from liqlib.errors import InputError
-from liqlib.estimate.aggregate import sum_heatmaps, venue_overrides
+from liqlib.estimate.aggregate import sum_heatmaps, venue_names, venue_overrides
 from liqlib.estimate.config import EngineParams
 from liqlib.estimate.heatmap import Heatmap, build_heatmap
 from liqlib.estimate.inputs import EngineInputs, prepare_inputs
@@ -204,28 +204,14 @@ def run_window(
         if not bw.sum() > 0:
             raise InputError("every band weight is 0: raise one of them")
         inputs = _reweight(run, inputs, bw / bw.sum())
-    nb = len(run.band_leverages)
-    banded = isinstance(inputs, TurnoverInputs)
-    if banded:  # the kernel sums the tiers into their bands itself (out_tier stays small)
+    if isinstance(inputs, TurnoverInputs):  # the kernel sums the tiers into their bands
         outputs, _ = run_turnover(inputs, tier_slot=run.band_of_tier)
-    else:
+    else:  # (tiers -> bands as one matrix product: np.add.at took ~30 ms a side)
         outputs = run_inputs(inputs)
+        onehot = np.eye(len(run.band_leverages))[run.band_of_tier]  # (tiers, bands)
+        outputs = replace(outputs, out_tier=np.matmul(onehot.T, outputs.out_tier))
     hm = build_heatmap(inputs, outputs, run.params, run.model, source)
-
-    onehot = np.zeros((run.band_of_tier.size, nb))
-    onehot[np.arange(run.band_of_tier.size), run.band_of_tier] = 1.0
-
-    def by_band(a: np.ndarray | None) -> np.ndarray | None:
-        # (columns, tiers, B) -> (columns, bands, B) as one matrix product: np.add.at took
-        # ~30 ms a side on the explorer's grid, this a few
-        return a if a is None or banded else np.matmul(onehot.T, a)
-
-    return replace(
-        hm,
-        leverages=run.band_leverages,
-        long_usd_by_tier=by_band(hm.long_usd_by_tier),
-        short_usd_by_tier=by_band(hm.short_usd_by_tier),
-    )
+    return replace(hm, leverages=run.band_leverages)
 
 
 def prepare_venue_windows(
@@ -259,16 +245,7 @@ def prepare_venue_windows(
     >>> list(hm.venues), hm.long_usd.shape
     (['a', 'b'], (1, 50))
     """
-    if not markets:
-        raise InputError("markets is empty: pass {'binance': frame, 'bybit': frame, ...}")
-    names = list(markets)
-    index = markets[names[0]].index
-    for name in names[1:]:
-        if not markets[name].index.equals(index):
-            raise InputError(
-                f"the {name} market is not on the {names[0]} time axis: load both with the same "
-                "start, end and interval (lq.load_market(..., venues=...) aligns them)"
-            )
+    names = venue_names(markets)
     first = prepare_window(
         markets[names[0]], model, params, bands=bands, **overrides, **venue_overrides(names[0])
     )

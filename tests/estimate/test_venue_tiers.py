@@ -143,14 +143,19 @@ def test_missing_venue_table_falls_back_to_binance_with_a_warning_naming_it():
         get_tier_table("bybit", "NOSUCHUSDT")
 
 
+def cache_okx_coin_tier(symbol: str, cap: float, max_leverage: float) -> None:
+    """A refreshed OKX table in the cache: one tier bounded in coins, MMR 1 %."""
+    folder = tiers_folder("okx")
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = {"venue": "okx", "symbol": symbol, "unit": "coin", "in_force": "2026-12-01/",
+           "source": "test", "tiers": [{"floor": 0, "cap": cap, "max_leverage": max_leverage,
+                                        "mmr": 0.01, "deduction_usd": 0}]}  # fmt: skip
+    (folder / f"{symbol}-2026-12-01.json").write_text(json.dumps(doc))
+
+
 def test_a_1000pepe_symbol_never_takes_another_symbols_table(cache):
     # an OKX table for PEPEUSDT (bounds in PEPE coins) is in the cache ...
-    folder = tiers_folder("okx")
-    folder.mkdir(parents=True)
-    doc = {"venue": "okx", "symbol": "PEPEUSDT", "unit": "coin", "in_force": "2026-12-01/",
-           "source": "test", "tiers": [{"floor": 0, "cap": 5e9, "max_leverage": 50,
-                                        "mmr": 0.01, "deduction_usd": 0}]}  # fmt: skip
-    (folder / "PEPEUSDT-2026-12-01.json").write_text(json.dumps(doc))
+    cache_okx_coin_tier("PEPEUSDT", cap=5e9, max_leverage=50)
     assert get_tier_table("okx", "PEPEUSDT").unit == "coin"
     # ... but a market in 1000-PEPE units does not get it: Binance's 1000PEPEUSDT, with a warning
     for venue in ("okx", "bybit"):
@@ -286,12 +291,7 @@ def test_engine_formulas_agree_with_the_venue_sources():
 
 def test_okx_coin_tiers_keep_the_default_density_below_one_over_mmr(cache):
     """A 1 % MMR (1 / MMR = 100x) in coin bounds still lowers the default's 200x top."""
-    folder = tiers_folder("okx")
-    folder.mkdir(parents=True)
-    doc = {"venue": "okx", "symbol": "BTCUSDT", "unit": "coin", "in_force": "2026-12-01/",
-           "source": "test", "tiers": [{"floor": 0, "cap": 1e4, "max_leverage": 75,
-                                        "mmr": 0.01, "deduction_usd": 0}]}  # fmt: skip
-    (folder / "BTCUSDT-2026-12-01.json").write_text(json.dumps(doc))
+    cache_okx_coin_tier("BTCUSDT", cap=1e4, max_leverage=75)
     hm = lq.estimate_heatmap(_market("okx"), n_bins=30, max_columns=5)
     assert max(hm.leverages) < 100 and hm.params.bracket_table().mmr == (0.01,)
     k = hm.params.lp_factors()

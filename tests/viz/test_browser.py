@@ -297,14 +297,19 @@ def _check_readout(text: str, twin, target: dict) -> dict:
     return {**got, "expected_usd": cell["usd"]}
 
 
-def _exercise(page, twin, name: str, out: Path, errors: list[str]) -> dict:
-    """Steps (a), (b), (c) on a page where the explorer is drawn; returns the timings."""
-    page.wait_for_selector(_HEAT_IMAGE, state="attached", timeout=120_000)
+def _wait_drawn(page, timeout_ms: int = 120_000) -> None:
+    """Until the explorer's heat image is attached and its status line names its columns."""
+    page.wait_for_selector(_HEAT_IMAGE, state="attached", timeout=timeout_ms)
     page.wait_for_function(
         "document.querySelector('.liqlib-status') && "
         "document.querySelector('.liqlib-status').textContent.includes('columns')",
         timeout=60_000,
     )
+
+
+def _exercise(page, twin, name: str, out: Path, errors: list[str]) -> dict:
+    """Steps (a), (b), (c) on a page where the explorer is drawn; returns the timings."""
+    _wait_drawn(page)
     time.sleep(1.0)
     fig = page.locator(".liqlib-figure").first
     fig.scroll_into_view_if_needed()
@@ -562,12 +567,7 @@ def test_explorer_in_voila(chromium, twin, tmp_path, artifacts):
             phone = browser.new_page(viewport={"width": 390, "height": 844})
             phone_errors = _console_errors(phone)
             phone.goto(f"{base}/?token={token}", timeout=300_000)
-            phone.wait_for_selector(_HEAT_IMAGE, state="attached", timeout=120_000)
-            phone.wait_for_function(
-                "document.querySelector('.liqlib-status') && "
-                "document.querySelector('.liqlib-status').textContent.includes('columns')",
-                timeout=60_000,
-            )
+            _wait_drawn(phone)
             got = _check_layout(phone, "voila-phone", artifacts)
             assert got["width"] <= 390, got
             assert not phone_errors, phone_errors
@@ -722,12 +722,7 @@ def test_venue_toggles_and_realized_dots_in_voila(chromium, tmp_path, artifacts)
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
             errors = _console_errors(page)
             page.goto(f"{base}/?token={token}", timeout=300_000)
-            page.wait_for_selector(_HEAT_IMAGE, state="attached", timeout=180_000)
-            page.wait_for_function(
-                "document.querySelector('.liqlib-status') && "
-                "document.querySelector('.liqlib-status').textContent.includes('columns')",
-                timeout=60_000,
-            )
+            _wait_drawn(page, 180_000)
             time.sleep(1.0)
             page.locator(".liqlib-figure").first.scroll_into_view_if_needed()
             assert "SIMULATED" in page.locator(".liqlib-figure").first.text_content()

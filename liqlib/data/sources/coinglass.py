@@ -672,6 +672,36 @@ _REGIME_COLUMNS = (
 REGIME_BAR = pd.Timedelta("30min")
 
 
+def _file_line(i: int) -> str:
+    """The file line of data row ``i`` (the header is line 1)."""
+    return f"line {i + 2}"
+
+
+def _read_export(
+    path: Path, missing_file: str, columns: Sequence[str], kind: str
+) -> tuple[pd.DataFrame, str]:
+    """A Coinglass CSV export as text cells with lower-case column names, and its name.
+
+    One-line errors: ``missing_file`` (InputError) when there is no file; CorruptDataError
+    when it does not parse, lacks one of ``columns`` (it is then not ``kind``) or has no row.
+    """
+    if not path.is_file():
+        raise InputError(missing_file)
+    source = str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        detail = " ".join(str(exc).split())[:160]
+        raise CorruptDataError(f"{source}: {detail}; {_FIX}") from None
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise CorruptDataError(f"{source} lacks column(s) {missing}: not {kind}")
+    if raw.empty:
+        raise CorruptDataError(f"{source} has a header but no rows: {_FIX}")
+    return raw, source
+
+
 def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Coinglass 30-minute "regime" export: a market frame and its realized liquidations.
 
@@ -730,33 +760,19 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
         liquidations, OHLC out of order, bars off the 30-minute grid (one line, with the line).
     """
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise InputError(
-            f"regime file {path} does not exist: pass the path of coinglass_BTC_regime_30m_*.csv"
-        )
-    source = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
-        detail = " ".join(str(exc).split())[:160]
-        raise CorruptDataError(f"{source}: {detail}; {_FIX}") from None
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
-    missing = [c for c in _REGIME_COLUMNS if c not in raw.columns]
-    if missing:
-        raise CorruptDataError(f"{source} lacks column(s) {missing}: not a Coinglass regime export")
-    if raw.empty:
-        raise CorruptDataError(f"{source} has a header but no rows: {_FIX}")
-
-    def label(i: int) -> str:
-        return f"line {i + 2}"
-
-    times = _times(raw[["timestamp"]], label, source)
+    raw, source = _read_export(
+        path,
+        f"regime file {path} does not exist: pass the path of coinglass_BTC_regime_30m_*.csv",
+        _REGIME_COLUMNS,
+        "a Coinglass regime export",
+    )
+    times = _times(raw[["timestamp"]], _file_line, source)
     ns = times.as_unit("ns").asi8
     step = np.diff(ns)
     back = np.flatnonzero(step <= 0)
     if back.size:
         raise CorruptDataError(
-            f"{source} {label(int(back[0]) + 1)}: time {times[back[0] + 1]} does not come after "
+            f"{source} {_file_line(int(back[0]) + 1)}: time {times[back[0] + 1]} does not come after "
             f"the previous row's: the export is not in time order; {_FIX}"
         )
     bar_ns = REGIME_BAR.value
@@ -769,7 +785,7 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
     if off_grid.any():
         row = int(np.argmax(off_grid))
         raise CorruptDataError(
-            f"{source} {label(row)}: bar {times[row]} is not on the 30-minute grid; {_FIX}"
+            f"{source} {_file_line(row)}: bar {times[row]} is not on the 30-minute grid; {_FIX}"
         )
     rows = np.flatnonzero(keep)
     if rows.size == 0:
@@ -777,7 +793,7 @@ def load_coinglass_regime_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, pd
     part = raw.iloc[rows].reset_index(drop=True)
 
     def part_label(i: int) -> str:
-        return label(int(rows[i]))
+        return _file_line(int(rows[i]))
 
     px = {
         col: _numbers(part[name], name, part_label, source, positive=True)
@@ -884,22 +900,13 @@ def coinglass_oi_series(path: str | os.PathLike) -> pd.Series:
         No ``timestamp`` / ``oi_close`` column, or a value that is not a positive number.
     """
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise InputError(f"Coinglass export {path} does not exist: pass the path of a CSV export")
-    source = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
-        detail = " ".join(str(exc).split())[:160]
-        raise CorruptDataError(f"{source}: {detail}; {_FIX}") from None
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
-    if "timestamp" not in raw.columns or "oi_close" not in raw.columns:
-        raise CorruptDataError(f"{source} lacks a timestamp or oi_close column: not an OI export")
-
-    def label(i: int) -> str:
-        return f"line {i + 2}"
-
-    times = _times(raw[["timestamp"]], label, source)
-    oi = _numbers(raw["oi_close"], "oi_close", label, source, positive=True)
+    raw, source = _read_export(
+        path,
+        f"Coinglass export {path} does not exist: pass the path of a CSV export",
+        ("timestamp", "oi_close"),
+        "a Coinglass open-interest export",
+    )
+    times = _times(raw[["timestamp"]], _file_line, source)
+    oi = _numbers(raw["oi_close"], "oi_close", _file_line, source, positive=True)
     out = pd.Series(oi, index=times.rename(C.TIME), name=C.OI_USD)
     return out[~out.index.duplicated()].sort_index()
